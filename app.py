@@ -1,0 +1,71 @@
+"""Countersign: the routes and the stream handler. The logic lives in chalicelib/."""
+from chalice import Chalice
+
+from chalicelib import intake, pages, petitions, responses, submission
+
+app = Chalice(app_name="countersign")
+
+FORM_AND_JSON = ["*/*"]  # every type reaches the handler, which answers 415 in our own words
+
+
+@app.route("/petitions/{petition_id}", methods=["GET"])
+def petition_info(petition_id):
+    petition = petitions.load(petition_id)
+    if petition is None:
+        return responses.error(404, "There is no petition with this id.")
+    return responses.json_response(200, petitions.public_view(petition))
+
+
+@app.route("/petitions/{petition_id}/signatures", methods=["POST"], content_types=FORM_AND_JSON)
+def sign(petition_id):
+    request = app.current_request
+    content_type = request.headers.get("content-type")
+    outcome = intake.receive(petition_id, request.raw_body, content_type)
+    prefix = responses.stage_prefix(request)
+    if submission.media_type(content_type) == submission.FORM:
+        return _form_reply(outcome, prefix, request.headers.get("accept", ""))
+    cors = responses.cors_for_allowed(request.headers.get("origin"))
+    if outcome.kind == intake.ACCEPTED:
+        return responses.json_response(202, {"status": "received", "petition_id": outcome.petition.petition_id}, cors)
+    if outcome.kind == intake.INVALID:
+        return responses.json_response(422, {"errors": outcome.errors}, cors)
+    return responses.error(outcome.status, outcome.message, cors)
+
+
+def _form_reply(outcome, prefix, accept):
+    if outcome.kind == intake.ACCEPTED:
+        petition = outcome.petition
+        return responses.see_other(petition.thanks_url or f"{prefix}/petitions/{petition.petition_id}/thanks")
+    if outcome.kind == intake.INVALID:
+        page = pages.sign_page(petitions.public_view(outcome.petition), prefix,
+                               fields=outcome.fields, errors=outcome.errors)
+        return responses.html(422, page)
+    if "text/html" in accept:
+        page = pages.render("message.html", heading="We couldn't take your signature", message=outcome.message)
+        return responses.html(outcome.status, page)
+    return responses.error(outcome.status, outcome.message)
+
+
+@app.route("/petitions/{petition_id}/signatures", methods=["OPTIONS"])
+def sign_preflight(petition_id):
+    return responses.preflight(app.current_request.headers.get("origin"), "POST, OPTIONS")
+
+
+@app.route("/petitions/{petition_id}/sign", methods=["GET"])
+def sign_page(petition_id):
+    petition = petitions.load(petition_id)
+    if petition is None:
+        return responses.html(404, pages.render("message.html", heading="Petition not found",
+                                                message="There is no petition at this address."))
+    prefix = responses.stage_prefix(app.current_request)
+    return responses.html(200, pages.sign_page(petitions.public_view(petition), prefix))
+
+
+@app.route("/petitions/{petition_id}/thanks", methods=["GET"])
+def thanks_page(petition_id):
+    petition = petitions.load(petition_id)
+    if petition is None:
+        return responses.html(404, pages.render("message.html", heading="Petition not found",
+                                                message="There is no petition at this address."))
+    prefix = responses.stage_prefix(app.current_request)
+    return responses.html(200, pages.render("thanks.html", petition=petitions.public_view(petition), prefix=prefix))

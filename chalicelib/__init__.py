@@ -1,0 +1,1 @@
+"""Countersign: the deployed logic behind app.py's routes and stream handler."""

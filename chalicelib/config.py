@@ -1,0 +1,48 @@
+"""Settings read from the environment, once per container.
+
+Chalice injects a stage's environment variables per invocation, so nothing
+here is read at import time: call ``settings()`` when a request needs it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    signatures_table: str
+    petitions_table: str
+    totals_table: str
+    region: str
+    dynamodb_endpoint: str | None
+    allowed_origins: frozenset[str]
+    petition_cache_seconds: float
+    signature_key_secret: str | None
+    signature_key_parameter: str | None
+
+
+def _origins(raw: str) -> frozenset[str]:
+    return frozenset(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ
+    return Settings(
+        signatures_table=env.get("SIGNATURES_TABLE", "countersign-signatures"),
+        petitions_table=env.get("PETITIONS_TABLE", "countersign-petitions"),
+        totals_table=env.get("TOTALS_TABLE", "countersign-totals"),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
+        allowed_origins=_origins(env.get("ALLOWED_ORIGINS", "")),
+        petition_cache_seconds=float(env.get("PETITION_CACHE_SECONDS", "10")),
+        signature_key_secret=env.get("SIGNATURE_KEY_SECRET") or None,
+        signature_key_parameter=env.get("SIGNATURE_KEY_PARAMETER") or None,
+    )
+
+
+def reset() -> None:
+    """Forget cached settings (tests and the local runner change the environment)."""
+    settings.cache_clear()

@@ -1,0 +1,72 @@
+"""Petition look-ups, cached in the container for a few seconds.
+
+The sign path must make exactly one DynamoDB request (the conditional put), so
+a petition's configuration is read at most once per cache period per
+container, unknown ids included.
+"""
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timezone
+
+from pynamodb.exceptions import DoesNotExist
+
+from . import config, models
+
+PETITION_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?")
+
+_cache: dict[str, tuple[float, models.Petition | None]] = {}
+
+
+def valid_id(petition_id: str) -> bool:
+    return bool(PETITION_ID.fullmatch(petition_id or ""))
+
+
+def load(petition_id: str) -> models.Petition | None:
+    """The petition, or None when there is none; read through the cache."""
+    if not valid_id(petition_id):
+        return None
+    now = time.monotonic()
+    hit = _cache.get(petition_id)
+    if hit and hit[0] > now:
+        return hit[1]
+    models.bind()
+    try:
+        petition = models.Petition.get(petition_id)
+    except DoesNotExist:
+        petition = None
+    _cache[petition_id] = (now + config.settings().petition_cache_seconds, petition)
+    return petition
+
+
+def forget() -> None:
+    _cache.clear()
+
+
+def is_open(petition: models.Petition, now: datetime | None = None) -> bool:
+    now = now or datetime.now(timezone.utc)
+    if petition.status != models.OPEN:
+        return False
+    return petition.closes_at is None or now < petition.closes_at
+
+
+def public_view(petition: models.Petition) -> dict:
+    """What anyone may see of a petition: never signer data."""
+    return {
+        "petition_id": petition.petition_id,
+        "title": petition.title,
+        "summary": petition.summary,
+        "goal": int(petition.goal),
+        "status": models.OPEN if is_open(petition) else models.CLOSED,
+        "closes_at": petition.closes_at.isoformat().replace("+00:00", "Z") if petition.closes_at else None,
+    }
+
+
+def list_open() -> list[models.Petition]:
+    """Every open petition (a Scan: for the small index page, not hot paths)."""
+    models.bind()
+    return sorted(
+        (p for p in models.Petition.scan() if is_open(p)),
+        key=lambda p: p.petition_id,
+    )

@@ -1,0 +1,60 @@
+"""Shaping HTTP responses: JSON bodies, errors, CORS, redirects."""
+from __future__ import annotations
+
+import json
+
+from chalice import Response
+
+from . import config
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+HTML_HEADERS = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def json_response(status: int, body, headers: dict | None = None) -> Response:
+    return Response(body=json.dumps(body), status_code=status, headers={**JSON_HEADERS, **(headers or {})})
+
+
+def error(status: int, message: str, headers: dict | None = None) -> Response:
+    return json_response(status, {"error": message}, headers)
+
+
+def html(status: int, page: str, headers: dict | None = None) -> Response:
+    return Response(body=page, status_code=status, headers={**HTML_HEADERS, **(headers or {})})
+
+
+def see_other(location: str) -> Response:
+    return Response(body="", status_code=303, headers={"Location": location})
+
+
+def cors_for_allowed(origin: str | None) -> dict:
+    """CORS headers when the caller's origin is configured (ALLOWED_ORIGINS)."""
+    headers = {"Vary": "Origin"}
+    if origin and origin.rstrip("/") in config.settings().allowed_origins:
+        headers["Access-Control-Allow-Origin"] = origin
+    return headers
+
+
+def preflight(origin: str | None, methods: str) -> Response:
+    headers = cors_for_allowed(origin)
+    if "Access-Control-Allow-Origin" in headers:
+        headers.update({
+            "Access-Control-Allow-Methods": methods,
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+        })
+    return Response(body="", status_code=204, headers=headers)
+
+
+def stage_prefix(request) -> str:
+    """The API Gateway stage prefix (``/api``) of this request, or ''.
+
+    Behind API Gateway the request context's path carries the stage while the
+    event's path does not; a Location header must keep it.
+    """
+    event = request.to_original_event()
+    full = (request.context or {}).get("path") or ""
+    bare = event.get("path") or ""
+    if bare and full.endswith(bare):
+        return full[: len(full) - len(bare)]
+    return ""

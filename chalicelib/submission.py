@@ -1,0 +1,207 @@
+"""The submission rules: a request body in, a valid signature or field errors out.
+
+Pure functions over bytes and dicts; nothing here touches AWS.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from email_validator import EmailNotValidError, validate_email
+
+from . import countries
+
+MAX_BODY_BYTES = 16 * 1024
+MAX_NAME_CHARS = 255
+MAX_POSTCODE_CHARS = 16
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+TRUE_WORDS = frozenset({"true", "on", "1", "yes"})
+FALSE_WORDS = frozenset({"false", "off", "0", "no", ""})
+LINK = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
+SOURCE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# Spreadsheets run a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+MESSAGES = {
+    "name.missing": "Enter your name.",
+    "name.long": f"Your name must be {MAX_NAME_CHARS} characters or fewer.",
+    "name.control": "Your name contains characters we can't accept, such as line breaks.",
+    "name.link": "Your name can't contain a link.",
+    "name.formula": "Your name can't start with =, +, - or @.",
+    "email.missing": "Enter your email address.",
+    "email.invalid": "Enter a valid email address, like name@example.com.",
+    "country.missing": "Choose your country.",
+    "country.invalid": "Choose your country from the list.",
+    "postcode.long": f"Your postcode must be {MAX_POSTCODE_CHARS} characters or fewer.",
+    "postcode.invalid": "Your postcode contains characters we can't accept.",
+    "consent.missing": "Tick the box to agree to the privacy notice; we can't count your signature without it.",
+    "updates_opt_in.invalid": "Choose yes or no for campaign updates.",
+    "source.invalid": "The campaign code can only use letters, numbers, '.', '_' and '-', up to 64 characters.",
+}
+
+
+class BodyError(Exception):
+    """A body that cannot be read at all (as opposed to invalid fields)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SignatureInput:
+    name: str
+    email: str
+    country: str
+    postcode: str | None
+    updates_opt_in: bool
+    source: str | None
+
+
+def media_type(content_type: str | None) -> str:
+    """``application/json; charset=utf-8`` -> ``application/json``."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def parse_body(raw: bytes, content_type: str | None) -> dict:
+    """Decode a JSON or form body into a dict of fields, or raise BodyError."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise BodyError(413, f"The request body is larger than {MAX_BODY_BYTES // 1024} KB.")
+    kind = media_type(content_type)
+    if kind not in (JSON, FORM):
+        raise BodyError(415, "Send the signature as application/json or application/x-www-form-urlencoded.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BodyError(400, "The request body is not valid UTF-8.") from None
+    if kind == FORM:
+        try:
+            pairs = parse_qs(text, keep_blank_values=True, errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            raise BodyError(400, "The form data is not valid UTF-8.") from None
+        return {field: values[0] for field, values in pairs.items()}
+    try:
+        data = json.loads(text) if text.strip() else None
+    except (ValueError, RecursionError):
+        raise BodyError(400, "The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise BodyError(400, "The request body must be a JSON object of fields.")
+    return data
+
+
+def honeypot_filled(fields: dict) -> bool:
+    """True when the hidden ``website`` field, which people never see, has a value."""
+    return fields.get("website") not in (None, "", False)
+
+
+def _text(value) -> str | None:
+    """A field's value as stripped text; None when absent, not text or blank."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return None
+
+
+def _flag(value) -> bool | None:
+    """JSON booleans and the words a form sends; None when it is neither."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    return None
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+
+
+def _name_error(name: str | None) -> str | None:
+    if name is None:
+        return "name.missing"
+    if len(name) > MAX_NAME_CHARS:
+        return "name.long"
+    if _has_control(name):
+        return "name.control"
+    if LINK.search(name):
+        return "name.link"
+    if name.startswith(FORMULA_STARTS):
+        return "name.formula"
+    return None
+
+
+def normalise_postcode(postcode: str) -> str:
+    return " ".join(postcode.split()).upper()
+
+
+def validate(fields: dict) -> tuple[SignatureInput | None, dict[str, str]]:
+    """Check every field; return the signature, or every field's error message."""
+    errors: dict[str, str] = {}
+
+    name = _text(fields.get("name"))
+    if problem := _name_error(name):
+        errors["name"] = problem
+
+    email = _text(fields.get("email"))
+    if email is None:
+        errors["email"] = "email.missing"
+    else:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = "email.invalid"
+
+    country = _text(fields.get("country"))
+    if country is None:
+        errors["country"] = "country.missing"
+    else:
+        country = country.upper()
+        if not countries.is_country(country):
+            errors["country"] = "country.invalid"
+
+    postcode = _text(fields.get("postcode"))
+    if fields.get("postcode") not in (None, "") and not isinstance(fields.get("postcode"), str):
+        errors["postcode"] = "postcode.invalid"
+    elif postcode is not None:
+        postcode = normalise_postcode(postcode)
+        if len(postcode) > MAX_POSTCODE_CHARS:
+            errors["postcode"] = "postcode.long"
+        elif _has_control(postcode):
+            errors["postcode"] = "postcode.invalid"
+
+    if _flag(fields.get("consent")) is not True:
+        errors["consent"] = "consent.missing"
+
+    updates_opt_in = _flag(fields.get("updates_opt_in"))
+    if updates_opt_in is None:
+        errors["updates_opt_in"] = "updates_opt_in.invalid"
+
+    source = fields.get("source")
+    if source in (None, ""):
+        source = None
+    elif not (isinstance(source, str) and SOURCE.fullmatch(source)):
+        errors["source"] = "source.invalid"
+
+    if errors:
+        return None, {field: MESSAGES[code] for field, code in errors.items()}
+    return (
+        SignatureInput(
+            name=name,
+            email=email,
+            country=country,
+            postcode=postcode,
+            updates_opt_in=bool(updates_opt_in),
+            source=source,
+        ),
+        {},
+    )

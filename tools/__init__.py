@@ -1,0 +1,1 @@
+"""Dev and operations tools: never deployed (Chalice packages only app.py and chalicelib/)."""

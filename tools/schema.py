@@ -1,0 +1,57 @@
+"""Create the tables from the deployment template, the one source of truth.
+
+The local stack, the tests and the benchmarks all call ``create_tables`` so
+their tables are exactly the ones CloudFormation creates.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from chalicelib import aws, config
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "resources.json"
+
+# Logical id in the template -> the setting that names the table.
+TABLE_SETTINGS = {
+    "SignaturesTable": "signatures_table",
+    "PetitionsTable": "petitions_table",
+    "TotalsTable": "totals_table",
+}
+
+
+def template() -> dict:
+    return json.loads(TEMPLATE.read_text())
+
+
+def table_definitions() -> dict[str, dict]:
+    """CreateTable arguments for each table, named from the current settings."""
+    s = config.settings()
+    resources = template()["Resources"]
+    definitions = {}
+    for logical_id, setting in TABLE_SETTINGS.items():
+        props = resources[logical_id]["Properties"]
+        args = {
+            "TableName": getattr(s, setting),
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props["BillingMode"],
+        }
+        if "StreamSpecification" in props:
+            args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+        definitions[logical_id] = args
+    return definitions
+
+
+def create_tables(client=None) -> list[str]:
+    """Create any missing table; return the names created."""
+    client = client or aws.dynamodb()
+    existing = set(client.list_tables()["TableNames"])
+    created = []
+    for args in table_definitions().values():
+        if args["TableName"] in existing:
+            continue
+        client.create_table(**args)
+        client.get_waiter("table_exists").wait(TableName=args["TableName"])
+        created.append(args["TableName"])
+    return created
