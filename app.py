@@ -1,7 +1,9 @@
 """Countersign: the routes and the stream handler. The logic lives in chalicelib/."""
+import os
+
 from chalice import Chalice
 
-from chalicelib import intake, pages, petitions, responses, submission
+from chalicelib import intake, pages, petitions, responses, stream_tally, submission, totals
 
 app = Chalice(app_name="countersign")
 
@@ -69,3 +71,20 @@ def thanks_page(petition_id):
                                                 message="There is no petition at this address."))
     prefix = responses.stage_prefix(app.current_request)
     return responses.html(200, pages.render("thanks.html", petition=petitions.public_view(petition), prefix=prefix))
+
+
+@app.route("/petitions/{petition_id}/totals", methods=["GET"])
+def petition_totals(petition_id):
+    request = app.current_request
+    return totals.respond(petition_id, request.headers.get("if-none-match"))
+
+
+# The deployed stream wiring (the table's StreamArn, batch size and window,
+# partial-batch failures, bisect, retries, record age, failure queue) lives in
+# infra/resources.json, merged over what this decorator generates.
+@app.on_dynamodb_record(
+    stream_arn=os.environ.get("SIGNATURES_STREAM_ARN", "arn:aws:dynamodb:us-east-1:000000000000:table/countersign-signatures/stream/set-by-merge-template"),
+    starting_position="TRIM_HORIZON",
+)
+def on_signature_change(event):
+    return stream_tally.handle(event.to_dict())
