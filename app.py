@@ -75,8 +75,10 @@ def thanks_page(petition_id):
 
 @app.route("/petitions/{petition_id}/totals", methods=["GET"])
 def petition_totals(petition_id):
-    request = app.current_request
-    return totals.respond(petition_id, request.headers.get("if-none-match"))
+    figures = totals.read(petition_id) if petitions.valid_id(petition_id) else None
+    if figures is None:
+        return responses.error(404, "There is no petition with this id.", responses.PUBLIC)
+    return responses.cacheable_json(figures, totals.etag(figures), app.current_request.headers.get("if-none-match"))
 
 
 # The deployed stream wiring (the table's StreamArn, batch size and window,

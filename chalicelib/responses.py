@@ -23,6 +23,26 @@ def html(status: int, page: str, headers: dict | None = None) -> Response:
     return Response(body=page, status_code=status, headers={**HTML_HEADERS, **(headers or {})})
 
 
+PUBLIC = {"Access-Control-Allow-Origin": "*"}  # aggregate figures: anyone may read them
+TOTALS_CACHE = "public, max-age=5, stale-while-revalidate=30"
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return etag in (tag.strip() for tag in if_none_match.split(","))
+
+
+def cacheable_json(body: dict, etag: str, if_none_match: str | None) -> Response:
+    """200 with the body, or 304 with none when the client already has this version."""
+    headers = {**PUBLIC, "ETag": etag, "Cache-Control": TOTALS_CACHE}
+    if etag_matches(if_none_match, etag):
+        return Response(body="", status_code=304, headers=headers)
+    return json_response(200, body, headers)
+
+
 def see_other(location: str) -> Response:
     return Response(body="", status_code=303, headers={"Location": location})
 

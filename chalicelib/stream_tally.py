@@ -1,0 +1,283 @@
+"""The stream tally: signature changes in, exactly-once per-country counters out.
+
+DynamoDB Streams and Lambda deliver records at least once: a batch may come
+twice, be bisected, or be redelivered from the middle (with
+ReportBatchItemFailures Lambda resumes at the lowest failed sequence number
+and sends everything after it again). So:
+
+1. Each record's effect comes from its old and new images: a signature counts
+   for (petition, country) while its status is ``confirmed``. An INSERT of a
+   confirmed signature adds one, a REMOVE of one subtracts one, a MODIFY moves
+   or removes the count, anything else (a keys-only image, say) is zero.
+2. Per batch, effects are summed per petition in memory, then applied with one
+   conditional UpdateItem per petition that adds to every country and sets the
+   petition's high-water sequence number for this shard. The condition
+   (stored mark below the batch's first record) makes a replay a no-op; when
+   it fails, the stored mark says which records are new, and one more write
+   applies just those. At most two writes per petition per batch.
+3. Sequence numbers are ordered within a shard only, so marks are kept per
+   (petition, shard). They are zero-padded to 40 digits, so DynamoDB's string
+   comparison is the integers' order. Lambda names the shard in the event
+   when the mapping has a tumbling window (``shardId``), which is why the
+   deployment sets one; the local runner passes it the same way.
+
+A record the tally cannot read (a poison record) is reported as failed, so
+Lambda retries it a bounded number of times and then skips it (and sends its
+batch's position to the failure queue). Marks of shards idle for longer than
+the stream's 24-hour retention are removed, so the item stays small.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import aws, config
+from .models import CONFIRMED
+from .totals import COUNTRY_PREFIX
+
+log = logging.getLogger(__name__)
+
+SEQUENCE_DIGITS = 40
+MARK_PREFIX = "hw_"
+MARK_TIME_PREFIX = "ht_"
+# A shard's records live 24 hours; a mark idle for longer guards nothing.
+MARK_RETENTION_SECONDS = 25 * 3600
+
+
+class PoisonRecord(ValueError):
+    """A stream record whose images the tally cannot read."""
+
+
+class MissingShard(RuntimeError):
+    """The event does not say which shard it came from (no tumbling window configured)."""
+
+
+@dataclass(frozen=True)
+class Effect:
+    sequence: int
+    deltas: dict  # (petition_id, country) -> +1 / -1
+
+
+@dataclass
+class PetitionBatch:
+    """The records of one batch that change one petition's counts, in stream order."""
+
+    petition_id: str
+    changes: list = field(default_factory=list)  # (sequence, {country: delta})
+
+    @property
+    def sequences(self) -> list[int]:
+        return [sequence for sequence, _ in self.changes]
+
+    @property
+    def deltas(self) -> dict[str, int]:
+        summed: dict[str, int] = defaultdict(int)
+        for _, deltas in self.changes:
+            for country, delta in deltas.items():
+                summed[country] += delta
+        return dict(summed)
+
+    def above(self, mark: int) -> "PetitionBatch":
+        """Only the records after a stored high-water mark."""
+        return PetitionBatch(self.petition_id, [c for c in self.changes if c[0] > mark])
+
+
+# ---- pure part: records to deltas ----------------------------------------
+
+def _string(image: dict, attribute: str):
+    value = image.get(attribute)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise PoisonRecord(f"attribute {attribute} is not a typed value")
+    return value.get("S")
+
+
+def counted_as(image) -> tuple[str, str] | None:
+    """The (petition, country) an image counts for, or None when it counts for nothing."""
+    if image is None:
+        return None
+    if not isinstance(image, dict):
+        raise PoisonRecord("image is not a map")
+    if _string(image, "status") != CONFIRMED:
+        return None
+    petition_id, country = _string(image, "petition_id"), _string(image, "country")
+    if not petition_id or not country:
+        raise PoisonRecord("confirmed signature without petition or country")
+    return petition_id, country
+
+
+def sequence_of(record: dict) -> int:
+    try:
+        sequence = record["dynamodb"]["SequenceNumber"]
+    except (KeyError, TypeError):
+        raise PoisonRecord("record has no sequence number") from None
+    if not (isinstance(sequence, str) and sequence.isdigit() and len(sequence) <= SEQUENCE_DIGITS):
+        raise PoisonRecord("sequence number is not a digit string")
+    return int(sequence)
+
+
+def effect_of(record: dict) -> Effect:
+    """What one stream record does to the counts."""
+    sequence = sequence_of(record)
+    images = record["dynamodb"]
+    before, after = counted_as(images.get("OldImage")), counted_as(images.get("NewImage"))
+    deltas = {}
+    if before != after:
+        if before:
+            deltas[before] = -1
+        if after:
+            deltas[after] = deltas.get(after, 0) + 1
+    return Effect(sequence, deltas)
+
+
+def group_by_petition(effects: list[Effect]) -> dict[str, PetitionBatch]:
+    """Split a batch's effects per petition, keeping stream order."""
+    batches: dict[str, PetitionBatch] = {}
+    for effect in effects:
+        per_petition: dict[str, dict[str, int]] = defaultdict(dict)
+        for (petition_id, country), delta in effect.deltas.items():
+            per_petition[petition_id][country] = delta
+        for petition_id, deltas in per_petition.items():
+            batches.setdefault(petition_id, PetitionBatch(petition_id)).changes.append((effect.sequence, deltas))
+    return batches
+
+
+def padded(sequence: int) -> str:
+    return str(sequence).zfill(SEQUENCE_DIGITS)
+
+
+# ---- applying a petition's deltas exactly once -----------------------------
+
+_stale_marks: dict[str, set[str]] = {}  # petition -> shards whose marks can go
+
+
+def _update_arguments(petition_id: str, shard: str, batch: PetitionBatch, condition: str,
+                      expected: str | None, now: float) -> dict:
+    names = {"#hw": MARK_PREFIX + shard, "#ht": MARK_TIME_PREFIX + shard}
+    values = {
+        ":last": {"S": padded(batch.sequences[-1])},
+        ":now": {"N": str(int(now))},
+        ":at": {"S": datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")},
+    }
+    adds = []
+    for i, (country, delta) in enumerate(sorted(batch.deltas.items())):
+        if delta:
+            names[f"#c{i}"] = COUNTRY_PREFIX + country
+            values[f":d{i}"] = {"N": str(delta)}
+            adds.append(f"#c{i} :d{i}")
+    removes = []
+    for j, old_shard in enumerate(sorted(_stale_marks.get(petition_id, set()) - {shard})):
+        names[f"#oh{j}"] = MARK_PREFIX + old_shard
+        names[f"#ot{j}"] = MARK_TIME_PREFIX + old_shard
+        removes += [f"#oh{j}", f"#ot{j}"]
+    expression = "SET #hw = :last, #ht = :now, updated_at = :at"
+    if adds:
+        expression += " ADD " + ", ".join(adds)
+    if removes:
+        expression += " REMOVE " + ", ".join(removes)
+    if expected is not None:
+        values[":expected"] = {"S": expected}
+    else:
+        values[":first"] = {"S": padded(batch.sequences[0])}
+    return {
+        "TableName": config.settings().totals_table,
+        "Key": {"petition_id": {"S": petition_id}},
+        "UpdateExpression": expression,
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ReturnValues": "ALL_NEW",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+
+
+def _note_stale_marks(petition_id: str, item: dict, now: float) -> None:
+    stale = set()
+    for attribute, value in item.items():
+        if attribute.startswith(MARK_TIME_PREFIX) and now - int(value["N"]) > MARK_RETENTION_SECONDS:
+            stale.add(attribute[len(MARK_TIME_PREFIX):])
+    _stale_marks[petition_id] = stale
+
+
+def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None) -> int:
+    """Apply one petition's changes from one batch exactly once; return the writes made."""
+    now = time.time() if now is None else now
+    client = aws.dynamodb()
+    petition_id = batch.petition_id
+    fresh = "attribute_not_exists(#hw) OR #hw < :first"
+    try:
+        reply = client.update_item(**_update_arguments(petition_id, shard, batch, fresh, None, now))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        # Some of these records were applied before (a redelivery): keep the rest.
+        stored = exc.response.get("Item", {}).get(MARK_PREFIX + shard, {}).get("S")
+        if stored is None:
+            raise
+        remaining = batch.above(int(stored))
+        if not remaining.changes:
+            return 1
+        reply = client.update_item(**_update_arguments(petition_id, shard, remaining, "#hw = :expected", stored, now))
+        _note_stale_marks(petition_id, reply.get("Attributes", {}), now)
+        return 2
+    _note_stale_marks(petition_id, reply.get("Attributes", {}), now)
+    return 1
+
+
+# ---- the Lambda handler's body ---------------------------------------------
+
+def shard_of(event: dict) -> str:
+    shard = event.get("shardId")
+    if not shard:
+        raise MissingShard("the stream event has no shardId: the event source mapping needs TumblingWindowInSeconds")
+    return shard
+
+
+def handle(event: dict) -> dict:
+    """Apply a batch of signature-table stream records; report the ones to retry."""
+    started = time.monotonic()
+    shard = shard_of(event)
+    records = event.get("Records") or []
+    effects: list[Effect] = []
+    failed: list[str] = []
+    for record in records:
+        try:
+            effects.append(effect_of(record))
+        except PoisonRecord as exc:
+            dynamodb = record.get("dynamodb") if isinstance(record, dict) else None
+            sequence = dynamodb.get("SequenceNumber") if isinstance(dynamodb, dict) else None
+            log.error("unreadable stream record event=%s reason=%s",
+                      record.get("eventID") if isinstance(record, dict) else None, exc)
+            if not (isinstance(sequence, str) and sequence.isdigit()):
+                raise  # without a sequence number Lambda cannot be told where to resume
+            failed.append(sequence)
+
+    batches = group_by_petition(effects)
+    writes = 0
+    for batch in batches.values():
+        try:
+            writes += apply_petition(batch, shard)
+        except (ClientError, BotoCoreError) as exc:
+            code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
+            log.warning("tally write failed petition=%s error=%s", batch.petition_id, code)
+            failed.append(str(batch.sequences[0]))
+
+    failures = []
+    if failed:
+        # Lambda resumes from the lowest failed record and redelivers all after it;
+        # the marks make the redelivered, already-applied records no-ops.
+        lowest = min(failed, key=int)
+        failures = [{"itemIdentifier": lowest}]
+    log.info("tally batch shard=%s records=%d petitions=%d writes=%d failed=%d ms=%d",
+             shard, len(records), len(batches), writes, len(failures),
+             (time.monotonic() - started) * 1000)
+    response = {"batchItemFailures": failures}
+    if "window" in event:
+        response["state"] = {}
+    return response
