@@ -1,0 +1,115 @@
+"""Run every benchmark, print the table, and write it to docs/benchmarks.md.
+
+    python -m bench [--quick] [--out PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import (cold_start, cost, counter_writes, engine, freshness, replay, sign_cost, sign_overhead,
+               tally_cpu)
+from .measure import clock, machine
+from .report import Section, details, table
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = ROOT / "docs" / "benchmarks.md"
+
+FULL = {"sign": 200, "duplicates": 50, "records": 1000, "cpu": 100_000, "cpu_repeats": 7, "overhead": 300,
+        "imports": 15, "fresh": 500, "fresh_rate": 20.0, "replay": 1_100_000, "gb": 8_500}
+QUICK = {"sign": 20, "duplicates": 5, "records": 1000, "cpu": 5_000, "cpu_repeats": 3, "overhead": 30,
+         "imports": 3, "fresh": 20, "fresh_rate": 20.0, "replay": 20_000, "gb": 150}
+
+
+def step(title: str):
+    print(f"… {title}", file=sys.stderr, flush=True)
+
+
+def run(sizes: dict) -> tuple[list[Section], float]:
+    from chalice.test import Client
+
+    started = clock()
+    sections: list[Section] = []
+    step("5. cold start")
+    sections.append(cold_start.run(repeats=sizes["imports"]))
+    step("3. tally CPU")
+    sections.append(tally_cpu.run(records=sizes["cpu"], repeats=sizes["cpu_repeats"]))
+
+    with engine.dynamodb_local():
+        from app import app, on_signature_change
+
+        def handler(event):
+            return on_signature_change(event, None)  # the Lambda entry point, Chalice's event wrapper included
+
+        with Client(app) as client:
+            step("1. sign path cost")
+            sections.append(sign_cost.run(client.http, engine.new_petition, sizes["sign"], sizes["duplicates"]))
+            step("2. counter writes")
+            sections.append(counter_writes.run(handler, engine.new_petition, sizes["records"]))
+            step("4. sign request overhead")
+            sections.append(sign_overhead.run(client.http, engine.new_petition, sizes["overhead"]))
+        step("7. scale replay")
+        sections.append(replay.run(handler, engine.new_petition, sizes["replay"], sizes["gb"]))
+
+    step("6. freshness")
+    sections.append(freshness.run(sizes["fresh"], sizes["fresh_rate"]))
+
+    by_number = {s.number: s for s in sections}
+    sections.append(cost.run(cost.Inputs(
+        sign_units=by_number[1].data["units_per_signature"],
+        naive_units=by_number[1].data["naive_units_per_signature"],
+        sign_ms=by_number[4].data["app_ms"],
+        batch_ms=by_number[7].data["batch_ms"],
+        batch_size=by_number[7].data["batch_size"],
+        counter_units_per_record=by_number[7].data["units_per_record"],
+    )))
+    sections.sort(key=lambda s: s.number)
+    return sections, clock() - started
+
+
+def document(sections: list[Section], elapsed: float, quick: bool) -> str:
+    m = machine()
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join([
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m bench`); do not edit by hand." + (" **Quick sizes: not a real run.**" if quick else ""),
+        "",
+        f"Run on {when}: {m['cores']} cores ({m['processor']}), {m['platform']}, {m['python']}; "
+        f"the whole run took {elapsed / 60:.1f} minutes.",
+        "",
+        "The machines are shared and noisy, so every figure is a count, or is shown beside a baseline measured "
+        "side by side in the same run (medians over repeats, interleaved). Ratios are ours ÷ baseline: below 1× "
+        "is fewer requests, units or seconds than the baseline.",
+        "",
+        table(sections),
+        "",
+        "## How each figure was measured",
+        "",
+        details(sections),
+        "",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the benchmarks run")
+    parser.add_argument("--out", type=Path, help=f"where to write the table (default {DOCUMENT.relative_to(ROOT)}, "
+                                                 "none with --quick)")
+    args = parser.parse_args(argv)
+    sections, elapsed = run(QUICK if args.quick else FULL)
+    text = document(sections, elapsed, args.quick)
+    print(text)
+    out = args.out or (None if args.quick else DOCUMENT)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+        print(f"\nwritten to {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""8. Cost per million signatures on AWS, from this run's measured counts and durations.
+
+Prices: AWS list prices for us-east-1 as of PRICES_DATED. Lambda bills
+duration rounded up to the millisecond; stream reads by Lambda are free.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .report import Section, ratio
+
+PRICES_DATED = "2026-11-27 (DynamoDB on-demand after the November 2024 reduction)"
+API_GATEWAY_REST_PER_MILLION = 3.50
+LAMBDA_REQUESTS_PER_MILLION = 0.20
+LAMBDA_GB_SECOND = 0.0000166667  # x86
+DYNAMODB_WRU_PER_MILLION = 0.625
+DYNAMODB_RRU_PER_MILLION = 0.125
+LAMBDA_MEMORY_MB = 512
+MILLION = 1_000_000
+
+
+@dataclass
+class Inputs:
+    sign_units: float  # write units per accepted signature (benchmark 1)
+    naive_units: float  # the naive design's write units per signature (benchmark 1)
+    sign_ms: float  # one sign request's duration in the handler (benchmark 4)
+    batch_ms: float  # one stream batch's duration in the handler (benchmark 7)
+    batch_size: int  # records per stream batch (benchmark 7)
+    counter_units_per_record: float  # tally write units per signature (benchmark 7)
+
+
+def lambda_compute(invocations: float, ms: float) -> float:
+    return invocations * math.ceil(ms) / 1000 * LAMBDA_MEMORY_MB / 1024 * LAMBDA_GB_SECOND
+
+
+def lines(i: Inputs, duration_factor: float = 1.0) -> dict[str, float]:
+    n = MILLION
+    batches = n / i.batch_size
+    return {
+        "API Gateway REST: 1 request per signature": n * API_GATEWAY_REST_PER_MILLION / MILLION,
+        "Lambda (sign): requests": n * LAMBDA_REQUESTS_PER_MILLION / MILLION,
+        "Lambda (sign): duration": lambda_compute(n, i.sign_ms * duration_factor),
+        "DynamoDB: signature writes": n * i.sign_units * DYNAMODB_WRU_PER_MILLION / MILLION,
+        "Lambda (tally): requests": batches * LAMBDA_REQUESTS_PER_MILLION / MILLION,
+        "Lambda (tally): duration": lambda_compute(batches, i.batch_ms * duration_factor),
+        "DynamoDB: counter writes": n * i.counter_units_per_record * DYNAMODB_WRU_PER_MILLION / MILLION,
+        "DynamoDB Streams reads by Lambda": 0.0,
+    }
+
+
+def naive_lines(i: Inputs) -> dict[str, float]:
+    n = MILLION
+    return {
+        "API Gateway REST": n * API_GATEWAY_REST_PER_MILLION / MILLION,
+        "Lambda: requests": n * LAMBDA_REQUESTS_PER_MILLION / MILLION,
+        "Lambda: duration (ours, a lower bound: it makes one more write)": lambda_compute(n, i.sign_ms),
+        "DynamoDB: signature and counter writes": n * i.naive_units * DYNAMODB_WRU_PER_MILLION / MILLION,
+    }
+
+
+def run(i: Inputs) -> Section:
+    section = Section(8, "Cost per million signatures on AWS")
+    ours, naive = lines(i), naive_lines(i)
+    total, naive_total = sum(ours.values()), sum(naive.values())
+    slow_total = sum(lines(i, 10).values())
+    dynamodb = ours["DynamoDB: signature writes"] + ours["DynamoDB: counter writes"]
+    section.row("Cost per million signatures (API Gateway + Lambda + DynamoDB)", f"${total:.2f}",
+                f"${naive_total:.2f} (naive: counter in the request)", ratio(total, naive_total))
+    section.row("DynamoDB share of that cost", f"${dynamodb:.3f}",
+                f"${naive['DynamoDB: signature and counter writes']:.3f}",
+                ratio(dynamodb, naive["DynamoDB: signature and counter writes"]))
+    table = "\n".join(f"| {name} | ${value:.4f} |" for name, value in ours.items())
+    section.notes += [
+        f"Prices: us-east-1 list prices as of {PRICES_DATED}: API Gateway REST ${API_GATEWAY_REST_PER_MILLION} "
+        f"per million requests; Lambda ${LAMBDA_REQUESTS_PER_MILLION} per million requests and "
+        f"${LAMBDA_GB_SECOND} per GB-second (x86, {LAMBDA_MEMORY_MB} MB assumed); DynamoDB on-demand "
+        f"${DYNAMODB_WRU_PER_MILLION} per million write request units and ${DYNAMODB_RRU_PER_MILLION} per million "
+        "read request units; stream reads by Lambda are free.",
+        "",
+        "Formula, for N = 1,000,000 signatures and stream batches of B records:",
+        "",
+        "```",
+        "cost = N × 3.50/1e6                                  API Gateway",
+        "     + N × 0.20/1e6 + N × ⌈t_sign⌉ × 0.5 GB × 0.0000166667   sign Lambda",
+        "     + N × u_sign × 0.625/1e6                         signature writes",
+        "     + (N/B) × 0.20/1e6 + (N/B) × ⌈t_batch⌉ × 0.5 GB × 0.0000166667   tally Lambda",
+        "     + N × u_counter × 0.625/1e6                      counter writes",
+        "```",
+        "",
+        f"Measured in this run: t_sign = {i.sign_ms:.2f} ms (benchmark 4's median in-process sign request), "
+        f"u_sign = {i.sign_units:.2f} WRU (benchmark 1), B = {i.batch_size:,}, t_batch = {i.batch_ms:.1f} ms "
+        f"(benchmark 7's median batch in the handler), u_counter = {i.counter_units_per_record:.5f} WRU per record "
+        f"(benchmark 7). Durations were measured on this machine against DynamoDB Local; a Lambda function at "
+        f"{LAMBDA_MEMORY_MB} MB has a fraction of a core and real network round trips, so even at 10× the measured "
+        f"durations the total would be ${slow_total:.2f}. Reading totals is extra and depends on viewers: "
+        "each uncached /totals request is one API Gateway request, one Lambda invocation and 0.5 read units "
+        "(an eventually consistent GetItem of an item under 4 KB).",
+        "",
+        "| Line (ours) | per million signatures |",
+        "|---|---|",
+        table,
+    ]
+    section.data = {"total": total, "naive_total": naive_total}
+    return section

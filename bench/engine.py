@@ -1,0 +1,76 @@
+"""Where the benchmarks' tables live: DynamoDB Local, set up like the app's own configuration."""
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import contextmanager
+
+from chalicelib import aws, config, models, petitions, signing_secret
+
+TABLES = {
+    "SIGNATURES_TABLE": "bench-signatures",
+    "PETITIONS_TABLE": "bench-petitions",
+    "TOTALS_TABLE": "bench-totals",
+}
+ENVIRONMENT = {
+    # DynamoDB Local accepts any credentials; fake ones keep real AWS out of reach.
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "SIGNATURE_KEY_SECRET": "bench-secret",
+    "PETITION_CACHE_SECONDS": "3600",  # the sign path reads a petition once per container
+}
+
+
+def reset_caches() -> None:
+    config.reset()
+    aws.reset()
+    signing_secret.reset()
+    petitions.forget()
+    models._bound = None
+
+
+def configure(endpoint: str | None) -> None:
+    """Point the app's code, in this process, at ``endpoint`` and the bench tables."""
+    os.environ.update({**ENVIRONMENT, **TABLES})
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "SIGNATURE_KEY_PARAMETER"):
+        os.environ.pop(name, None)
+    if endpoint:
+        os.environ["DYNAMODB_ENDPOINT"] = endpoint
+    else:
+        os.environ.pop("DYNAMODB_ENDPOINT", None)
+    reset_caches()
+
+
+def create_tables() -> None:
+    from tools import schema
+
+    schema.create_tables()
+
+
+def new_petition(prefix: str, goal: int = 1_500_000) -> str:
+    """A fresh open petition and its totals item; its id is unique to this run."""
+    from tools import petition_admin
+
+    petition_id = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    petition_admin.create(petition_id, "Benchmark petition", "A petition the benchmarks sign.", goal)
+    return petition_id
+
+
+def _launcher():
+    try:  # the project's launcher, when present
+        from tools.ddblocal import DynamoDBLocal
+    except ImportError:
+        from bench.ddblocal import DynamoDBLocal
+    return DynamoDBLocal
+
+
+@contextmanager
+def dynamodb_local():
+    """A fresh in-memory DynamoDB Local with the bench tables; yields its endpoint."""
+    with _launcher()() as database:
+        configure(database.endpoint)
+        create_tables()
+        yield database.endpoint

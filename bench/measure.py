@@ -1,0 +1,145 @@
+"""Counting AWS requests and write units, timing, and the machine a run is on."""
+from __future__ import annotations
+
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import botocore.client
+from botocore.exceptions import ClientError
+
+ITEM_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "GetItem", "BatchGetItem",
+                             "BatchWriteItem", "Query", "Scan", "TransactWriteItems", "TransactGetItems"})
+WRITE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+KB = 1024
+
+
+@dataclass
+class Meter:
+    """Every botocore request made while active, and the capacity DynamoDB says it consumed.
+
+    Wraps ``BaseClient._make_api_call`` (PynamoDB and boto3 both go through
+    it) and asks item operations for ``ReturnConsumedCapacity=TOTAL``. An
+    engine that reports no capacity (moto, a failed conditional write) leaves
+    ``unreported`` up by one instead.
+    """
+
+    calls: list = field(default_factory=list)  # (operation, capacity units or None, error code or None, params)
+
+    @contextmanager
+    def active(self):
+        real = botocore.client.BaseClient._make_api_call
+        meter = self
+
+        def counting(client, operation, params):
+            if operation in ITEM_OPERATIONS and "ReturnConsumedCapacity" not in params:
+                params = {**params, "ReturnConsumedCapacity": "TOTAL"}
+            try:
+                reply = real(client, operation, params)
+            except ClientError as exc:
+                meter.calls.append((operation, _capacity(exc.response), exc.response["Error"]["Code"], params))
+                raise
+            meter.calls.append((operation, _capacity(reply), None, params))
+            return reply
+
+        botocore.client.BaseClient._make_api_call = counting
+        try:
+            yield self
+        finally:
+            botocore.client.BaseClient._make_api_call = real
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+    @property
+    def detailed(self) -> list:
+        return self.calls
+
+    @property
+    def requests(self) -> int:
+        return len(self.calls)
+
+    def count(self, *operations: str) -> int:
+        return sum(1 for op, *_ in self.calls if op in operations)
+
+    @property
+    def writes(self) -> int:
+        return sum(1 for op, *_ in self.calls if op in WRITE_OPERATIONS)
+
+    @property
+    def operations(self) -> Counter:
+        return Counter(op for op, *_ in self.calls)
+
+    def capacity(self, *operations: str) -> float:
+        ops = set(operations) or WRITE_OPERATIONS
+        return sum(units or 0 for op, units, *_ in self.calls if op in ops)
+
+    def unreported(self, *operations: str) -> int:
+        ops = set(operations) or WRITE_OPERATIONS
+        return sum(1 for op, units, *_ in self.calls if op in ops and units is None)
+
+
+def _capacity(reply: dict) -> float | None:
+    consumed = reply.get("ConsumedCapacity")
+    if isinstance(consumed, list):
+        return sum(c.get("CapacityUnits", 0) for c in consumed) if consumed else None
+    if isinstance(consumed, dict):
+        return consumed.get("CapacityUnits")
+    return None
+
+
+def item_size(item: dict) -> int:
+    """An item's size as DynamoDB bills it: attribute names plus values."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(typed: dict) -> int:
+    (kind, value), = typed.items()
+    if kind == "S":
+        return len(value.encode())
+    if kind == "N":
+        return len(value.lstrip("-").replace(".", "")) // 2 + 1
+    if kind == "B":
+        return len(value)
+    if kind == "M":
+        return 3 + item_size(value)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in value)
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: v}) for v in value)
+    return 1  # BOOL, NULL
+
+
+def write_units(size: int) -> int:
+    """One write unit per started KB."""
+    return max(1, math.ceil(size / KB))
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+def percentile(values, p: float) -> float:
+    """The p-th percentile by the nearest-rank method."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def clock() -> float:
+    return time.perf_counter()
+
+
+def machine() -> dict:
+    return {
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "python": f"{platform.python_implementation()} {sys.version.split()[0]}",
+    }
