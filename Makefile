@@ -5,13 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv test unit petition reconcile help
+.PHONY: venv test unit petition reconcile help bench
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}"
 	@echo "make test     every test (unit, integration on DynamoDB Local, browser)"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
 	@echo "make reconcile [REPAIR=1]   recount totals from the signatures table"
+	@echo "make bench    every benchmark; writes docs/benchmarks.md"
 
 venv: $(STAMP)
 
@@ -32,3 +33,7 @@ petition: venv
 
 reconcile: venv
 	$(PY) -m tools.reconcile $(if $(REPAIR),--repair)
+
+# Benchmarks against baselines measured in the same run (about 5 minutes on 2 cores).
+bench: venv
+	$(PY) -m bench

@@ -1,0 +1,64 @@
+"""The benchmarks run on tiny sizes and count what they should (counts only: no timings asserted)."""
+from __future__ import annotations
+
+import pytest
+
+from bench import counter_writes, replay, sign_cost, tally_cpu
+from bench.population import Population, RecordBuilder, event
+
+
+@pytest.fixture
+def new_petition(tables):
+    from bench.engine import new_petition
+
+    return new_petition
+
+
+@pytest.fixture
+def handler(tables):
+    from app import on_signature_change
+
+    return lambda e: on_signature_change(e, None)
+
+
+def test_population_pins_a_country_and_counts_what_it_draws():
+    population = Population(5000, pinned={"GB": 85}, seed=1)
+    drawn = [c for batch in population.countries(batch=1000) for c in batch]
+    assert len(drawn) == 5000
+    assert drawn.count("GB") == population.counts["GB"] == 85
+    assert sum(population.counts.values()) == 5000
+    assert len(population.counts) > 50
+
+
+def test_records_are_lambda_stream_records_the_tally_reads():
+    from chalicelib import stream_tally
+
+    records = RecordBuilder("p1").records(["GB", "FR", "GB"])
+    effects = [stream_tally.effect_of(r) for r in records]
+    assert [e.deltas for e in effects] == [{("p1", "GB"): 1}, {("p1", "FR"): 1}, {("p1", "GB"): 1}]
+    assert [int(r["dynamodb"]["SequenceNumber"]) for r in records] == sorted({e.sequence for e in effects})
+    assert event(records)["shardId"]
+
+
+def test_sign_path_makes_one_request_per_accepted_signature(client, new_petition):
+    section = sign_cost.run(client, new_petition, n=5, duplicates=2)
+    assert section.data["requests_per_signature"] == 1
+    assert section.data["naive_requests_per_signature"] == 2
+
+
+def test_counter_writes_are_one_per_batch(handler, new_petition):
+    section = counter_writes.run(handler, new_petition, records_per_run=100, batch_sizes=(1, 100))
+    assert section.data[1]["writes"] == 1000  # per 1,000 records
+    assert section.data[100]["writes"] == 10
+    assert section.data[1]["baseline_writes"] == section.data[100]["baseline_writes"] == 1000
+
+
+def test_replay_totals_match_the_generated_data(handler, new_petition):
+    section = replay.run(handler, new_petition, signatures=3000, gb=85)
+    assert section.data["writes"] == 3
+    assert any(row.measured == "exact" for row in section.rows)
+
+
+def test_tally_cpu_runs():
+    section = tally_cpu.run(records=2000, repeats=1)
+    assert section.data["records_per_second"] > 0
