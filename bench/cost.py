@@ -72,10 +72,10 @@ def run(i: Inputs) -> Section:
                 ratio(dynamodb, naive["DynamoDB: signature and counter writes"]))
     table = "\n".join(f"| {name} | ${value:.4f} |" for name, value in ours.items())
     section.notes += [
-        f"Prices: us-east-1 list prices as of {PRICES_DATED}: API Gateway REST ${API_GATEWAY_REST_PER_MILLION} "
-        f"per million requests; Lambda ${LAMBDA_REQUESTS_PER_MILLION} per million requests and "
-        f"${LAMBDA_GB_SECOND} per GB-second (x86, {LAMBDA_MEMORY_MB} MB assumed); DynamoDB on-demand "
-        f"${DYNAMODB_WRU_PER_MILLION} per million write request units and ${DYNAMODB_RRU_PER_MILLION} per million "
+        f"Prices: us-east-1 list prices as of {PRICES_DATED}: API Gateway REST ${API_GATEWAY_REST_PER_MILLION:.2f} "
+        f"per million requests; Lambda ${LAMBDA_REQUESTS_PER_MILLION:.2f} per million requests and "
+        f"${LAMBDA_GB_SECOND:.10f} per GB-second (x86, {LAMBDA_MEMORY_MB} MB assumed); DynamoDB on-demand "
+        f"${DYNAMODB_WRU_PER_MILLION:.3f} per million write request units and ${DYNAMODB_RRU_PER_MILLION:.3f} per million "
         "read request units; stream reads by Lambda are free.",
         "",
         "Formula, for N = 1,000,000 signatures and stream batches of B records:",

@@ -52,7 +52,7 @@ def run(handler, new_petition, records_per_run: int = 1000, batch_sizes=BATCH_SI
                          ours.capacity() * scale if reported else None, base.capacity() * scale if reported else None)
         w, bw, u, bu = results[size]
         section.row(f"Tally: counter writes per 1,000 records, batch size {size:,}",
-                    f"{count(w)} writes" + (f", {count(u)} WRU" if u is not None else ""),
+                    f"{count(w)} write{'s' if w != 1 else ''}" + (f", {count(u)} WRU" if u is not None else ""),
                     f"{count(bw)} writes" + (f", {count(bu)} WRU" if bu is not None else "") + " (per-record ADD)",
                     ratio(w, bw, 3))
     section.notes += [

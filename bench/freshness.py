@@ -121,7 +121,7 @@ def run(n: int = 500, rate: float = 20.0) -> Section:
         f"({len(seen):,} polls, median round trip {round_trip * 1000:.1f} ms, the resolution of these figures).",
         "- The delay is mostly the event source's own pacing, which the local stream runner copies from the "
         "deployment: shards polled about four times a second, records gathered for up to the batching window. "
-        "In AWS, API Gateway and CloudFront caching of /totals would add their TTL on top.",
+        "Browsers and shared caches may also hold a /totals reply for up to its Cache-Control max-age, which these polls bypass.",
     ]
     section.data = {"p50_ms": p50 * 1000, "p95_ms": p95 * 1000, "p99_ms": p99 * 1000}
     return section
