@@ -13,7 +13,7 @@ from pathlib import Path
 from . import (cold_start, cost, counter_writes, engine, freshness, replay, sign_cost, sign_overhead,
                tally_cpu)
 from .measure import clock, machine
-from .report import Section, details, table
+from .report import Section, details, headlines, table
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "benchmarks.md"
@@ -84,6 +84,12 @@ def document(sections: list[Section], elapsed: float, quick: bool) -> str:
         "The machines are shared and noisy, so every figure is a count, or is shown beside a baseline measured "
         "side by side in the same run (medians over repeats, interleaved). Ratios are ours ÷ baseline: below 1× "
         "is fewer requests, units or seconds than the baseline.",
+        "",
+        "## Headlines",
+        "",
+        headlines(sections),
+        "",
+        "## All figures",
         "",
         table(sections),
         "",

@@ -78,5 +78,7 @@ def run(repeats: int = 15) -> Section:
         "|---|---|---|",
         listing,
     ]
+    section.headline = (f"Cold start: `import app` {app_s * 1000:.0f} ms, {app_s / boto_s:.2f}× `import boto3` "
+                        f"({boto_s * 1000:.0f} ms).")
     section.data = {"app_ms": app_s * 1000, "boto3_ms": boto_s * 1000, "heaviest": ranked}
     return section

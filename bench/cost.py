@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from .report import Section, ratio
 
-PRICES_DATED = "2026-11-27 (DynamoDB on-demand after the November 2024 reduction)"
+# The prices this project was given, not re-read from AWS's price pages: check them before quoting.
+PRICES_DATED = "November 2024 (DynamoDB on-demand as reduced on 2024-11-01); written down on 2026-11-27"
 API_GATEWAY_REST_PER_MILLION = 3.50
 LAMBDA_REQUESTS_PER_MILLION = 0.20
 LAMBDA_GB_SECOND = 0.0000166667  # x86
@@ -101,5 +102,7 @@ def run(i: Inputs) -> Section:
         "|---|---|",
         table,
     ]
+    section.headline = (f"Cost: ${total:.2f} per million signatures on AWS (naive: ${naive_total:.2f}); "
+                        f"API Gateway is {ours['API Gateway REST: 1 request per signature'] / total:.0%} of it.")
     section.data = {"total": total, "naive_total": naive_total}
     return section

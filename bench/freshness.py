@@ -123,5 +123,7 @@ def run(n: int = 500, rate: float = 20.0) -> Section:
         "deployment: shards polled about four times a second, records gathered for up to the batching window. "
         "Browsers and shared caches may also hold a /totals reply for up to its Cache-Control max-age, which these polls bypass.",
     ]
+    section.headline = (f"Freshness on the local stack: a signature shows in /totals {p50:.2f} s after its 202 "
+                        f"at p50, {p95:.2f} s at p95, {p99:.2f} s at p99.")
     section.data = {"p50_ms": p50 * 1000, "p95_ms": p95 * 1000, "p99_ms": p99 * 1000}
     return section

@@ -19,6 +19,7 @@ class Section:
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)  # raw figures other benchmarks build on
+    headline: str = ""  # one sentence for the top of the document
 
     def row(self, what: str, measured: str, baseline: str, ratio: str = "") -> None:
         self.rows.append(Row(what, measured, baseline, ratio))
@@ -38,6 +39,10 @@ def table(sections: list[Section]) -> str:
         for r in s.rows:
             lines.append(f"| {s.number} | {r.what} | {r.measured} | {r.baseline} | {r.ratio} |")
     return "\n".join(lines)
+
+
+def headlines(sections: list[Section]) -> str:
+    return "\n".join(f"- {s.headline}" for s in sections if s.headline)
 
 
 def details(sections: list[Section]) -> str:

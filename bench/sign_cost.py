@@ -116,6 +116,9 @@ def run(http, new_petition, n: int = 200, duplicates: int = 50) -> Section:
         f"- {duplicates} duplicates (same people again): {dupes['requests']} requests. A failed conditional write "
         f"still costs its write units; the engine does not report them, so they are computed from the item size.",
     ]
+    section.headline = (f"Sign path: {count(ours['requests'] / n)} DynamoDB request and {count(ours_units / n)} "
+                        f"write unit per accepted signature (naive counter-in-request: "
+                        f"{count(naive['requests'] / n)} and {count((naive_units or 0) / n)}).")
     section.data = {"requests_per_signature": ours["requests"] / n, "units_per_signature": ours_units / n,
                     "naive_requests_per_signature": naive["requests"] / n,
                     "naive_units_per_signature": (naive_units or 2 * ours_units) / n}

@@ -68,5 +68,7 @@ def run(http, new_petition, n: int = 300, warmup: int = 30) -> Section:
         f"The app's own work (parsing, validation, hashing, building the item, PynamoDB) adds a median "
         f"{app_ms - bare_ms:.2f} ms to the one PutItem both make.",
     ]
+    section.headline = (f"Sign request in process: median {app_ms:.2f} ms, {app_ms / bare_ms:.2f}× a bare "
+                        f"boto3 PutItem of the same item ({bare_ms:.2f} ms) on DynamoDB Local.")
     section.data = {"app_ms": app_ms, "bare_ms": bare_ms}
     return section

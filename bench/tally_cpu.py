@@ -57,5 +57,7 @@ def run(records: int = 100_000, repeats: int = 7, batch: int = 1000) -> Section:
         f"Median {pure_s * 1e6 / records:.2f} µs per record against {bare_s * 1e6 / records:.2f} µs for the "
         "bare decode, which is the floor any tally in Python pays.",
     ]
+    section.headline = (f"Tally CPU: {records / pure_s:,.0f} records/s through the pure part, "
+                        f"{pure_s / bare_s:.1f}× the time of a bare decode loop.")
     section.data = {"records_per_second": records / pure_s, "ratio": pure_s / bare_s}
     return section
