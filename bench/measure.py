@@ -136,10 +136,21 @@ def clock() -> float:
     return time.perf_counter()
 
 
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def machine() -> dict:
     return {
         "cores": os.cpu_count(),
-        "platform": platform.platform(),
-        "processor": platform.machine(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "processor": cpu_model(),
         "python": f"{platform.python_implementation()} {sys.version.split()[0]}",
     }
