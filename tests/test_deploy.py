@@ -344,6 +344,44 @@ def test_the_tally_makes_only_the_calls_its_policy_allows(secret_from_ssm, monke
     assert recorder.calls <= table_grants("OnSignatureChangeRole")
 
 
+# ---- what CloudFormation runs: the template after the SAM transform ---------
+
+@pytest.fixture(scope="session")
+def transformed(packaged):
+    """Each stage's template as CloudFormation expands it (code already uploaded)."""
+    from samtranslator.translator.transform import transform
+
+    class NoManagedPolicies:  # only SAM's own policy templates would need them; we use none
+        def load(self):
+            return {}
+
+    expanded = {}
+    for stage, text in packaged.items():
+        template = json.loads(text)
+        for function in FUNCTIONS:  # what `aws cloudformation package` does to CodeUri
+            template["Resources"][function]["Properties"]["CodeUri"] = "s3://bucket/countersign/code.zip"
+        expanded[stage] = transform(template, {"Stage": stage}, NoManagedPolicies())
+    return expanded
+
+
+def test_lambda_gets_every_stream_setting(transformed):
+    mappings = resources(transformed["dev"], "AWS::Lambda::EventSourceMapping")
+    assert len(mappings) == 1
+    (mapping,) = mappings.values()
+    assert mapping["Properties"] == {
+        "FunctionName": {"Ref": "OnSignatureChange"},
+        "EventSourceArn": get_att("SignaturesTable", "StreamArn"),
+        "DestinationConfig": {"OnFailure": {"Destination": get_att(QUEUE, "Arn")}},
+        **stream_settings(),
+    }
+
+
+def test_the_sam_transform_grants_nothing_more(packaged, transformed):
+    for stage, expanded in transformed.items():
+        roles = resources(json.loads(packaged[stage]), "AWS::IAM::Role")
+        assert resources(expanded, "AWS::IAM::Role") == roles, stage
+
+
 # ---- cfn-lint and the Makefile ----------------------------------------------
 
 def lint_errors(text):
@@ -357,10 +395,23 @@ def test_cfn_lint_reports_no_errors(packaged, stage):
     assert lint_errors(packaged[stage]) == []
 
 
+@pytest.mark.parametrize("stage", packaging.STAGES)
+def test_cfn_lint_reports_no_errors_after_the_sam_transform(transformed, stage):
+    """The expanded template is linted against the full schemas of the event source mapping and the rest."""
+    assert lint_errors(json.dumps(transformed[stage])) == []
+
+
 def test_cfn_lint_does_catch_a_broken_template(template):
     broken = json.loads(json.dumps(template))
     broken["Resources"]["SignaturesTable"]["Properties"]["StreamSpecification"]["StreamViewType"] = "NEW_AND_OLD"
     assert any(error.startswith("E3030") for error in lint_errors(json.dumps(broken)))
+
+
+def test_cfn_lint_does_check_the_event_source_mapping(transformed):
+    broken = json.loads(json.dumps(transformed["dev"]))
+    (mapping,) = resources(broken, "AWS::Lambda::EventSourceMapping").values()
+    mapping["Properties"]["ParallelizationFactor"] = 100
+    assert any(error.startswith("E3034") for error in lint_errors(json.dumps(broken)))
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make")
