@@ -5,13 +5,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv test unit petition reconcile help bench
+.PHONY: venv test unit petition reconcile help package deploy bench
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}"
 	@echo "make test     every test (unit, integration on DynamoDB Local, browser)"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
 	@echo "make reconcile [REPAIR=1]   recount totals from the signatures table"
+	@echo "make package STAGE=dev                  template and code for a stage into build/STAGE"
+	@echo "make deploy STAGE=dev BUCKET=my-bucket  package, upload and deploy the stack countersign-STAGE"
 	@echo "make bench    every benchmark; writes docs/benchmarks.md"
 
 venv: $(STAMP)
@@ -33,6 +35,27 @@ petition: venv
 
 reconcile: venv
 	$(PY) -m tools.reconcile $(if $(REPAIR),--repair)
+
+# ---- AWS: see docs/deploying.md ----
+STAGE ?= dev
+STACK ?= countersign-$(STAGE)
+REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
+ALARM_TOPIC ?=
+BUILD := build/$(STAGE)
+
+package: venv
+	AWS_DEFAULT_REGION=$(REGION) $(PY) -m tools.package $(STAGE) $(BUILD)
+	$(VENV)/bin/cfn-lint --non-zero-exit-code error $(BUILD)/sam.json
+
+deploy: package
+	@test -n "$(BUCKET)" || { echo "make deploy needs BUCKET=<an S3 bucket in $(REGION) for the code>" >&2; exit 2; }
+	aws cloudformation package --region $(REGION) --template-file $(BUILD)/sam.json \
+		--s3-bucket $(BUCKET) --s3-prefix $(STACK) --output-template-file $(BUILD)/packaged.yaml
+	aws cloudformation deploy --region $(REGION) --template-file $(BUILD)/packaged.yaml \
+		--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC)
+	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
+		--query "Stacks[0].Outputs" --output table
 
 # Benchmarks against baselines measured in the same run (about 5 minutes on 2 cores).
 bench: venv
