@@ -17,7 +17,12 @@ from .report import Section, count, ratio
 
 SIGNATURES = 1_100_000
 GB_SIGNATURES = 8_500
-BATCH = 1000
+try:  # the deployed event source's batch size, from the deploy template
+    from tools.stream_settings import stream_settings
+
+    BATCH = stream_settings()["BatchSize"]
+except (ImportError, KeyError):
+    BATCH = 1000
 BASELINE_RECORDS = 10_000
 SEED = 1951
 
