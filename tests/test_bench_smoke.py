@@ -47,10 +47,10 @@ def test_sign_path_makes_one_request_per_accepted_signature(client, new_petition
 
 
 def test_counter_writes_are_one_per_batch(handler, new_petition):
-    section = counter_writes.run(handler, new_petition, records_per_run=100, batch_sizes=(1, 100))
+    section = counter_writes.run(handler, new_petition, records_per_run=40, batch_sizes=(1, 40))
     assert section.data[1]["writes"] == 1000  # per 1,000 records
-    assert section.data[100]["writes"] == 10
-    assert section.data[1]["baseline_writes"] == section.data[100]["baseline_writes"] == 1000
+    assert section.data[40]["writes"] == 25
+    assert section.data[1]["baseline_writes"] == section.data[40]["baseline_writes"] == 1000
 
 
 def test_replay_totals_match_the_generated_data(handler, new_petition):
