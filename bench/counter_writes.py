@@ -54,7 +54,7 @@ def run(handler, new_petition, records_per_run: int = 1000, batch_sizes=BATCH_SI
         section.row(f"Tally: counter writes per 1,000 records, batch size {size:,}",
                     f"{count(w)} write{'s' if w != 1 else ''}" + (f", {count(u)} WRU" if u is not None else ""),
                     f"{count(bw)} writes" + (f", {count(bu)} WRU" if bu is not None else "") + " (per-record ADD)",
-                    ratio(w, bw, 3) + (f" writes, {ratio(u, bu)} WRU" if u is not None and bu else ""))
+                    ratio(w, bw, 3) + (f" writes, {ratio(u, bu, 3)} WRU" if u is not None and bu else ""))
     section.notes += [
         f"- {records_per_run:,} INSERT records of confirmed signatures for one petition (countries skewed as in "
         "benchmark 7), handed to the deployed handler (`app.on_signature_change`) in batches of each size; the "
