@@ -5,12 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv test unit petition help
+.PHONY: venv test unit petition reconcile help
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}"
 	@echo "make test     every test (unit, integration on DynamoDB Local, browser)"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
+	@echo "make reconcile [REPAIR=1]   recount totals from the signatures table"
 
 venv: $(STAMP)
 
@@ -28,3 +29,6 @@ unit: venv
 
 petition: venv
 	$(PY) -m tools.petition_admin $(ARGS)
+
+reconcile: venv
+	$(PY) -m tools.reconcile $(if $(REPAIR),--repair)
