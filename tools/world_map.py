@@ -61,6 +61,45 @@ def ring(arcs: list, indexes: list[int]) -> list[tuple[float, float]]:
     return points
 
 
+def unwrap(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Longitudes made continuous: a ring that crosses the antimeridian runs past 180 instead of jumping."""
+    out = [points[0]]
+    for lon, lat in points[1:]:
+        previous = out[-1][0]
+        while lon - previous > 180:
+            lon -= 360
+        while lon - previous < -180:
+            lon += 360
+        out.append((lon, lat))
+    return out
+
+
+def clip(points: list[tuple[float, float]], edge: float, keep_below: bool) -> list[tuple[float, float]]:
+    """Sutherland-Hodgman against the meridian ``edge``: the part of a ring on one side of it."""
+    inside = (lambda lon: lon <= edge) if keep_below else (lambda lon: lon >= edge)
+    out = []
+    for i, q in enumerate(points):
+        p = points[i - 1]
+        if inside(q[0]) != inside(p[0]):
+            t = (edge - p[0]) / (q[0] - p[0])
+            out.append((edge, p[1] + t * (q[1] - p[1])))
+        if inside(q[0]):
+            out.append(q)
+    return out
+
+
+def split_at_antimeridian(points: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """A ring as drawable pieces within [-180, 180] (Fiji and Chukotka cross the line)."""
+    points = unwrap(points)
+    low, high = min(p[0] for p in points), max(p[0] for p in points)
+    if low >= -180 and high <= 180:
+        return [points]
+    shift = 360 if high > 180 else -360
+    pieces = [clip(points, 180, True) if shift > 0 else clip(points, -180, False),
+              [(lon - shift, lat) for lon, lat in (clip(points, 180, False) if shift > 0 else clip(points, -180, True))]]
+    return [piece for piece in pieces if len(piece) >= 3]
+
+
 def polygons(geometry: dict) -> list[list[list[int]]]:
     if geometry["type"] == "Polygon":
         return [geometry["arcs"]]
@@ -95,7 +134,8 @@ def build(topology: dict) -> str:
     for geometry in topology["objects"]["countries"]["geometries"]:
         if geometry.get("id") in LEAVE_OUT:
             continue
-        rings = [[equal_earth(*p) for p in ring(arcs, r)] for poly in polygons(geometry) for r in poly]
+        rings = [[equal_earth(*p) for p in piece]
+                 for poly in polygons(geometry) for r in poly for piece in split_at_antimeridian(ring(arcs, r))]
         features.append((alpha_2(geometry.get("id")), geometry["properties"]["name"], rings))
 
     xs = [x for _, _, rings in features for r in rings for x, _ in r]

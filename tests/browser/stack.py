@@ -77,7 +77,7 @@ def app_environment(endpoint: str) -> dict:
         "SIGNATURE_KEY_SECRET": "browser-test-secret",
         "SIGNATURES_TABLE": "browser-signatures",
         "PETITIONS_TABLE": "browser-petitions",
-        "TOTALS_TABLE": "browser-totals",
+        "TOTALS_TABLE": LocalStack.totals_table,
         "PETITION_CACHE_SECONDS": "0",
         "PYTHONPATH": str(ROOT),
     }
@@ -85,6 +85,8 @@ def app_environment(endpoint: str) -> dict:
 
 class LocalStack:
     """``with LocalStack() as stack:`` gives ``stack.url`` (the app) and ``stack.endpoint`` (DynamoDB)."""
+
+    totals_table = "browser-totals"
 
     def __init__(self):
         self.url = self.endpoint = ""
