@@ -175,8 +175,8 @@
       var template = $("#thanks-template");
       if (!template) { window.location.href = form.action.replace(/signatures$/, "thanks"); return; }
       section.textContent = "";
-      section.setAttribute("aria-labelledby", "");
       section.appendChild(template.content.cloneNode(true));
+      section.setAttribute("aria-labelledby", "thanks-heading");
       section.setAttribute("data-signed", "");
       setUpSharing(section);
       document.title = document.title.replace(/^(Error: )?Sign: /, "Thank you: ");
