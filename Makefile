@@ -5,12 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv test unit petition help
+.PHONY: venv test unit petition help run clean-data
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}"
 	@echo "make test     every test (unit, integration on DynamoDB Local, browser)"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
+	@echo "make clean-data   wipe the local database, stream checkpoints and dev secret (.local/)"
 
 venv: $(STAMP)
 
@@ -28,3 +29,11 @@ unit: venv
 
 petition: venv
 	$(PY) -m tools.petition_admin $(ARGS)
+
+# DynamoDB Local, tables, the demo petition, the stream runner and the API; Ctrl-C stops them all.
+run: venv
+	@$(PY) -m tools.localstack run
+
+# Needs no virtualenv: it only removes .local/ (and refuses while `make run` is up).
+clean-data:
+	@$(PYTHON) -m tools.localstack clean-data
