@@ -5,12 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv test unit petition help run clean-data
+.PHONY: venv test unit petition reconcile help run clean-data
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}"
 	@echo "make test     every test (unit, integration on DynamoDB Local, browser)"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
+	@echo "make reconcile [REPAIR=1]   recount totals from the signatures table"
 	@echo "make clean-data   wipe the local database, stream checkpoints and dev secret (.local/)"
 
 venv: $(STAMP)
@@ -29,6 +30,9 @@ unit: venv
 
 petition: venv
 	$(PY) -m tools.petition_admin $(ARGS)
+
+reconcile: venv
+	$(PY) -m tools.reconcile $(if $(REPAIR),--repair)
 
 # DynamoDB Local, tables, the demo petition, the stream runner and the API; Ctrl-C stops them all.
 run: venv

@@ -1,0 +1,60 @@
+"""Test helpers: stream records in Lambda's DynamoDB event shape."""
+from __future__ import annotations
+
+import boto3
+
+from chalicelib import config
+
+STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/test-signatures/stream/2026-11-27T00:00:00.000"
+
+
+def image(petition="p1", country="GB", status="confirmed", key=None):
+    key = key or f"{petition}#k"
+    return {"signature_key": {"S": key}, "petition_id": {"S": petition},
+            "country": {"S": country}, "status": {"S": status}, "name": {"S": "Ann"}}
+
+
+def record(sequence: int, old=None, new=None, key="p1#k"):
+    name = "MODIFY" if old and new else ("INSERT" if new else "REMOVE")
+    dynamodb = {"Keys": {"signature_key": {"S": key}}, "SequenceNumber": str(sequence),
+                "SizeBytes": 100, "StreamViewType": "NEW_AND_OLD_IMAGES", "ApproximateCreationDateTime": 1764201600}
+    if old is not None:
+        dynamodb["OldImage"] = old
+    if new is not None:
+        dynamodb["NewImage"] = new
+    return {"eventID": f"e{sequence}", "eventName": name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+            "awsRegion": "us-east-1", "eventSourceARN": STREAM_ARN, "dynamodb": dynamodb}
+
+
+def event(records, shard="shardId-00000001764201600000-aaaaaaaa"):
+    """Lambda's DynamoDB event for a mapping with a tumbling window (which names the shard)."""
+    return {"Records": list(records), "shardId": shard, "eventSourceARN": STREAM_ARN,
+            "window": {"start": "2026-11-27T00:00:00Z", "end": "2026-11-27T00:01:00Z"},
+            "state": {}, "isFinalInvokeForWindow": False, "isWindowTerminatedEarly": False}
+
+
+def read_moto_stream() -> list[tuple[str, list[dict]]]:
+    """Every shard's records from moto's stream of the signatures table, as Lambda records."""
+    s = config.settings()
+    ddb = boto3.client("dynamodb", region_name=s.region)
+    arn = ddb.describe_table(TableName=s.signatures_table)["Table"]["LatestStreamArn"]
+    streams = boto3.client("dynamodbstreams", region_name=s.region)
+    shards = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        records = []
+        while iterator:
+            reply = streams.get_records(ShardIterator=iterator, Limit=1000)
+            records += reply["Records"]
+            if not reply["Records"]:
+                break
+            iterator = reply.get("NextShardIterator")
+        lambda_records = []
+        for r in records:
+            dynamodb = dict(r["dynamodb"])
+            created = dynamodb.get("ApproximateCreationDateTime")
+            dynamodb["ApproximateCreationDateTime"] = created.timestamp() if hasattr(created, "timestamp") else created
+            lambda_records.append({**r, "eventSourceARN": arn, "dynamodb": dynamodb})
+        shards.append((shard["ShardId"], lambda_records))
+    return shards
