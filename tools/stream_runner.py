@@ -641,6 +641,9 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(name)s %(message)s")
     log.setLevel(logging.INFO)
     runner = build_runner(args.state_dir)
+    if not args.verbose:
+        # The handler logs its own line per batch too; one line per batch is enough here.
+        logging.getLogger("chalicelib").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, runner.stop)
     log.info("stream runner started for table %s", runner.table_name)
     try:
