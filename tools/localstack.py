@@ -314,8 +314,9 @@ def run(port: int, state_dir: Path) -> int:
     def terminate(signum, _frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, terminate)
-    signal.signal(signal.SIGHUP, terminate)
+    # SIGINT too: a shell that starts us in the background hands us SIGINT ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, terminate)
     try:
         print("Starting DynamoDB Local ..." if endpoint is None else f"Using DynamoDB at {endpoint}", flush=True)
         stack.start()
