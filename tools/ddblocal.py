@@ -24,6 +24,7 @@ PACKAGE = "amplify-dynamodb-simulator"
 VERSION = "2.9.30"  # carries DynamoDB Local 1.25.1
 TARBALL_SHA256 = "3503ffac19f183407909fecdacf4db51ab1fdad1da7b2f177016670b2d80e4b9"
 START_TIMEOUT_SECONDS = 60
+JAVA = "a Java runtime, version 17 or later (Debian: apt-get install openjdk-17-jre-headless)"
 
 
 class MissingTool(SystemExit):
@@ -118,7 +119,7 @@ class DynamoDBLocal:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self, emulator: Path) -> list[str]:
-        java = require("java", "a Java runtime, version 11 or later (Debian: apt-get install openjdk-17-jre-headless)")
+        java = require("java", JAVA)
         # -sharedDb: one database whatever credentials and region a client uses,
         # so every process of the stack sees the same tables.
         storage = ["-dbPath", str(self.db_path)] if self.db_path else ["-inMemory"]
@@ -127,6 +128,7 @@ class DynamoDBLocal:
                 "-sharedDb", "-disableTelemetry"]
 
     def start(self) -> "DynamoDBLocal":
+        require("java", JAVA)  # before fetching 57 MB that could not run
         emulator = emulator_dir()
         if self.db_path:
             Path(self.db_path).mkdir(parents=True, exist_ok=True)
