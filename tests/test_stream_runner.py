@@ -13,10 +13,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tools import stream_runner as sr
-from tools.stream_settings import DEFAULTS, stream_settings
+from tools.stream_settings import KEYS, stream_settings
 
 ARN = "arn:aws:dynamodb:ddblocal:000000000000:table/sigs/stream/2026-01-01T00:00:00.000"
-FAST = {**DEFAULTS, "MaximumBatchingWindowInSeconds": 0, "MaximumRetryAttempts": 2}
+DEPLOYED = stream_settings()
+FAST = {**DEPLOYED, "MaximumBatchingWindowInSeconds": 0, "MaximumRetryAttempts": 2}
 
 
 def raw_record(sequence: int, petition="demo", country="GB", created=None, event="INSERT") -> dict:
@@ -181,7 +182,7 @@ def test_events_have_lambdas_tumbling_window_shape(tmp_path):
     assert event["shardId"] == "shard-1" and event["eventSourceARN"] == ARN and event["state"] == {}
     start = datetime.fromisoformat(event["window"]["start"].replace("Z", "+00:00"))
     end = datetime.fromisoformat(event["window"]["end"].replace("Z", "+00:00"))
-    assert end - start == timedelta(seconds=DEFAULTS["TumblingWindowInSeconds"])
+    assert end - start == timedelta(seconds=DEPLOYED["TumblingWindowInSeconds"])
     record, = event["Records"]
     assert set(record) == {"eventID", "eventName", "eventVersion", "eventSource", "awsRegion",
                            "dynamodb", "eventSourceARN"}
@@ -203,7 +204,7 @@ def test_the_deployed_handler_accepts_the_runners_events(tables, petition):
     from chalicelib import totals
 
     records = [sr.lambda_record(raw_record(i, country=c), ARN) for i, c in ((1, "GB"), (2, "FR"), (3, "GB"))]
-    event = sr.lambda_event(records, "shardId-1", ARN, DEFAULTS, now=1_800_000_000)
+    event = sr.lambda_event(records, "shardId-1", ARN, DEPLOYED, now=1_800_000_000)
     assert on_signature_change(event, sr.LocalContext()) == {"batchItemFailures": [], "state": {}}
     on_signature_change(event, sr.LocalContext())  # a redelivery changes nothing
     assert totals.read("demo")["by_country"] == {"GB": 2, "FR": 1}
@@ -328,8 +329,7 @@ def test_checkpoint_file_is_replaced_atomically(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["c.json"]  # no temporary left behind
 
 
-def test_settings_default_under_the_template():
-    settings = stream_settings()
-    assert settings["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert settings["TumblingWindowInSeconds"] > 0  # the handler needs shardId in its events
-    assert set(DEFAULTS) <= set(settings)
+def test_the_runner_reads_the_settings_the_deployment_declares():
+    assert set(KEYS) <= set(DEPLOYED)
+    assert DEPLOYED["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert DEPLOYED["TumblingWindowInSeconds"] > 0  # the handler needs shardId in its events
