@@ -22,7 +22,10 @@ the deployment uses, the way Lambda would:
 
 Settings come from ``tools.stream_settings``, as the deployment's do. Each
 shard is processed serially (ParallelizationFactor 1); one line is logged
-per batch, never an image.
+per batch, never an image. Not emulated, because this handler does not need
+them: the extra empty invocation at a tumbling window's end
+(``isFinalInvokeForWindow``), the 6 MB payload limit (a batch of signatures
+is far smaller) and the function timeout.
 
     python -m tools.stream_runner            # table and endpoint from the environment
 """
@@ -400,6 +403,7 @@ class ShardReader:
                 log.warning("shard=%s checkpoint is past retention; reading from the oldest record",
                             short_shard(self.shard_id))
                 self.buffer.clear()
+                self.plan, self.attempts = (), 0
                 reply = streams.get_shard_iterator(StreamArn=self.arn, ShardId=self.shard_id,
                                                    ShardIteratorType="TRIM_HORIZON")
             elif code == "ResourceNotFoundException":
