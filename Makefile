@@ -5,13 +5,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv test unit petition reconcile help
+.PHONY: venv test unit petition reconcile help run clean-data package deploy
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}"
 	@echo "make test     every test (unit, integration on DynamoDB Local, browser)"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
 	@echo "make reconcile [REPAIR=1]   recount totals from the signatures table"
+	@echo "make clean-data   wipe the local database, stream checkpoints and dev secret (.local/)"
+	@echo "make package STAGE=dev                  template and code for a stage into build/STAGE"
+	@echo "make deploy STAGE=dev BUCKET=my-bucket  package, upload and deploy the stack countersign-STAGE"
 
 venv: $(STAMP)
 
@@ -32,3 +35,32 @@ petition: venv
 
 reconcile: venv
 	$(PY) -m tools.reconcile $(if $(REPAIR),--repair)
+
+# DynamoDB Local, tables, the demo petition, the stream runner and the API; Ctrl-C stops them all.
+run: venv
+	@$(PY) -m tools.localstack run
+
+# Needs no virtualenv: it only removes .local/ (and refuses while `make run` is up).
+clean-data:
+	@$(PYTHON) -m tools.localstack clean-data
+
+# ---- AWS: see docs/deploying.md ----
+STAGE ?= dev
+STACK ?= countersign-$(STAGE)
+REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
+ALARM_TOPIC ?=
+BUILD := build/$(STAGE)
+
+package: venv
+	AWS_DEFAULT_REGION=$(REGION) $(PY) -m tools.package $(STAGE) $(BUILD)
+	$(VENV)/bin/cfn-lint --non-zero-exit-code error $(BUILD)/sam.json
+
+deploy: package
+	@test -n "$(BUCKET)" || { echo "make deploy needs BUCKET=<an S3 bucket in $(REGION) for the code>" >&2; exit 2; }
+	aws cloudformation package --region $(REGION) --template-file $(BUILD)/sam.json \
+		--s3-bucket $(BUCKET) --s3-prefix $(STACK) --output-template-file $(BUILD)/packaged.yaml
+	aws cloudformation deploy --region $(REGION) --template-file $(BUILD)/packaged.yaml \
+		--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC)
+	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
+		--query "Stacks[0].Outputs" --output table

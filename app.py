@@ -1,4 +1,5 @@
 """Countersign: the routes and the stream handler. The logic lives in chalicelib/."""
+import logging
 import os
 
 from chalice import Chalice, Response
@@ -6,6 +7,9 @@ from chalice import Chalice, Response
 from chalicelib import intake, pages, petitions, responses, stream_tally, submission, totals
 
 app = Chalice(app_name="countersign")
+# Lambda's root logger only shows warnings; our modules log one line per
+# signature or batch, never personal data.
+logging.getLogger("chalicelib").setLevel(logging.INFO)
 
 FORM_AND_JSON = ["*/*"]  # every type reaches the handler, which answers 415 in our own words
 
