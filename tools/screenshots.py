@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -36,8 +37,8 @@ def seed(stack, petition_id: str = "demo") -> None:
     names = {f"#c{i}": f"c_{code}" for i, code in enumerate(DEMO_TOTALS)}
     values = {f":c{i}": {"N": str(n)} for i, n in enumerate(DEMO_TOTALS.values())}
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    stack.dynamodb().update_item(
-        TableName=stack.totals_table, Key={"petition_id": {"S": petition_id}},
+    stack.client().update_item(
+        TableName=stack.tables["TOTALS_TABLE"], Key={"petition_id": {"S": petition_id}},
         UpdateExpression="SET updated_at = :u, " + ", ".join(f"#c{i} = :c{i}" for i in range(len(names))),
         ExpressionAttributeNames=names, ExpressionAttributeValues={**values, ":u": {"S": now}},
     )
@@ -46,17 +47,18 @@ def seed(stack, petition_id: str = "demo") -> None:
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.stack import LocalStack
+    from tools.localstack import LocalStack
 
     if not Path(CHROMIUM).is_file():
         print(f"no Chromium at {CHROMIUM}", file=sys.stderr)
         return 1
     DOCS.mkdir(exist_ok=True)
-    with LocalStack() as stack, sync_playwright() as playwright:
+    with tempfile.TemporaryDirectory() as state, LocalStack(Path(state), persist=False) as stack, \
+            sync_playwright() as playwright:
         seed(stack)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        desktop = browser.new_context(base_url=stack.url, viewport={"width": 1200, "height": 900}, locale="en-GB")
-        phone = browser.new_context(base_url=stack.url, viewport={"width": 360, "height": 740},
+        desktop = browser.new_context(base_url=stack.base_url, viewport={"width": 1200, "height": 900}, locale="en-GB")
+        phone = browser.new_context(base_url=stack.base_url, viewport={"width": 360, "height": 740},
                                     device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB")
         shots = [
             (desktop, "/petitions/demo/sign", "sign-desktop.png", True),

@@ -7,7 +7,6 @@ cannot work here). Without it the browser tests skip, except in CI
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from pathlib import Path
 
@@ -36,8 +35,6 @@ def pytest_collection_modifyitems(config, items):
 def browser():
     if not chromium_found():
         pytest.fail(f"CI=true but there is no Chromium at {CHROMIUM}; .ci/run installs Debian's chromium")
-    if not shutil.which("java"):
-        pytest.fail("the browser tests need java for DynamoDB Local")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -47,17 +44,22 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def stack(browser):
-    from tests.browser.stack import LocalStack
+def stack(browser, tmp_path_factory):
+    """The whole collector (DynamoDB Local in memory, stream runner, API) for the session."""
+    from tools.ddblocal import MissingTool
+    from tools.localstack import LocalStack
 
-    with LocalStack() as running:
-        yield running
+    try:
+        with LocalStack(tmp_path_factory.mktemp("browser-stack"), persist=False) as running:
+            yield running
+    except MissingTool as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture
 def page(browser, stack):
     """A desktop page with JavaScript, in an English (UK) browser."""
-    context = browser.new_context(base_url=stack.url, viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 900}, locale="en-GB")
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
@@ -65,7 +67,7 @@ def page(browser, stack):
 
 @pytest.fixture
 def page_without_js(browser, stack):
-    context = browser.new_context(base_url=stack.url, java_script_enabled=False, locale="en-GB")
+    context = browser.new_context(base_url=stack.base_url, java_script_enabled=False, locale="en-GB")
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
@@ -74,7 +76,7 @@ def page_without_js(browser, stack):
 @pytest.fixture
 def phone(browser, stack):
     """360 px wide, the narrowest common phone."""
-    context = browser.new_context(base_url=stack.url, viewport={"width": 360, "height": 740},
+    context = browser.new_context(base_url=stack.base_url, viewport={"width": 360, "height": 740},
                                   device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB")
     context.set_default_timeout(10_000)
     yield context.new_page()

@@ -25,7 +25,7 @@ def fill_form(page, email, name="Amina Yusuf", consent=True):
 
 def sign_by_api(stack, email, country):
     body = json.dumps({"name": "Api Signer", "email": email, "country": country, "consent": True}).encode()
-    request = urllib.request.Request(f"{stack.url}/petitions/demo/signatures", data=body,
+    request = urllib.request.Request(f"{stack.base_url}/petitions/demo/signatures", data=body,
                                      headers={"Content-Type": "application/json"})
     assert urllib.request.urlopen(request).status == 202
 
