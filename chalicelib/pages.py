@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
@@ -105,6 +106,17 @@ def share_links(url: str, title: str) -> list[tuple[str, str]]:
     ]
 
 
+def _when(iso: str | None) -> str:
+    """``2026-11-27T20:00:00Z`` -> ``27 Nov 2026, 20:00:00 UTC`` (the script shows local time instead)."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return iso
+    return moment.strftime("%-d %b %Y, %H:%M:%S UTC")
+
+
 def _percent(total, goal) -> float:
     if not goal or not total:
         return 0.0
@@ -120,6 +132,7 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["thousands"] = lambda n: f"{int(n or 0):,}"
+    env.filters["when"] = _when
     env.globals["percent"] = _percent
     env.globals["country_name"] = lambda code: countries.names().get(code, code)
     return env

@@ -148,6 +148,7 @@ def test_422_rerender_links_each_message_to_its_field(client, petition):
     assert 'role="alert"' in page
     assert doc.all("input", name="name")[0].get("aria-invalid") is None
     assert "<title>Error: " in page
+    assert re.search(r"<div data-progress hidden>", page)  # no total read on this path; the script fetches it
 
 
 # ---- thanks page ----------------------------------------------------------------
@@ -171,7 +172,7 @@ def test_dashboard_ranks_every_country_with_signatures(client, petition):
     ranked = re.findall(r'<li data-code="([A-Z]{2})"><span class="name">([^<]+)</span><span class="n">([\d,]+)<', page)
     assert ranked == [("GB", "United Kingdom", "8,500"), ("FR", "France", "120"), ("DE", "Germany", "7")]
     assert "8,627" in page
-    assert 'datetime="2026-11-27T20:00:00Z"' in page
+    assert 'datetime="2026-11-27T20:00:00Z">27 Nov 2026, 20:00:00 UTC</time>' in page
     assert Elements(page).all("input", id="country-filter")
     assert 'data-poll="5"' in page
 

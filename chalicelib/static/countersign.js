@@ -66,6 +66,7 @@
 
   function showProgress(root, figures, goal) {
     goal = figures.goal || goal;
+    $$("[data-progress]", root).forEach(function (el) { el.hidden = false; });
     $$("[data-total]", root).forEach(function (el) { el.textContent = numbers.format(figures.total); });
     $$("[data-percent]", root).forEach(function (el) { el.textContent = percent(figures.total, goal).toFixed(1); });
     $$("[data-bar]", root).forEach(function (el) { el.style.width = percent(figures.total, goal).toFixed(1) + "%"; });
@@ -360,7 +361,7 @@
   if (page === "thanks") setUpSharing(document);
   var progress = $("[data-totals]");
   if (progress && window.fetch) {
-    var unknown = !/\d/.test($("[data-total]", progress).textContent); // the 422 re-render skips the read
+    var unknown = $("[data-progress]", progress).hidden; // the 422 re-render has no figure yet
     pollTotals(progress.getAttribute("data-totals"), Number(progress.getAttribute("data-poll")) || 20, null, {
       firstDelay: unknown ? 0 : undefined,
       onData: function (figures) { showProgress(progress, figures, Number(progress.getAttribute("data-goal"))); }
