@@ -5,13 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv test unit petition reconcile help package deploy bench
+.PHONY: venv test unit petition reconcile help run clean-data package deploy bench
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}"
 	@echo "make test     every test (unit, integration on DynamoDB Local, browser)"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
 	@echo "make reconcile [REPAIR=1]   recount totals from the signatures table"
+	@echo "make clean-data   wipe the local database, stream checkpoints and dev secret (.local/)"
 	@echo "make package STAGE=dev                  template and code for a stage into build/STAGE"
 	@echo "make deploy STAGE=dev BUCKET=my-bucket  package, upload and deploy the stack countersign-STAGE"
 	@echo "make bench    every benchmark; writes docs/benchmarks.md"
@@ -35,6 +36,14 @@ petition: venv
 
 reconcile: venv
 	$(PY) -m tools.reconcile $(if $(REPAIR),--repair)
+
+# DynamoDB Local, tables, the demo petition, the stream runner and the API; Ctrl-C stops them all.
+run: venv
+	@$(PY) -m tools.localstack run
+
+# Needs no virtualenv: it only removes .local/ (and refuses while `make run` is up).
+clean-data:
+	@$(PYTHON) -m tools.localstack clean-data
 
 # ---- AWS: see docs/deploying.md ----
 STAGE ?= dev

@@ -2,7 +2,7 @@
 import logging
 import os
 
-from chalice import Chalice
+from chalice import Chalice, Response
 
 from chalicelib import intake, pages, petitions, responses, stream_tally, submission, totals
 
@@ -57,24 +57,57 @@ def sign_preflight(petition_id):
     return responses.preflight(app.current_request.headers.get("origin"), "POST, OPTIONS")
 
 
+@app.route("/", methods=["GET"])
+def index_page():
+    open_petitions = [petitions.public_view(p) for p in petitions.list_open()]
+    return responses.html(200, pages.index_page(open_petitions, responses.stage_prefix(app.current_request)))
+
+
 @app.route("/petitions/{petition_id}/sign", methods=["GET"])
 def sign_page(petition_id):
-    petition = petitions.load(petition_id)
-    if petition is None:
-        return responses.html(404, pages.render("message.html", heading="Petition not found",
-                                                message="There is no petition at this address."))
-    prefix = responses.stage_prefix(app.current_request)
-    return responses.html(200, pages.sign_page(petitions.public_view(petition), prefix))
+    headers = app.current_request.headers
+    source = (app.current_request.query_params or {}).get("source")
+    country = pages.likely_country(headers.get("cloudfront-viewer-country"), headers.get("accept-language"))
+    return _petition_page(petition_id, lambda petition, prefix, share_url: pages.sign_page(
+        petition, prefix, country=country, figures=totals.read(petition_id), share_url=share_url,
+        fields={"source": source} if source else None))
 
 
 @app.route("/petitions/{petition_id}/thanks", methods=["GET"])
 def thanks_page(petition_id):
+    return _petition_page(petition_id, lambda petition, prefix, share_url: pages.thanks_page(
+        petition, prefix, figures=totals.read(petition_id), share_url=share_url))
+
+
+@app.route("/petitions/{petition_id}/dashboard", methods=["GET"])
+def dashboard_page(petition_id):
+    return _petition_page(petition_id, lambda petition, prefix, share_url: pages.dashboard_page(
+        petition, prefix, figures=totals.read(petition_id)))
+
+
+def _petition_page(petition_id, render):
+    """Load the petition (404 page if none) and render one of its pages."""
+    request = app.current_request
+    prefix = responses.stage_prefix(request)
     petition = petitions.load(petition_id)
     if petition is None:
-        return responses.html(404, pages.render("message.html", heading="Petition not found",
-                                                message="There is no petition at this address."))
-    prefix = responses.stage_prefix(app.current_request)
-    return responses.html(200, pages.render("thanks.html", petition=petitions.public_view(petition), prefix=prefix))
+        return responses.html(404, pages.not_found(prefix))
+    share_url = f"{pages.base_url(request.headers, prefix)}/petitions/{petition_id}/sign"
+    return responses.html(200, render(petitions.public_view(petition), prefix, share_url))
+
+
+@app.route("/privacy", methods=["GET"])
+def privacy_page():
+    return responses.html(200, pages.privacy_page(responses.stage_prefix(app.current_request)))
+
+
+@app.route("/static/{name}", methods=["GET"])
+def static_file(name):
+    found = pages.asset(name)
+    if found is None:
+        return responses.error(404, "There is no such file.")
+    return Response(body=found.body, status_code=200,
+                    headers={"Content-Type": found.content_type, "Cache-Control": pages.STATIC_CACHE})
 
 
 @app.route("/petitions/{petition_id}/totals", methods=["GET"])

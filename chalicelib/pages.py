@@ -1,11 +1,126 @@
-"""HTML pages, rendered with Jinja2 (autoescaping on)."""
+"""HTML pages and their static assets, rendered with Jinja2 (autoescaping on).
+
+Everything a page needs ships inside this package: the templates, one
+stylesheet (inlined, so a signer on a slow phone waits for one response, not
+two), one script and the world outline (served by ``asset`` with a
+content-hash in the URL, so browsers may keep them for a year).
+"""
 from __future__ import annotations
 
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import countries
+from . import countries, totals
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml; charset=utf-8",
+}
+STATIC_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\.(?:js|css|svg)")
+# The URL carries the content hash, so a changed file gets a new URL.
+STATIC_CACHE = "public, max-age=31536000, immutable"
+
+_REGION = re.compile(r"[A-Za-z]{2}")
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: str
+    content_type: str
+    version: str
+
+
+@lru_cache(maxsize=None)
+def asset(name: str) -> Asset | None:
+    """A file under static/, or None for any name that is not one of ours."""
+    if not STATIC_NAME.fullmatch(name or ""):
+        return None
+    path = STATIC_DIR / name
+    if not path.is_file():
+        return None
+    body = path.read_text(encoding="utf-8")
+    version = hashlib.sha256(body.encode()).hexdigest()[:12]
+    return Asset(body, STATIC_TYPES[path.suffix], version)
+
+
+def likely_country(viewer_country: str | None, accept_language: str | None) -> str | None:
+    """The visitor's probable country, to preselect in the form.
+
+    CloudFront's ``CloudFront-Viewer-Country`` (from the IP address) wins; else
+    the region of the most preferred Accept-Language tag that has one
+    (``en-GB`` -> ``GB``, ``zh-Hant-TW`` -> ``TW``); else None. A bare language
+    (``fr``) says nothing reliable about where someone lives.
+    """
+    if viewer_country:
+        code = viewer_country.strip().upper()
+        if countries.is_country(code):
+            return code
+    ranked = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, position, tag.strip()))
+    for _, _, tag in sorted(ranked):
+        for subtag in re.split(r"[-_]", tag)[1:]:
+            if _REGION.fullmatch(subtag) and countries.is_country(subtag.upper()):
+                return subtag.upper()
+    return None
+
+
+def base_url(headers, prefix: str) -> str:
+    """``https://host/api`` for links that leave the site (sharing)."""
+    host = headers.get("host") or "localhost"
+    scheme = (headers.get("x-forwarded-proto") or "").split(",")[0].strip()
+    if scheme not in ("http", "https"):
+        scheme = "http" if host.split(":")[0] in ("localhost", "127.0.0.1") else "https"
+    return f"{scheme}://{host}{prefix}"
+
+
+def share_links(url: str, title: str) -> list[tuple[str, str]]:
+    """Plain links to each service's own share page: no scripts of theirs load here."""
+    text = f"I signed: {title}"
+    u, t = quote(url, safe=""), quote(text, safe="")
+    return [
+        ("Email", f"mailto:?subject={quote(title, safe='')}&body={t}%0A{u}"),
+        ("WhatsApp", f"https://wa.me/?text={t}%20{u}"),
+        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={u}"),
+        ("X", f"https://x.com/intent/tweet?text={t}&url={u}"),
+        ("Bluesky", f"https://bsky.app/intent/compose?text={t}%20{u}"),
+    ]
+
+
+def _when(iso: str | None) -> str:
+    """``2026-11-27T20:00:00Z`` -> ``27 Nov 2026, 20:00:00 UTC`` (the script shows local time instead)."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return iso
+    return moment.strftime("%-d %b %Y, %H:%M:%S UTC")
+
+
+def _percent(total, goal) -> float:
+    if not goal or not total:
+        return 0.0
+    return min(100.0, 100.0 * total / goal)
 
 
 @lru_cache(maxsize=1)
@@ -17,23 +132,66 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["thousands"] = lambda n: f"{int(n or 0):,}"
+    env.filters["when"] = _when
+    env.globals["percent"] = _percent
+    env.globals["country_name"] = lambda code: countries.names().get(code, code)
     return env
 
 
-def render(template: str, **context) -> str:
-    return _env().get_template(template).render(**context)
+def render(template: str, *, prefix: str = "", **context) -> str:
+    def static_url(name: str) -> str:
+        found = asset(name)
+        return f"{prefix}/static/{name}?v={found.version if found else '0'}"
+
+    return _env().get_template(template).render(prefix=prefix, static_url=static_url, **context)
 
 
-def sign_page(petition: dict, prefix: str, *, fields: dict | None = None,
-              errors: dict | None = None, country: str | None = None, total: int | None = None) -> str:
+def not_found(prefix: str = "") -> str:
+    return render("message.html", prefix=prefix, heading="Petition not found",
+                  message="There is no petition at this address. Check the link you followed.")
+
+
+def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors: dict | None = None,
+              country: str | None = None, total: int | None = None, figures: dict | None = None,
+              share_url: str | None = None) -> str:
+    """The sign page; with ``fields`` and ``errors`` it is the 422 re-render of a form post."""
     fields = fields or {}
+    kept = {k: v for k, v in fields.items() if isinstance(v, str)}
+    selected = (kept.get("country") or "").strip().upper() or country
+    if figures is not None:
+        total = figures["total"]
     return render(
         "sign.html",
         petition=petition,
         prefix=prefix,
-        fields={k: v for k, v in fields.items() if isinstance(v, str)},
+        fields=kept,
         errors=errors or {},
         countries=countries.names(),
-        selected_country=(fields.get("country") if isinstance(fields.get("country"), str) else None) or country,
+        selected_country=selected,
         total=total,
+        by_country=(figures or {}).get("by_country", {}),
+        share_url=share_url,
+        shares=share_links(share_url, petition["title"]) if share_url else [],
     )
+
+
+def thanks_page(petition: dict, prefix: str, *, figures: dict | None, share_url: str) -> str:
+    return render("thanks.html", petition=petition, prefix=prefix,
+                  total=(figures or {}).get("total"), share_url=share_url,
+                  shares=share_links(share_url, petition["title"]))
+
+
+def dashboard_page(petition: dict, prefix: str, *, figures: dict | None) -> str:
+    figures = figures or {"total": 0, "by_country": {}, "goal": petition["goal"], "updated_at": None}
+    by_country = figures["by_country"]
+    top = max(by_country.values(), default=0)
+    return render("dashboard.html", petition=petition, prefix=prefix, figures=figures,
+                  top=top, names=countries.names(), etag=totals.etag(figures) if "petition_id" in figures else "")
+
+
+def index_page(open_petitions: list[dict], prefix: str) -> str:
+    return render("index.html", petitions=open_petitions, prefix=prefix)
+
+
+def privacy_page(prefix: str) -> str:
+    return render("privacy.html", prefix=prefix)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import boto3
 
 from chalicelib import config
+from tools.stream_runner import lambda_event, lambda_record
+from tools.stream_settings import stream_settings
 
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/test-signatures/stream/2026-11-27T00:00:00.000"
 
@@ -27,10 +29,8 @@ def record(sequence: int, old=None, new=None, key="p1#k"):
 
 
 def event(records, shard="shardId-00000001764201600000-aaaaaaaa"):
-    """Lambda's DynamoDB event for a mapping with a tumbling window (which names the shard)."""
-    return {"Records": list(records), "shardId": shard, "eventSourceARN": STREAM_ARN,
-            "window": {"start": "2026-11-27T00:00:00Z", "end": "2026-11-27T00:01:00Z"},
-            "state": {}, "isFinalInvokeForWindow": False, "isWindowTerminatedEarly": False}
+    """Lambda's DynamoDB event with the deployment's settings (its tumbling window names the shard)."""
+    return lambda_event(list(records), shard, STREAM_ARN, stream_settings(), now=1764201600)
 
 
 def read_moto_stream() -> list[tuple[str, list[dict]]]:
@@ -50,11 +50,5 @@ def read_moto_stream() -> list[tuple[str, list[dict]]]:
             if not reply["Records"]:
                 break
             iterator = reply.get("NextShardIterator")
-        lambda_records = []
-        for r in records:
-            dynamodb = dict(r["dynamodb"])
-            created = dynamodb.get("ApproximateCreationDateTime")
-            dynamodb["ApproximateCreationDateTime"] = created.timestamp() if hasattr(created, "timestamp") else created
-            lambda_records.append({**r, "eventSourceARN": arn, "dynamodb": dynamodb})
-        shards.append((shard["ShardId"], lambda_records))
+        shards.append((shard["ShardId"], [lambda_record(r, arn) for r in records]))
     return shards

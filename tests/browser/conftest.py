@@ -1,0 +1,89 @@
+"""Browser fixtures: one local stack and one headless Chromium for the whole session.
+
+Debian's ``chromium`` is driven through Playwright (whose own browser download
+cannot work here). Without it the browser tests skip, except in CI
+(``CI=true``), where a missing browser is a failure.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def chromium_found() -> bool:
+    return Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
+
+
+def pytest_collection_modifyitems(config, items):
+    if chromium_found() or IN_CI:
+        return
+    reason = f"no Chromium at {CHROMIUM}: install Debian's chromium package (apt-get install chromium) to run the browser tests"
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not chromium_found():
+        pytest.fail(f"CI=true but there is no Chromium at {CHROMIUM}; .ci/run installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def stack(browser, tmp_path_factory):
+    """The whole collector (DynamoDB Local in memory, stream runner, API) for the session."""
+    from tools.ddblocal import MissingTool
+    from tools.localstack import LocalStack
+
+    try:
+        with LocalStack(tmp_path_factory.mktemp("browser-stack"), persist=False) as running:
+            yield running
+    except MissingTool as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def page(browser, stack):
+    """A desktop page with JavaScript, in an English (UK) browser."""
+    context = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def page_without_js(browser, stack):
+    context = browser.new_context(base_url=stack.base_url, java_script_enabled=False, locale="en-GB")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, stack):
+    """360 px wide, the narrowest common phone."""
+    context = browser.new_context(base_url=stack.base_url, viewport={"width": 360, "height": 740},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def email():
+    """A fresh address: each signer in these tests is a new person."""
+    return f"signer-{uuid.uuid4().hex[:10]}@example.org"

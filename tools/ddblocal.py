@@ -1,0 +1,189 @@
+"""DynamoDB Local: fetch it once, verify it, start and stop it.
+
+AWS ships DynamoDB Local inside the npm package amplify-dynamodb-simulator
+(its ``emulator/`` folder). ``npm pack`` fetches the package without
+installing its dependencies, which we do not need; the tarball is checked
+against a pinned sha256 before anything in it runs.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "ddblocal"
+PACKAGE = "amplify-dynamodb-simulator"
+VERSION = "2.9.30"  # carries DynamoDB Local 1.25.1
+TARBALL_SHA256 = "3503ffac19f183407909fecdacf4db51ab1fdad1da7b2f177016670b2d80e4b9"
+START_TIMEOUT_SECONDS = 60
+JAVA = "a Java runtime, version 17 or later (Debian: apt-get install openjdk-17-jre-headless)"
+
+
+class MissingTool(SystemExit):
+    """java or npm is not installed; the message says what to install."""
+
+
+def require(tool: str, what: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise MissingTool(f"`{tool}` was not found. Install {what} and run again.")
+    return path
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def emulator_dir(cache: Path = CACHE) -> Path:
+    """The folder holding DynamoDBLocal.jar, fetched and verified on first use."""
+    target = cache / VERSION
+    if (target / "DynamoDBLocal.jar").is_file() and (target / ".verified").is_file():
+        return target
+    npm = require("npm", "Node.js with npm (Debian: apt-get install npm)")
+    cache.mkdir(parents=True, exist_ok=True)
+    tarball = cache / f"{PACKAGE}-{VERSION}.tgz"
+    if not tarball.is_file():
+        print(f"Fetching DynamoDB Local ({PACKAGE}@{VERSION}) with npm pack ...", file=sys.stderr, flush=True)
+        subprocess.run([npm, "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(cache), "--loglevel=error"],
+                       check=True, stdout=subprocess.DEVNULL)
+    actual = sha256_of(tarball)
+    if actual != TARBALL_SHA256:
+        tarball.unlink()
+        raise SystemExit(f"{tarball.name} has sha256 {actual}, expected {TARBALL_SHA256}; deleted it. "
+                         "Run again to fetch it afresh.")
+    staging = cache / f"{VERSION}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    with tarfile.open(tarball) as archive:
+        members = [m for m in archive.getmembers() if m.name.startswith("package/emulator/")]
+        if hasattr(tarfile, "data_filter"):  # refuses links and paths outside the folder
+            archive.extractall(staging, members=members, filter="data")
+        else:
+            archive.extractall(staging, members=members)
+    shutil.rmtree(target, ignore_errors=True)
+    (staging / "package" / "emulator").rename(target)
+    shutil.rmtree(staging)
+    (target / ".verified").write_text(TARBALL_SHA256 + "\n")
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def child_setup() -> None:
+    """Run in each child before exec: leave Ctrl-C to the parent, die with it.
+
+    The parent stops its children in order on Ctrl-C, so they ignore the
+    terminal's SIGINT; if the parent dies without cleaning up, Linux sends
+    them SIGTERM (PR_SET_PDEATHSIG) so no orphan keeps a port or the data.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class DynamoDBLocal:
+    """One DynamoDB Local process on a port, with its data in ``db_path`` (or in memory)."""
+
+    def __init__(self, port: int | None = None, db_path: Path | None = None, log_path: Path | None = None):
+        self.port = port or free_port()
+        self.db_path = db_path
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self, emulator: Path) -> list[str]:
+        java = require("java", JAVA)
+        # -sharedDb: one database whatever credentials and region a client uses,
+        # so every process of the stack sees the same tables.
+        storage = ["-dbPath", str(self.db_path)] if self.db_path else ["-inMemory"]
+        return [java, f"-Djava.library.path={emulator / 'DynamoDBLocal_lib'}", "-jar",
+                str(emulator / "DynamoDBLocal.jar"), "-port", str(self.port), *storage,
+                "-sharedDb", "-disableTelemetry"]
+
+    def start(self) -> "DynamoDBLocal":
+        require("java", JAVA)  # before fetching 57 MB that could not run
+        emulator = emulator_dir()
+        if self.db_path:
+            Path(self.db_path).mkdir(parents=True, exist_ok=True)
+        if port_in_use(self.port):
+            raise SystemExit(f"port {self.port} is already in use; cannot start DynamoDB Local there")
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        try:
+            self.process = subprocess.Popen(self.command(emulator), cwd=emulator, stdout=log,
+                                            stderr=subprocess.STDOUT, preexec_fn=child_setup)
+        finally:
+            if log is not subprocess.DEVNULL:
+                log.close()
+        self.wait_ready()
+        return self
+
+    def wait_ready(self) -> None:
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="us-east-1",
+                              aws_access_key_id="local", aws_secret_access_key="local",
+                              config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5))
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"DynamoDB Local exited with code {self.process.returncode}"
+                                   + (f"; see {self.log_path}" if self.log_path else ""))
+            try:
+                client.list_tables(Limit=1)
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"DynamoDB Local did not answer on port {self.port} "
+                                       f"within {START_TIMEOUT_SECONDS} s")
+                time.sleep(0.2)
+
+    def stop(self, timeout: float = 15) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()  # the JVM's shutdown hooks close the database cleanly
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def __enter__(self) -> "DynamoDBLocal":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+if __name__ == "__main__":
+    # `python -m tools.ddblocal` fetches and verifies DynamoDB Local, nothing more.
+    print(emulator_dir())

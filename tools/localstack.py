@@ -1,0 +1,372 @@
+"""The whole collector on one machine: DynamoDB Local, tables, demo petition, stream runner, API.
+
+    python -m tools.localstack run          # what `make run` does
+    python -m tools.localstack clean-data   # what `make clean-data` does
+
+``LocalStack`` is also the way tests get a running system:
+
+    with LocalStack(state_dir=tmp_path) as stack:
+        requests.get(stack.base_url + "/petitions/demo/totals")
+
+Every child gets its settings in its process environment (Chalice would
+inject a configured stage's variables over ours, so the API runs under a
+stage that .chalice/config.json does not define). Children ignore Ctrl-C
+and die with their parent; the parent stops them in order: API, runner,
+then the database, so the runner's last batch can finish.
+
+Only the standard library is imported at module level, so ``clean-data``
+runs before the virtualenv exists.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tools.ddblocal import DynamoDBLocal, child_setup, free_port, port_in_use
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = ROOT / ".local"
+DEFAULT_TABLES = {
+    "SIGNATURES_TABLE": "countersign-local-signatures",
+    "PETITIONS_TABLE": "countersign-local-petitions",
+    "TOTALS_TABLE": "countersign-local-totals",
+}
+# Not in .chalice/config.json, so `chalice local` adds only the global variables.
+CHALICE_STAGE = "local"
+# Variables that would point a child at real AWS or at a deployed stage's secret.
+SCRUBBED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "SIGNATURE_KEY_PARAMETER",
+            "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
+READY_TIMEOUT_SECONDS = 60
+
+
+def signature_secret(state_dir: Path) -> str:
+    """A dev secret made once per data folder, so a duplicate stays a duplicate across restarts."""
+    path = state_dir / "signature-key-secret"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class LocalStack:
+    """DynamoDB Local (unless ``endpoint`` names one), tables, demo data, stream runner and API.
+
+    ``state_dir`` holds the data (``dynamodb/``), the runner's checkpoints,
+    the dev secret and, with ``quiet``, the children's logs. With
+    ``persist=False`` DynamoDB Local keeps its data in memory.
+    """
+
+    def __init__(self, state_dir: Path, *, port: int | None = None, endpoint: str | None = None,
+                 persist: bool = True, tables: dict[str, str] | None = None, seed_demo: bool = True,
+                 quiet: bool = True, extra_env: dict[str, str] | None = None):
+        self.state_dir = Path(state_dir)
+        self.port = port or free_port()
+        self.persist = persist
+        self.tables = {**DEFAULT_TABLES, **(tables or {})}
+        self.seed_demo = seed_demo
+        self.quiet = quiet
+        self.extra_env = extra_env or {}
+        self.database = None if endpoint else DynamoDBLocal(
+            db_path=self.state_dir / "dynamodb" if persist else None,
+            log_path=self.state_dir / "dynamodb.log")
+        self._endpoint = endpoint
+        self.runner: subprocess.Popen | None = None
+        self.api: subprocess.Popen | None = None
+
+    # -- addresses and environment --
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint or self.database.endpoint
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+        env.update({
+            # DynamoDB Local accepts any credentials; fake ones keep real ones out of reach.
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            "DYNAMODB_ENDPOINT": self.endpoint,
+            "SIGNATURE_KEY_SECRET": signature_secret(self.state_dir),
+            "PYTHONUNBUFFERED": "1",
+            **self.tables,
+            **self.extra_env,
+        })
+        return env
+
+    def client(self, service: str = "dynamodb"):
+        """A boto3 client on this stack's engine (for tests and tools)."""
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id="local", aws_secret_access_key="local")
+
+    # -- the parts --
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        if self.quiet:
+            logs = self.state_dir / "logs"
+            logs.mkdir(parents=True, exist_ok=True)
+            with open(logs / f"{name}.log", "ab") as out:
+                return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                        preexec_fn=child_setup)
+        return subprocess.Popen(args, cwd=ROOT, env=self.env, preexec_fn=child_setup)
+
+    def start_database(self) -> None:
+        if self.database is not None and self.database.process is None:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            self.database.start()
+
+    def prepare(self) -> None:
+        """Create missing tables from the template and seed the demo petition (in a child, with its env)."""
+        args = [sys.executable, "-m", "tools.localstack", "prepare"] + ([] if self.seed_demo else ["--no-demo"])
+        result = subprocess.run(args, cwd=ROOT, env=self.env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"creating tables failed:\n{result.stderr[-2000:]}")
+        if not self.quiet and result.stdout.strip():
+            print(result.stdout.strip(), flush=True)
+
+    def start_runner(self) -> None:
+        if self.runner is None or self.runner.poll() is not None:
+            self.runner = self._spawn("stream-runner", [sys.executable, "-m", "tools.stream_runner",
+                                                        "--state-dir", str(self.state_dir)])
+
+    def start_api(self) -> None:
+        if self.api is not None and self.api.poll() is None:
+            return
+        if port_in_use(self.port):
+            raise RuntimeError(f"port {self.port} is already in use")
+        self.api = self._spawn("api", [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())",
+                                       "local", "--host", "127.0.0.1", "--port", str(self.port),
+                                       "--stage", CHALICE_STAGE, "--no-autoreload"])
+        self._wait_for_api()
+
+    def _wait_for_api(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while True:
+            if self.api.poll() is not None:
+                raise RuntimeError(f"the API server exited with code {self.api.returncode}")
+            try:
+                urllib.request.urlopen(self.base_url + "/petitions/demo", timeout=2).close()
+                return
+            except urllib.error.HTTPError:
+                return  # it answered
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the API server did not answer on port {self.port}")
+                time.sleep(0.1)
+
+    def start(self) -> "LocalStack":
+        try:
+            self.start_database()
+            self.prepare()
+            self.start_runner()
+            self.start_api()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    # -- stopping --
+
+    @staticmethod
+    def _end(process: subprocess.Popen | None, kill: bool = False, timeout: float = 10) -> None:
+        if process is None or process.poll() is not None:
+            return
+        process.kill() if kill else process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_api(self, kill: bool = False) -> None:
+        self._end(self.api, kill)
+
+    def stop_runner(self, kill: bool = False) -> None:
+        self._end(self.runner, kill)
+
+    def stop_database(self, kill: bool = False) -> None:
+        if self.database is None:
+            return
+        if kill and self.database.process is not None:
+            self._end(self.database.process, kill=True)
+        self.database.stop()
+
+    def stop(self) -> None:
+        self.stop_api()
+        self.stop_runner()
+        self.stop_database()
+
+    def kill(self) -> None:
+        """SIGKILL every part at once, as a crash or `kill -9` of the process group would."""
+        for process in (self.api, self.runner, self.database.process if self.database else None):
+            if process is not None and process.poll() is None:
+                process.kill()
+        for process in (self.api, self.runner, self.database.process if self.database else None):
+            if process is not None:
+                process.wait()
+        if self.database is not None:
+            self.database.process = None
+
+    def died(self) -> str | None:
+        """The name of a part that exited on its own, if any."""
+        parts = {"API server": self.api, "stream runner": self.runner,
+                 "DynamoDB Local": self.database.process if self.database else None}
+        for name, process in parts.items():
+            if process is not None and process.poll() is not None:
+                return name
+        return None
+
+    def __enter__(self) -> "LocalStack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+# ---- one instance per data folder ---------------------------------------------
+
+class AlreadyRunning(SystemExit):
+    pass
+
+
+def hold_lock(state_dir: Path, port: int):
+    """Take the data folder's lock (released by the kernel however we die), or explain who holds it."""
+    import fcntl
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(state_dir / "run.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = json.loads(handle.read() or "{}")
+        handle.close()
+        where = f" at http://localhost:{holder['port']}/" if holder.get("port") else ""
+        raise AlreadyRunning(f"Countersign is already running (pid {holder.get('pid', '?')}){where}. "
+                             "Use that one, or stop it with Ctrl-C in its terminal.") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(json.dumps({"pid": os.getpid(), "port": port}))
+    handle.flush()
+    return handle
+
+
+def locked(state_dir: Path) -> bool:
+    import fcntl
+
+    path = state_dir / "run.lock"
+    if not path.exists():
+        return False
+    with open(path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
+# ---- commands --------------------------------------------------------------------
+
+def prepare(seed_demo: bool) -> None:
+    from chalicelib import config
+    from tools import petition_admin, schema
+
+    config.reset()
+    created = schema.create_tables()
+    if created:
+        print("created tables: " + ", ".join(created))
+    if seed_demo and petition_admin.create(**petition_admin.DEMO, if_absent=True):
+        print("created the demo petition")
+
+
+def run(port: int, state_dir: Path) -> int:
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT") or None
+    lock = hold_lock(state_dir, port)
+    if port_in_use(port):
+        print(f"Port {port} is in use by another program. Choose another: PORT={port + 1} make run",
+              file=sys.stderr)
+        return 1
+    tables = {name: os.environ.get(name) or default for name, default in DEFAULT_TABLES.items()}
+    stack = LocalStack(state_dir, port=port, endpoint=endpoint, tables=tables, quiet=False)
+
+    def terminate(signum, _frame):
+        raise KeyboardInterrupt
+
+    # SIGINT too: a shell that starts us in the background hands us SIGINT ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, terminate)
+    try:
+        print("Starting DynamoDB Local ..." if endpoint is None else f"Using DynamoDB at {endpoint}", flush=True)
+        stack.start()
+        base = f"http://localhost:{port}"
+        print(f"""
+Countersign is running.
+  Sign the demo petition:  {base}/petitions/demo/sign
+  Live dashboard:          {base}/petitions/demo/dashboard
+  Home:                    {base}/
+  API, petition:           {base}/petitions/demo
+  API, totals:             {base}/petitions/demo/totals
+  DynamoDB endpoint:       {stack.endpoint}   (data in {state_dir.relative_to(ROOT) if state_dir.is_relative_to(ROOT) else state_dir}/)
+Press Ctrl-C to stop.
+""", flush=True)
+        while True:
+            time.sleep(0.5)
+            if (part := stack.died()) is not None:
+                print(f"The {part} stopped unexpectedly; stopping everything.", file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
+        stack.stop()
+        lock.close()
+
+
+def clean_data(state_dir: Path) -> int:
+    if locked(state_dir):
+        print("Countersign is running; stop it (Ctrl-C) before wiping its data.", file=sys.stderr)
+        return 1
+    shutil.rmtree(state_dir, ignore_errors=True)
+    print(f"removed {state_dir}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.localstack")
+    parser.add_argument("command", choices=["run", "prepare", "clean-data"])
+    parser.add_argument("--no-demo", action="store_true", help="prepare: do not seed the demo petition")
+    parser.add_argument("--state-dir", type=Path, default=STATE_DIR)
+    args = parser.parse_args(argv)
+    if args.command == "prepare":
+        prepare(seed_demo=not args.no_demo)
+        return 0
+    if args.command == "clean-data":
+        return clean_data(args.state_dir)
+    return run(int(os.environ.get("PORT") or 8000), args.state_dir.resolve())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
