@@ -59,18 +59,12 @@ def new_petition(prefix: str, goal: int = 1_500_000) -> str:
     return petition_id
 
 
-def _launcher():
-    try:  # the project's launcher, when present
-        from tools.ddblocal import DynamoDBLocal
-    except ImportError:
-        from bench.ddblocal import DynamoDBLocal
-    return DynamoDBLocal
-
-
 @contextmanager
 def dynamodb_local():
     """A fresh in-memory DynamoDB Local with the bench tables; yields its endpoint."""
-    with _launcher()() as database:
+    from tools.ddblocal import DynamoDBLocal
+
+    with DynamoDBLocal() as database:
         configure(database.endpoint)
         create_tables()
         yield database.endpoint

@@ -16,6 +16,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from tools.stream_settings import stream_settings
+
 from .measure import clock, median, percentile
 from .population import Population, signer
 from .report import Section, ratio
@@ -26,21 +28,13 @@ TIMEOUT_SECONDS = 60
 
 @contextmanager
 def local_stack():
-    """The project's LocalStack when present, else bench's minimal one; yields (base_url, petition, kind)."""
-    try:
-        from tools.localstack import LocalStack
-    except ImportError:
-        from .ministack import MiniStack
+    """What `make run` starts, with its data in memory; yields (base_url, petition id)."""
+    from tools.localstack import LocalStack
 
-        with MiniStack() as stack:
-            yield stack.base_url, stack.petition_id, "bench's minimal stack (DynamoDB Local, `chalice local`, " \
-                "a stream poller thread)"
-        return
     state = Path(tempfile.mkdtemp(prefix="bench-stack-"))
     try:
         with LocalStack(state_dir=state, persist=False) as stack:
-            yield stack.base_url, "demo", "the project's local stack (`make run`: DynamoDB Local, stream runner, " \
-                "`chalice local`)"
+            yield stack.base_url, "demo"
     finally:
         shutil.rmtree(state, ignore_errors=True)
 
@@ -84,7 +78,7 @@ class Watcher(threading.Thread):
 
 def run(n: int = 500, rate: float = 20.0) -> Section:
     section = Section(6, "Freshness")
-    with local_stack() as (base_url, petition_id, kind):
+    with local_stack() as (base_url, petition_id):
         before = _total(base_url, petition_id)
         drawn = next(Population(n, seed=6).countries(batch=n))
         watcher = Watcher(base_url, petition_id)
@@ -116,11 +110,13 @@ def run(n: int = 500, rate: float = 20.0) -> Section:
                 f"p50 {p50 * 1000:,.0f} ms, p95 {p95 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms",
                 f"{round_trip * 1000:.1f} ms (/totals round trip)", ratio(p50, round_trip, 0) + " at p50")
     section.notes += [
-        f"- On {kind}. {n} JSON signatures posted one at a time at {rate:g} per second "
+        "- On the local stack `make run` starts (DynamoDB Local, the stream runner, `chalice local`), data in "
+        f"memory. {n} JSON signatures posted one at a time at {rate:g} per second "
         f"(sent in {sending_s:.1f} s); a watcher polled /totals every {WATCH_SECONDS * 1000:.0f} ms "
         f"({len(seen):,} polls, median round trip {round_trip * 1000:.1f} ms, the resolution of these figures).",
         "- The delay is mostly the event source's own pacing, which the local stream runner copies from the "
-        "deployment: shards polled about four times a second, records gathered for up to the batching window. "
+        "deployment: shards polled about four times a second, records gathered for up to the batching window "
+        f"({stream_settings()['MaximumBatchingWindowInSeconds']} s in infra/resources.json). "
         "Browsers and shared caches may also hold a /totals reply for up to its Cache-Control max-age, which these polls bypass.",
     ]
     section.headline = (f"Freshness on the local stack: a signature shows in /totals {p50:.2f} s after its 202 "

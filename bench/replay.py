@@ -9,6 +9,7 @@ records generated the same way, against the same DynamoDB Local.
 from __future__ import annotations
 
 from chalicelib import totals
+from tools.stream_settings import stream_settings
 
 from .counter_writes import per_record_add
 from .measure import Meter, clock, median
@@ -17,12 +18,7 @@ from .report import Section, count, ratio
 
 SIGNATURES = 1_100_000
 GB_SIGNATURES = 8_500
-try:  # the deployed event source's batch size, from the deploy template
-    from tools.stream_settings import stream_settings
-
-    BATCH = stream_settings()["BatchSize"]
-except (ImportError, KeyError):
-    BATCH = 1000
+BATCH = stream_settings()["BatchSize"]  # the deployed event source's, from the deploy template
 BASELINE_RECORDS = 10_000
 SEED = 1951
 
