@@ -71,6 +71,8 @@ def run(sizes: dict) -> tuple[list[Section], float]:
 
 
 def document(sections: list[Section], elapsed: float, quick: bool) -> str:
+    from tools import ddblocal
+
     m = machine()
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join([
@@ -79,7 +81,8 @@ def document(sections: list[Section], elapsed: float, quick: bool) -> str:
         "Written by `make bench` (`python -m bench`); do not edit by hand." + (" **Quick sizes: not a real run.**" if quick else ""),
         "",
         f"Run on {when}: {m['cores']} cores ({m['processor']}), {m['platform']}, {m['python']}; "
-        f"the whole run took {elapsed / 60:.1f} minutes.",
+        f"the whole run took {elapsed / 60:.1f} minutes. DynamoDB Local from {ddblocal.PACKAGE} {ddblocal.VERSION}, "
+        f"in memory, on {m['java']}.",
         "",
         "The machines are shared and noisy, so every figure is a count, or is shown beside a baseline measured "
         "side by side in the same run (medians over repeats, interleaved). Ratios are ours ÷ baseline: below 1× "

@@ -147,8 +147,19 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def java_version() -> str:
+    import subprocess
+
+    try:
+        out = subprocess.run(["java", "-version"], capture_output=True, text=True, timeout=30).stderr
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.splitlines()[0] if out else "unknown"
+
+
 def machine() -> dict:
     return {
+        "java": java_version(),
         "cores": os.cpu_count(),
         "platform": f"{platform.system()} {platform.machine()}",
         "processor": cpu_model(),
