@@ -95,7 +95,8 @@ def run(handler, new_petition, signatures: int = SIGNATURES, gb: int = GB_SIGNAT
         + ", ".join(f"{c} {n:,}" for c, n in top) + ".",
         f"- Medians of {repeats} runs, each into a fresh petition: {wall:.1f} s wall, of which {generate:.1f} s "
         f"generating records and {handle:.1f} s in the handler ({signatures / handle:,.0f} rec/s; median "
-        f"{median([r['batch'] for r in runs]) * 1000:.1f} ms per batch). Requests per run: {first['requests']}. "
+        f"{median([r['batch'] for r in runs]) * 1000:.1f} ms per batch). Requests per run: "
+        + ", ".join(f"{n:,} {op}" for op, n in first["requests"].items()) + ". "
         "After each run one GetItem of the totals equals the generated counts for every country.",
         f"- The baseline ADDs each of the first {baseline_records:,} records of the same data, one UpdateItem per "
         "record; at that rate the full replay would make "
