@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -78,7 +77,8 @@ def document(sections: list[Section], elapsed: float, quick: bool) -> str:
     return "\n".join([
         "# Benchmarks",
         "",
-        "Written by `make bench` (`python -m bench`); do not edit by hand." + (" **Quick sizes: not a real run.**" if quick else ""),
+        "Written by `make bench` (`python -m bench`); do not edit by hand."
+        + (" **Quick sizes: not a real run.**" if quick else ""),
         "",
         f"Run on {when}: {m['cores']} cores ({m['processor']}), {m['platform']}, {m['python']}; "
         f"the whole run took {elapsed / 60:.1f} minutes. DynamoDB Local from {ddblocal.PACKAGE} {ddblocal.VERSION}, "

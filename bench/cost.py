@@ -97,7 +97,8 @@ def run(i: Inputs) -> Section:
         f"per million requests; Lambda ${LAMBDA_REQUESTS_PER_MILLION:.2f} per million requests and "
         f"${LAMBDA_GB_SECOND:.10f} per GB-second (x86; memory as deployed in .chalice/config.json: "
         f"{SIGN_MEMORY_MB} MB for the API handler, {TALLY_MEMORY_MB} MB for the tally); DynamoDB on-demand "
-        f"${DYNAMODB_WRU_PER_MILLION:.3f} per million write request units and ${DYNAMODB_RRU_PER_MILLION:.3f} per million "
+        f"${DYNAMODB_WRU_PER_MILLION:.3f} per million write request units and "
+        f"${DYNAMODB_RRU_PER_MILLION:.3f} per million "
         "read request units; stream reads by Lambda are free.",
         "",
         "Formula, for N = 1,000,000 signatures and stream batches of B records:",

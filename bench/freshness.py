@@ -117,7 +117,8 @@ def run(n: int = 500, rate: float = 20.0) -> Section:
         "- The delay is mostly the event source's own pacing, which the local stream runner copies from the "
         "deployment: shards polled about four times a second, records gathered for up to the batching window "
         f"({stream_settings()['MaximumBatchingWindowInSeconds']} s in infra/resources.json). "
-        "Browsers and shared caches may also hold a /totals reply for up to its Cache-Control max-age, which these polls bypass.",
+        "Browsers and shared caches may also hold a /totals reply for up to its Cache-Control max-age, "
+        "which these polls bypass.",
     ]
     section.headline = (f"Freshness on the local stack: a signature shows in /totals {p50:.2f} s after its 202 "
                         f"at p50, {p95:.2f} s at p95, {p99:.2f} s at p99.")
