@@ -49,10 +49,8 @@ class Population:
         rng = random.Random(self.seed)
         weights = country_weights(self.seed, exclude=tuple(self.pinned))
         codes, cumulative = list(weights), list(itertools.accumulate(weights.values()))
-        pinned_at = {}
-        for code, n in self.pinned.items():
-            for position in rng.sample(range(self.size), n):
-                pinned_at.setdefault(position, code)
+        pinned_codes = [code for code, n in self.pinned.items() for _ in range(n)]
+        pinned_at = dict(zip(rng.sample(range(self.size), len(pinned_codes)), pinned_codes))
         for start in range(0, self.size, batch):
             stop = min(start + batch, self.size)
             drawn = rng.choices(codes, cum_weights=cumulative, k=stop - start)
