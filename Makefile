@@ -31,11 +31,15 @@ test: venv
 unit: venv
 	$(PY) -m pytest -m "not integration and not browser"
 
+# While `make run` is up (and DYNAMODB_ENDPOINT is not set), these act on its local tables;
+# otherwise on the tables the environment names (a deployed stage: see docs/deploying.md).
+LOCAL_ENV := if [ -z "$$DYNAMODB_ENDPOINT" ] && [ -f .local/stack.env ]; then set -a; . ./.local/stack.env; set +a; fi;
+
 petition: venv
-	$(PY) -m tools.petition_admin $(ARGS)
+	@$(LOCAL_ENV) $(PY) -m tools.petition_admin $(ARGS)
 
 reconcile: venv
-	$(PY) -m tools.reconcile $(if $(REPAIR),--repair)
+	@$(LOCAL_ENV) $(PY) -m tools.reconcile $(if $(REPAIR),--repair) $(ARGS)
 
 # DynamoDB Local, tables, the demo petition, the stream runner and the API; Ctrl-C stops them all.
 run: venv

@@ -24,6 +24,16 @@ def dynamodb():
     return _client("dynamodb", s.dynamodb_endpoint, s.region)
 
 
+def dynamodb_streams():
+    s = config.settings()
+    return _client("dynamodbstreams", s.dynamodb_endpoint, s.region)
+
+
+def cloudwatch():
+    s = config.settings()
+    return _client("cloudwatch", None, s.region)
+
+
 def ssm():
     s = config.settings()
     return _client("ssm", None, s.region)

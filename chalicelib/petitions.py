@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import OrderedDict
 from datetime import datetime, timezone
 
 from pynamodb.exceptions import DoesNotExist
@@ -16,7 +17,10 @@ from . import config, models
 
 PETITION_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?")
 
-_cache: dict[str, tuple[float, models.Petition | None]] = {}
+# Unknown ids are cached too (a bot probing ids costs one read per id per
+# period), so the cache is bounded: the oldest entry goes first.
+CACHE_ENTRIES = 1000
+_cache: OrderedDict[str, tuple[float, models.Petition | None]] = OrderedDict()
 
 
 def valid_id(petition_id: str) -> bool:
@@ -37,6 +41,9 @@ def load(petition_id: str) -> models.Petition | None:
     except DoesNotExist:
         petition = None
     _cache[petition_id] = (now + config.settings().petition_cache_seconds, petition)
+    _cache.move_to_end(petition_id)
+    while len(_cache) > CACHE_ENTRIES:
+        _cache.popitem(last=False)
     return petition
 
 

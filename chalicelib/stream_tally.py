@@ -61,6 +61,7 @@ class MissingShard(RuntimeError):
 class Effect:
     sequence: int
     deltas: dict  # (petition_id, country) -> +1 / -1
+    label: str = ""  # the SequenceNumber exactly as the record wrote it (Lambda matches it as text)
 
 
 @dataclass
@@ -68,16 +69,20 @@ class PetitionBatch:
     """The records of one batch that change one petition's counts, in stream order."""
 
     petition_id: str
-    changes: list = field(default_factory=list)  # (sequence, {country: delta})
+    changes: list = field(default_factory=list)  # (sequence, {country: delta}, label), ascending
 
     @property
     def sequences(self) -> list[int]:
-        return [sequence for sequence, _ in self.changes]
+        return [change[0] for change in self.changes]
+
+    @property
+    def first_label(self) -> str:
+        return self.changes[0][2]
 
     @property
     def deltas(self) -> dict[str, int]:
         summed: dict[str, int] = defaultdict(int)
-        for _, deltas in self.changes:
+        for _, deltas, _ in self.changes:
             for country, delta in deltas.items():
                 summed[country] += delta
         return dict(summed)
@@ -133,18 +138,24 @@ def effect_of(record: dict) -> Effect:
             deltas[before] = -1
         if after:
             deltas[after] = deltas.get(after, 0) + 1
-    return Effect(sequence, deltas)
+    return Effect(sequence, deltas, record["dynamodb"]["SequenceNumber"])
 
 
 def group_by_petition(effects: list[Effect]) -> dict[str, PetitionBatch]:
-    """Split a batch's effects per petition, keeping stream order."""
+    """Split a batch's effects per petition, in sequence order.
+
+    Lambda delivers records in order the first time, but a redelivery may
+    come out of order (its tumbling-window documentation says so): sorting
+    keeps the first and last records the lowest and highest.
+    """
     batches: dict[str, PetitionBatch] = {}
-    for effect in effects:
+    for effect in sorted(effects, key=lambda e: e.sequence):
         per_petition: dict[str, dict[str, int]] = defaultdict(dict)
         for (petition_id, country), delta in effect.deltas.items():
             per_petition[petition_id][country] = delta
         for petition_id, deltas in per_petition.items():
-            batches.setdefault(petition_id, PetitionBatch(petition_id)).changes.append((effect.sequence, deltas))
+            batches.setdefault(petition_id, PetitionBatch(petition_id)).changes.append(
+                (effect.sequence, deltas, effect.label))
     return batches
 
 
@@ -157,14 +168,30 @@ def padded(sequence: int) -> str:
 _stale_marks: dict[str, set[str]] = {}  # petition -> shards whose marks can go
 
 
-def _update_arguments(petition_id: str, shard: str, batch: PetitionBatch, condition: str,
-                      expected: str | None, now: float) -> dict:
+ABSENT = object()  # the expected mark when the petition has none for this shard yet
+
+
+def _update_arguments(petition_id: str, shard: str, batch: PetitionBatch, expected, now: float) -> dict:
+    """The conditional UpdateItem applying ``batch``.
+
+    ``expected`` None: a first try, applied if the stored mark is below the
+    batch's first record. A string (or ABSENT): a second try, applied only if
+    the mark is still exactly what the failed first try saw.
+    """
     names = {"#hw": MARK_PREFIX + shard, "#ht": MARK_TIME_PREFIX + shard}
     values = {
         ":last": {"S": padded(batch.sequences[-1])},
         ":now": {"N": str(int(now))},
         ":at": {"S": datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")},
     }
+    if expected is None:
+        conditions = ["(attribute_not_exists(#hw) OR #hw < :first)"]
+        values[":first"] = {"S": padded(batch.sequences[0])}
+    elif expected is ABSENT:
+        conditions = ["attribute_not_exists(#hw)"]
+    else:
+        conditions = ["#hw = :expected"]
+        values[":expected"] = {"S": expected}
     adds = []
     for i, (country, delta) in enumerate(sorted(batch.deltas.items())):
         if delta:
@@ -176,20 +203,21 @@ def _update_arguments(petition_id: str, shard: str, batch: PetitionBatch, condit
         names[f"#oh{j}"] = MARK_PREFIX + old_shard
         names[f"#ot{j}"] = MARK_TIME_PREFIX + old_shard
         removes += [f"#oh{j}", f"#ot{j}"]
+        # Another container may have written to that shard's mark since we
+        # saw it idle: then it is not stale, and this write must not drop it.
+        conditions.append(f"#ot{j} < :cutoff")
+    if removes:
+        values[":cutoff"] = {"N": str(int(now - MARK_RETENTION_SECONDS))}
     expression = "SET #hw = :last, #ht = :now, updated_at = :at"
     if adds:
         expression += " ADD " + ", ".join(adds)
     if removes:
         expression += " REMOVE " + ", ".join(removes)
-    if expected is not None:
-        values[":expected"] = {"S": expected}
-    else:
-        values[":first"] = {"S": padded(batch.sequences[0])}
     return {
         "TableName": config.settings().totals_table,
         "Key": {"petition_id": {"S": petition_id}},
         "UpdateExpression": expression,
-        "ConditionExpression": condition,
+        "ConditionExpression": " AND ".join(conditions),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
         "ReturnValues": "ALL_NEW",
@@ -210,24 +238,25 @@ def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None) -
     now = time.time() if now is None else now
     client = aws.dynamodb()
     petition_id = batch.petition_id
-    fresh = "attribute_not_exists(#hw) OR #hw < :first"
     try:
-        reply = client.update_item(**_update_arguments(petition_id, shard, batch, fresh, None, now))
+        reply = client.update_item(**_update_arguments(petition_id, shard, batch, None, now))
+        writes = 1
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
-        # Some of these records were applied before (a redelivery): keep the rest.
-        stored = exc.response.get("Item", {}).get(MARK_PREFIX + shard, {}).get("S")
-        if stored is None:
-            raise
-        remaining = batch.above(int(stored))
+        # The stored item says what happened: some of these records were
+        # applied before (a redelivery), or a mark we meant to prune is live.
+        item = exc.response.get("Item", {})
+        _note_stale_marks(petition_id, item, now)
+        stored = item.get(MARK_PREFIX + shard, {}).get("S")
+        remaining = batch.above(int(stored)) if stored is not None else batch
         if not remaining.changes:
             return 1
-        reply = client.update_item(**_update_arguments(petition_id, shard, remaining, "#hw = :expected", stored, now))
-        _note_stale_marks(petition_id, reply.get("Attributes", {}), now)
-        return 2
+        expected = stored if stored is not None else ABSENT
+        reply = client.update_item(**_update_arguments(petition_id, shard, remaining, expected, now))
+        writes = 2
     _note_stale_marks(petition_id, reply.get("Attributes", {}), now)
-    return 1
+    return writes
 
 
 # ---- the Lambda handler's body ---------------------------------------------
@@ -266,7 +295,7 @@ def handle(event: dict) -> dict:
         except (ClientError, BotoCoreError) as exc:
             code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
             log.warning("tally write failed petition=%s error=%s", batch.petition_id, code)
-            failed.append(str(batch.sequences[0]))
+            failed.append(batch.first_label)
 
     failures = []
     if failed:

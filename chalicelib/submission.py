@@ -39,6 +39,7 @@ MESSAGES = {
     "country.invalid": "Choose your country from the list.",
     "postcode.long": f"Your postcode must be {MAX_POSTCODE_CHARS} characters or fewer.",
     "postcode.invalid": "Your postcode contains characters we can't accept.",
+    "postcode.formula": "Your postcode can't start with =, +, - or @.",
     "consent.missing": "Tick the box to agree to the privacy notice; we can't count your signature without it.",
     "updates_opt_in.invalid": "Choose yes or no for campaign updates.",
     "source.invalid": "The campaign code can only use letters, numbers, '.', '_' and '-', up to 64 characters.",
@@ -92,6 +93,11 @@ def parse_body(raw: bytes, content_type: str | None) -> dict:
         raise BodyError(400, "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise BodyError(400, "The request body must be a JSON object of fields.")
+    try:
+        # JSON may escape lone surrogates (\ud800), which are not text at all.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BodyError(400, "The request body contains characters that are not valid Unicode.") from None
     return data
 
 
@@ -123,7 +129,7 @@ def _flag(value) -> bool | None:
 
 
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+    return any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in text)
 
 
 def _name_error(name: str | None) -> str | None:
@@ -178,6 +184,8 @@ def validate(fields: dict) -> tuple[SignatureInput | None, dict[str, str]]:
             errors["postcode"] = "postcode.long"
         elif _has_control(postcode):
             errors["postcode"] = "postcode.invalid"
+        elif postcode.startswith(FORMULA_STARTS):
+            errors["postcode"] = "postcode.formula"
 
     if _flag(fields.get("consent")) is not True:
         errors["consent"] = "consent.missing"

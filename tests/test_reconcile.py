@@ -1,6 +1,7 @@
 """The reconcile command: recount, compare, and repair only what is settled."""
 import json
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 
 from chalicelib import aws
 from tests.streams import event, read_moto_stream
@@ -13,11 +14,18 @@ def sign(client, i, country):
                        body=json.dumps(body)).status_code == 202
 
 
-def tally_stream():
+def tally_stream(checkpoints=None):
+    """Apply the whole stream, as the runner would, and record its checkpoints."""
     import app
 
+    arn = aws.dynamodb().describe_table(TableName="test-signatures")["Table"]["LatestStreamArn"]
+    positions = {}
     for shard, records in read_moto_stream():
         app.on_signature_change(event(records, shard), None)
+        if records:
+            positions[shard] = {"sequence": records[-1]["dynamodb"]["SequenceNumber"]}
+    if checkpoints:
+        checkpoints.write_text(json.dumps({arn: positions}))
 
 
 def test_compare_reports_only_differences_and_flags_moving_counters():
@@ -43,16 +51,17 @@ def test_no_drift_after_tallying_the_stream(client, petition, capsys):
     assert "no drift" in capsys.readouterr().out
 
 
-def test_repair_fixes_settled_drift(client, petition, capsys):
+def test_repair_fixes_settled_drift(client, petition, capsys, tmp_path):
+    checkpoints = tmp_path / "stream-checkpoints.json"
     for i, country in enumerate(["GB", "FR", "GB"]):
         sign(client, i, country)
-    tally_stream()
+    tally_stream(checkpoints)
     aws.dynamodb().update_item(TableName="test-totals", Key={"petition_id": {"S": "demo"}},
                                UpdateExpression="ADD c_GB :n, c_US :n", ExpressionAttributeValues={":n": {"N": "3"}})
     assert reconcile.main(["--quiet-seconds", "0"]) == 1
     report = capsys.readouterr().out
     assert "demo GB: counted 2, stored 5, drift -3" in report
-    assert reconcile.main(["--repair", "--quiet-seconds", "0"]) == 0
+    assert reconcile.main(["--repair", "--quiet-seconds", "0", "--runner-checkpoints", str(checkpoints)]) == 0
     assert reconcile.check(quiet_seconds=0) == []
     assert client.get("/petitions/demo/totals").json_body["by_country"] == {"GB": 2, "FR": 1}
 
@@ -63,3 +72,34 @@ def test_repair_never_undoes_an_increment_that_lands_meanwhile(client, petition)
     [drift] = [reconcile.Drift("demo", "GB", counted=1, stored=0, settled=True)]  # a stale comparison
     assert reconcile.repair(drift) is False  # the counter is 1 now, not the 0 the comparison saw
     assert client.get("/petitions/demo/totals").json_body["by_country"] == {"GB": 1}
+
+
+def test_repair_refuses_without_a_way_to_see_the_stream_backlog(tables, capsys):
+    assert reconcile.main(["--repair"]) == 2
+    assert "caught up" in capsys.readouterr().err
+
+
+def test_no_repair_while_the_tally_is_behind(client, petition, tmp_path):
+    """An old signature the tally has not applied yet is drift only until it catches up: never repair it."""
+    from chalicelib import signing, submission
+
+    sig, _ = submission.validate({"name": "Ann", "email": "ann@example.org", "country": "GB", "consent": True})
+    signing.store(signing.build("demo", sig, datetime.now(timezone.utc) - timedelta(minutes=10)))
+    checkpoints = tmp_path / "none-yet.json"
+    [drift] = reconcile.check(runner_checkpoints=checkpoints)
+    assert drift.settled is False
+    assert reconcile.main(["--repair", "--runner-checkpoints", str(checkpoints)]) == 1
+    tally_stream(checkpoints)  # the tally catches up and counts it, once
+    assert client.get("/petitions/demo/totals").json_body["by_country"] == {"GB": 1}
+    assert reconcile.check(runner_checkpoints=checkpoints) == []
+
+
+def test_iterator_age_in_cloudwatch_tells_whether_the_deployed_tally_is_behind(tables):
+    import time
+
+    cloudwatch = aws.cloudwatch()
+    cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=[{
+        "MetricName": "IteratorAge", "Dimensions": [{"Name": "FunctionName", "Value": "countersign-dev-tally"}],
+        "Value": 600_000, "Unit": "Milliseconds"}])
+    assert reconcile.behind_from_cloudwatch("countersign-dev-tally", time.time() - 300, quiet_seconds=120)
+    assert not reconcile.behind_from_cloudwatch("other-function", time.time() - 300, quiet_seconds=120)

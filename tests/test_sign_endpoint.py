@@ -164,6 +164,7 @@ def test_closed_petition_form_post_from_a_browser_gets_a_page(client, petition):
     (b"{not json", "application/json", 400),
     (b"\xff\xfe\xfd", "application/json", 400),
     (b"[1]", "application/json", 400),
+    (b'{"name": "Ann \\ud800", "email": "a@example.org", "country": "gb", "consent": true}', "application/json", 400),
     (b"name=%ff%fe", "application/x-www-form-urlencoded", 400),
     (b"x" * (16 * 1024 + 1), "application/json", 413),
     (b"x" * (16 * 1024 + 1), "application/x-www-form-urlencoded", 413),
@@ -252,3 +253,11 @@ def test_public_petition_info(client, petition):
     post_json(client, GOOD)
     assert "amina" not in client.get("/petitions/demo").body.decode().lower()
     assert client.get("/petitions/nope").status_code == 404
+
+
+def test_petition_cache_is_bounded(client, petition, monkeypatch):
+    monkeypatch.setattr(petitions, "CACHE_ENTRIES", 5)
+    for i in range(20):
+        assert client.get(f"/petitions/probe-{i}").status_code == 404
+    assert len(petitions._cache) == 5
+    assert client.get("/petitions/demo").status_code == 200

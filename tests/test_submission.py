@@ -124,6 +124,18 @@ def test_unreadable_bodies(raw, content_type, status):
     assert caught.value.status == status
 
 
+@pytest.mark.parametrize("body", [b'{"name": "Ann \\ud800"}', b'{"postcode": "\\udc00"}', b'{"x": ["\\ud800"]}'])
+def test_lone_surrogates_are_a_400(body):
+    with pytest.raises(BodyError) as caught:
+        parse_body(body, "application/json")
+    assert caught.value.status == 400
+
+
+@pytest.mark.parametrize("postcode", ["=1+1", "+44", "-A", "@SUM"])
+def test_postcode_cannot_be_a_spreadsheet_formula(postcode):
+    assert "can't start with" in errors_for(postcode=postcode)["postcode"]
+
+
 def test_deeply_nested_json_within_limit_is_a_400():
     with pytest.raises(BodyError) as caught:
         parse_body(b"[" * 16000, "application/json")

@@ -301,6 +301,19 @@ def prepare(seed_demo: bool) -> None:
         print("created the demo petition")
 
 
+STACK_ENV = "stack.env"
+SHARED_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
+                    "AWS_ACCOUNT_ID_ENDPOINT_MODE", "DYNAMODB_ENDPOINT", *DEFAULT_TABLES)
+
+
+def write_stack_env(stack: "LocalStack", state_dir: Path) -> None:
+    """Where the running stack's data is, so `make petition` and `make reconcile` can reach it."""
+    env = stack.env
+    lines = [f"{name}={env[name]}" for name in SHARED_VARIABLES if env.get(name)]
+    lines.append(f"STREAM_CHECKPOINTS={state_dir / 'stream-checkpoints.json'}")
+    (state_dir / STACK_ENV).write_text("\n".join(lines) + "\n")
+
+
 def run(port: int, state_dir: Path) -> int:
     endpoint = os.environ.get("DYNAMODB_ENDPOINT") or None
     lock = hold_lock(state_dir, port)
@@ -320,6 +333,7 @@ def run(port: int, state_dir: Path) -> int:
     try:
         print("Starting DynamoDB Local ..." if endpoint is None else f"Using DynamoDB at {endpoint}", flush=True)
         stack.start()
+        write_stack_env(stack, state_dir)
         base = f"http://localhost:{port}"
         print(f"""
 Countersign is running.
@@ -341,6 +355,7 @@ Press Ctrl-C to stop.
         return 0
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
+        (state_dir / STACK_ENV).unlink(missing_ok=True)
         stack.stop()
         lock.close()
 

@@ -9,6 +9,11 @@ Safe while signatures keep arriving:
   scan, or that had a signature created within the last QUIET_SECONDS (which
   the stream may not have applied yet), is reported as unsettled and left
   alone this time;
+- a repair needs proof that the stream tally is not behind: otherwise it
+  would add signatures the tally is still going to add. Deployed, that is
+  the tally function's IteratorAge in CloudWatch (``--tally-function``);
+  locally, the stream runner's checkpoints (``--runner-checkpoints``) with no
+  record waiting behind them. Without either, ``--repair`` refuses;
 - a repair is an ADD of the difference, conditional on the counter still
   holding the value the comparison used, so an increment that lands in
   between makes the repair fail harmlessly instead of being undone.
@@ -16,12 +21,15 @@ Safe while signatures keep arriving:
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from botocore.exceptions import ClientError
 
@@ -58,6 +66,8 @@ def _scan_segment(segment: int, segments: int) -> tuple[Counter, dict]:
     }
     for page in client.get_paginator("scan").paginate(**kwargs):
         for item in page["Items"]:
+            if "petition_id" not in item or "country" not in item:
+                continue  # not a signature the tally could count either
             key = (item["petition_id"]["S"], item["country"]["S"])
             created = item.get("created_at", {}).get("S", "")
             latest[key] = max(latest.get(key, ""), created)
@@ -101,8 +111,64 @@ def compare(counted: Counter, before: Counter, after: Counter, latest: dict, qui
     return drifts
 
 
-def check(segments: int = 4, quiet_seconds: int = QUIET_SECONDS) -> list[Drift]:
+def behind_from_cloudwatch(function_name: str, since: float, quiet_seconds: int) -> bool:
+    """Deployed: did the tally's IteratorAge exceed the quiet period since ``since``?"""
+    cloudwatch = aws.cloudwatch()
+    now = datetime.now(timezone.utc)
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName="IteratorAge",
+        Dimensions=[{"Name": "FunctionName", "Value": function_name}],
+        StartTime=datetime.fromtimestamp(since, timezone.utc) - timedelta(minutes=1), EndTime=now + timedelta(minutes=1),
+        Period=60, Statistics=["Maximum"],
+    )["Datapoints"]
+    return any(point["Maximum"] >= quiet_seconds * 1000 for point in points)
+
+
+def behind_from_runner(checkpoint_path: Path, before: float) -> bool:
+    """Locally: is any record created before ``before`` still waiting behind the runner's checkpoints?"""
+    s = config.settings()
+    streams = aws.dynamodb_streams()
+    arn = aws.dynamodb().describe_table(TableName=s.signatures_table)["Table"].get("LatestStreamArn")
+    if not arn:
+        return False
+    try:
+        positions = json.loads(Path(checkpoint_path).read_text()).get(arn, {})
+    except FileNotFoundError:
+        positions = {}
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        state = positions.get(shard["ShardId"], {})
+        if state.get("finished"):
+            continue
+        where = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": state["sequence"]}
+                 if state.get("sequence") else {"ShardIteratorType": "TRIM_HORIZON"})
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], **where)["ShardIterator"]
+        records = streams.get_records(ShardIterator=iterator, Limit=1)["Records"]
+        if records and _epoch(records[0]["dynamodb"]["ApproximateCreationDateTime"]) < before:
+            return True
+    return False
+
+
+def _epoch(moment) -> float:
+    return moment.timestamp() if isinstance(moment, datetime) else float(moment)
+
+
+def check(segments: int = 4, quiet_seconds: int = QUIET_SECONDS, *, tally_function: str | None = None,
+          runner_checkpoints: Path | None = None) -> list[Drift]:
+    """The drift now; pairs are settled only if the tally is provably caught up (when a way to tell is given)."""
     started = time.time()
+    drifts = _compare_now(segments, quiet_seconds, started)
+    if tally_function:
+        behind = behind_from_cloudwatch(tally_function, started - quiet_seconds, quiet_seconds)
+    elif runner_checkpoints:
+        behind = behind_from_runner(runner_checkpoints, started)
+    else:
+        return drifts
+    if behind:
+        drifts = [Drift(d.petition_id, d.country, d.counted, d.stored, settled=False) for d in drifts]
+    return drifts
+
+
+def _compare_now(segments: int, quiet_seconds: int, started: float) -> list[Drift]:
     quiet_since = datetime.fromtimestamp(started - quiet_seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     before = stored_counts()
     counted, latest = recount(segments)
@@ -139,8 +205,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--segments", type=int, default=4, help="parallel Scan segments")
     parser.add_argument("--quiet-seconds", type=int, default=QUIET_SECONDS,
                         help="leave alone countries with a signature newer than this")
+    parser.add_argument("--tally-function", default=os.environ.get("TALLY_FUNCTION"),
+                        help="deployed: the stream tally's function name (its IteratorAge shows any backlog)")
+    parser.add_argument("--runner-checkpoints", type=Path, default=os.environ.get("STREAM_CHECKPOINTS"),
+                        help="local: the stream runner's checkpoint file")
     args = parser.parse_args(argv)
-    drifts = check(args.segments, args.quiet_seconds)
+    if args.repair and not (args.tally_function or args.runner_checkpoints):
+        print("--repair needs a way to tell that the stream tally has caught up, or it could add signatures "
+              "the tally is about to add: pass --tally-function NAME (AWS) or --runner-checkpoints FILE (local).",
+              file=sys.stderr)
+        return 2
+    drifts = check(args.segments, args.quiet_seconds, tally_function=args.tally_function,
+                   runner_checkpoints=args.runner_checkpoints)
     if not drifts:
         print("no drift: every stored total matches a recount of the signatures")
         return 0
