@@ -68,9 +68,12 @@ def sign_page(petition_id):
     headers = app.current_request.headers
     source = (app.current_request.query_params or {}).get("source")
     country = pages.likely_country(headers.get("cloudfront-viewer-country"), headers.get("accept-language"))
-    return _petition_page(petition_id, lambda petition, prefix, share_url: pages.sign_page(
+    response = _petition_page(petition_id, lambda petition, prefix, share_url: pages.sign_page(
         petition, prefix, country=country, figures=totals.read(petition_id), share_url=share_url,
         fields={"source": source} if source else None))
+    # The preselected country depends on these: a cache in front must key on them.
+    response.headers["Vary"] = "CloudFront-Viewer-Country, Accept-Language"
+    return response
 
 
 @app.route("/petitions/{petition_id}/thanks", methods=["GET"])

@@ -5,7 +5,7 @@ import os
 import uuid
 from contextlib import contextmanager
 
-from chalicelib import aws, config, models, petitions, signing_secret
+from tools.caches import reset_caches
 
 TABLES = {
     "SIGNATURES_TABLE": "bench-signatures",
@@ -22,14 +22,6 @@ ENVIRONMENT = {
     "SIGNATURE_KEY_SECRET": "bench-secret",
     "PETITION_CACHE_SECONDS": "10",  # as deployed (.chalice/config.json)
 }
-
-
-def reset_caches() -> None:
-    config.reset()
-    aws.reset()
-    signing_secret.reset()
-    petitions.forget()
-    models._bound = None
 
 
 def configure(endpoint: str | None) -> None:

@@ -22,15 +22,8 @@ import botocore.client  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from chalicelib import aws, config, models, petitions, signing_secret  # noqa: E402
-
-
-def reset_caches() -> None:
-    config.reset()
-    aws.reset()
-    signing_secret.reset()
-    petitions.forget()
-    models._bound = None
+from chalicelib import aws  # noqa: E402
+from tools.caches import reset_caches  # noqa: E402
 
 
 @pytest.fixture

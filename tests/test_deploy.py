@@ -286,7 +286,7 @@ class Recorder:
 def secret_from_ssm(tables, monkeypatch):
     """Deployed-stage configuration: the secret comes from Parameter Store, not the environment."""
     from chalicelib import aws
-    from tests.conftest import reset_caches
+    from tools.caches import reset_caches
 
     monkeypatch.delenv("SIGNATURE_KEY_SECRET")
     monkeypatch.setenv("SIGNATURE_KEY_PARAMETER", "/countersign/dev/signature-key-secret")

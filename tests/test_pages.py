@@ -106,6 +106,8 @@ def test_country_preselected_from_cloudfront_then_accept_language(client, petiti
     assert '<option value="FR" selected>' in page and '<option value="GB" selected>' not in page
     _, page = get(client, "/petitions/demo/sign", **{"Accept-Language": "en-GB,en;q=0.8"})
     assert '<option value="GB" selected>' in page
+    response = client.get("/petitions/demo/sign")
+    assert set(response.headers["Vary"].split(", ")) == {"CloudFront-Viewer-Country", "Accept-Language"}
 
 
 def test_sign_page_shows_the_count_from_the_visitors_country(client, petition):
