@@ -1,9 +1,7 @@
 """Test helpers: stream records in Lambda's DynamoDB event shape."""
 from __future__ import annotations
 
-import boto3
-
-from chalicelib import config
+from chalicelib import aws, config
 from tools.stream_runner import lambda_event, lambda_record
 from tools.stream_settings import stream_settings
 
@@ -36,9 +34,8 @@ def event(records, shard="shardId-00000001764201600000-aaaaaaaa"):
 def read_moto_stream() -> list[tuple[str, list[dict]]]:
     """Every shard's records from moto's stream of the signatures table, as Lambda records."""
     s = config.settings()
-    ddb = boto3.client("dynamodb", region_name=s.region)
-    arn = ddb.describe_table(TableName=s.signatures_table)["Table"]["LatestStreamArn"]
-    streams = boto3.client("dynamodbstreams", region_name=s.region)
+    arn = aws.dynamodb().describe_table(TableName=s.signatures_table)["Table"]["LatestStreamArn"]
+    streams = aws.dynamodb_streams()
     shards = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
         iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],

@@ -613,21 +613,14 @@ def app_handler() -> Callable:
 
 
 def build_runner(state_dir: Path, handler: Callable | None = None) -> StreamRunner:
-    from botocore.config import Config
-    import boto3
-
-    from chalicelib import config
+    from chalicelib import aws, config
     from tools.stream_settings import stream_settings
 
     s = config.settings()
-    client_config = Config(retries={"mode": "standard", "max_attempts": 3})
-    dynamodb = boto3.client("dynamodb", endpoint_url=s.dynamodb_endpoint, region_name=s.region, config=client_config)
-    streams = boto3.client("dynamodbstreams", endpoint_url=s.dynamodb_endpoint, region_name=s.region,
-                           config=client_config)
     return StreamRunner(
         table_name=s.signatures_table,
-        dynamodb=dynamodb,
-        streams=streams,
+        dynamodb=aws.dynamodb(),
+        streams=aws.dynamodb_streams(),
         handler=handler or app_handler(),
         checkpoints=Checkpoints(state_dir / "stream-checkpoints.json"),
         failures=FailureLog(state_dir / "stream-failures.jsonl"),
