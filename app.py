@@ -5,6 +5,7 @@ import os
 from chalice import Chalice, Response
 
 from chalicelib import intake, pages, petitions, responses, stream_tally, submission, totals
+from chalicelib.intake import OutcomeKind
 
 app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
@@ -25,27 +26,25 @@ def petition_info(petition_id):
 @app.route("/petitions/{petition_id}/signatures", methods=["POST"], content_types=FORM_AND_JSON)
 def sign(petition_id):
     request = app.current_request
-    content_type = request.headers.get("content-type")
-    outcome = intake.receive(petition_id, request.raw_body, content_type)
-    prefix = responses.stage_prefix(request)
-    if submission.media_type(content_type) == submission.FORM:
-        return _form_reply(outcome, prefix, request.headers.get("accept", ""))
+    outcome = intake.receive(petition_id, request.raw_body, request.headers.get("content-type"))
+    if outcome.media_type == submission.FORM:
+        return _form_reply(outcome, responses.stage_prefix(request), request.headers.get("accept", ""))
     cors = responses.cors_for_allowed(request.headers.get("origin"))
-    if outcome.kind == intake.ACCEPTED:
-        return responses.json_response(202, {"status": "received", "petition_id": outcome.petition.petition_id}, cors)
-    if outcome.kind == intake.INVALID:
-        return responses.json_response(422, {"errors": outcome.errors}, cors)
+    if outcome.kind == OutcomeKind.ACCEPTED:
+        return responses.json_response(outcome.status, {"status": "received", "petition_id": outcome.petition.petition_id}, cors)
+    if outcome.kind == OutcomeKind.INVALID:
+        return responses.json_response(outcome.status, {"errors": outcome.errors}, cors)
     return responses.error(outcome.status, outcome.message, cors)
 
 
 def _form_reply(outcome, prefix, accept):
-    if outcome.kind == intake.ACCEPTED:
+    if outcome.kind == OutcomeKind.ACCEPTED:
         petition = outcome.petition
         return responses.see_other(petition.thanks_url or f"{prefix}/petitions/{petition.petition_id}/thanks")
-    if outcome.kind == intake.INVALID:
+    if outcome.kind == OutcomeKind.INVALID:
         page = pages.sign_page(petitions.public_view(outcome.petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
-        return responses.html(422, page)
+        return responses.html(outcome.status, page)
     if "text/html" in accept:
         page = pages.render("message.html", heading="We couldn't take your signature", message=outcome.message)
         return responses.html(outcome.status, page)

@@ -6,7 +6,6 @@ function ADDs one to a counter per record (one write per record).
 from __future__ import annotations
 
 from chalicelib import aws, config, totals
-from chalicelib.totals import COUNTRY_PREFIX
 
 from .measure import Meter
 from .population import Population, RecordBuilder, event
@@ -20,10 +19,10 @@ def per_record_add(records: list[dict]) -> None:
     client, table = aws.dynamodb(), config.settings().totals_table
     for record in records:
         image = record["dynamodb"]["NewImage"]
-        client.update_item(TableName=table, Key={"petition_id": image["petition_id"]},
+        client.update_item(TableName=table, Key=totals.key(image["petition_id"]["S"]),
                            UpdateExpression="ADD #c :one",
-                           ExpressionAttributeNames={"#c": COUNTRY_PREFIX + image["country"]["S"]},
-                           ExpressionAttributeValues={":one": {"N": "1"}})
+                           ExpressionAttributeNames={"#c": totals.country_attribute(image["country"]["S"])},
+                           ExpressionAttributeValues=totals.typed({":one": 1}))
 
 
 def run(handler, new_petition, records_per_run: int = 1000, batch_sizes=BATCH_SIZES) -> Section:

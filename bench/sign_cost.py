@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 
-from chalicelib import aws, config, signing
-from chalicelib.totals import COUNTRY_PREFIX
+from chalicelib import aws, config, signature_store, totals
 
 from .measure import Meter, item_size, median, write_units
 from .population import Population, signer
@@ -24,22 +23,23 @@ def sign(http, petition_id: str, body: dict):
 @contextmanager
 def naive_store():
     """Swap in the naive store: the signature, then a counter increment in the same request."""
-    real = signing.store
+    real = signature_store.store
 
     def store(signature):
         new = real(signature)
         if new:
             aws.dynamodb().update_item(
-                TableName=config.settings().totals_table, Key={"petition_id": {"S": signature.petition_id}},
-                UpdateExpression="ADD #c :one", ExpressionAttributeNames={"#c": COUNTRY_PREFIX + signature.country},
-                ExpressionAttributeValues={":one": {"N": "1"}})
+                TableName=config.settings().totals_table, Key=totals.key(signature.petition_id),
+                UpdateExpression="ADD #c :one",
+                ExpressionAttributeNames={"#c": totals.country_attribute(signature.country)},
+                ExpressionAttributeValues=totals.typed({":one": 1}))
         return new
 
-    signing.store = store
+    signature_store.store = store
     try:
         yield
     finally:
-        signing.store = real
+        signature_store.store = real
 
 
 def _sign_many(http, petition_id: str, bodies: list[dict]) -> list[Meter]:
@@ -111,7 +111,7 @@ def run(http, new_petition, n: int = 200, duplicates: int = 50) -> Section:
         f"Ours: {ours['writes']} writes and {ours['reads']} reads in {n} requests. "
         f"Naive: {naive['writes']} writes and {naive['reads']} reads.",
         f"- Write units {source}. Median signature item {ours['item_bytes']:.0f} bytes "
-        f"(limit for one unit: {signing.WRITE_UNIT_BYTES}).",
+        f"(limit for one unit: {signature_store.WRITE_UNIT_BYTES}).",
         f"- A petition is read once per container per cache period (PETITION_CACHE_SECONDS, 10 s as deployed): "
         f"one GetItem, 0.5 read units, shared by every signature in that period; any such read during the "
         f"run is in the counts above.",

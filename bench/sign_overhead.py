@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import boto3
 
-from chalicelib import config, signing, submission
+from chalicelib import config, signature_store, submission
 
 from .measure import clock, median, percentile
 from .population import Population, signer
@@ -32,7 +32,7 @@ def run(http, new_petition, n: int = 300, warmup: int = 30) -> Section:
     items = []
     for body in bodies:  # the very item the sign request stores, under another key
         sig, _ = submission.validate(body)
-        item = signing.build(petition_id, sig, now).serialize()
+        item = signature_store.build(petition_id, sig, now).serialize()
         item["signature_key"] = {"S": item["signature_key"]["S"].replace("#", "#bare-", 1)}
         items.append(item)
 

@@ -5,8 +5,11 @@ from functools import lru_cache
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from . import config
+
+CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
 
 
 @lru_cache(maxsize=None)
@@ -37,6 +40,17 @@ def cloudwatch():
 def ssm():
     s = config.settings()
     return _client("ssm", None, s.region)
+
+
+def conditional_check_failed(exc: BaseException) -> bool:
+    """Was this error DynamoDB refusing a write because its condition did not hold?
+
+    boto3 raises ``ClientError``; PynamoDB wraps it and keeps the code in
+    ``cause_response_code``.
+    """
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") == CONDITIONAL_CHECK_FAILED
+    return getattr(exc, "cause_response_code", None) == CONDITIONAL_CHECK_FAILED
 
 
 def reset() -> None:

@@ -1,4 +1,4 @@
-"""Canonical email addresses and the keyed hash that dedupes signatures.
+"""Canonical email addresses, the keyed hash that dedupes signatures, and its secret.
 
 Two addresses that reach the same inbox must give the same key, so one
 person signs a petition once:
@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
+
+from . import aws, config
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -37,3 +40,29 @@ def signature_key(petition_id: str, address: str, secret: bytes) -> str:
 def log_tag(key: str) -> str:
     """A short, non-reversible tag of a signature key, safe to log."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+
+
+# ---- the secret that keys the hash ------------------------------------------
+# Deployed stages read it once per container from SSM Parameter Store
+# (SecureString, named by SIGNATURE_KEY_PARAMETER: the key of a signature
+# item, not a cryptographic signature); local runs and tests set
+# SIGNATURE_KEY_SECRET directly.
+
+class MissingSecret(RuntimeError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def hash_secret() -> bytes:
+    s = config.settings()
+    if s.signature_key_secret:
+        return s.signature_key_secret.encode("utf-8")
+    if s.signature_key_parameter:
+        reply = aws.ssm().get_parameter(Name=s.signature_key_parameter, WithDecryption=True)
+        return reply["Parameter"]["Value"].encode("utf-8")
+    raise MissingSecret("set SIGNATURE_KEY_SECRET or SIGNATURE_KEY_PARAMETER")
+
+
+def reset() -> None:
+    """Forget the cached secret."""
+    hash_secret.cache_clear()

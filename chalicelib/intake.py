@@ -8,69 +8,92 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
+from enum import StrEnum
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from . import petitions, signing, submission
+from . import clock, petitions, signature_store, submission
 from .models import Petition
-
-ACCEPTED = "accepted"
-BAD_BODY = "bad_body"
-NOT_FOUND = "not_found"
-CLOSED = "closed"
-INVALID = "invalid"
-UNAVAILABLE = "unavailable"
 
 log = logging.getLogger(__name__)
 
-NAME_TOO_BIG = "Your name is too long for us to store; please shorten it."
+
+class OutcomeKind(StrEnum):
+    ACCEPTED = "accepted"  # stored, a duplicate, or a bot caught by the honeypot: all look the same
+    TOO_LARGE = "too_large"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    UNREADABLE = "unreadable"
+    NOT_FOUND = "not_found"
+    CLOSED = "closed"  # the petition no longer takes signatures
+    INVALID = "invalid"  # fields the signer must correct
+    UNAVAILABLE = "unavailable"  # our storage failed: not the signer's fault
+
+
+HTTP_STATUS: dict[OutcomeKind, int] = {
+    OutcomeKind.ACCEPTED: 202,
+    OutcomeKind.UNREADABLE: 400,
+    OutcomeKind.NOT_FOUND: 404,
+    OutcomeKind.CLOSED: 409,
+    OutcomeKind.TOO_LARGE: 413,
+    OutcomeKind.UNSUPPORTED_TYPE: 415,
+    OutcomeKind.INVALID: 422,
+    OutcomeKind.UNAVAILABLE: 503,
+}
+_BODY_PROBLEMS = {status: kind for kind, status in HTTP_STATUS.items() if 400 <= status < 500}
 
 
 @dataclass
 class Outcome:
-    kind: str
-    status: int
+    kind: OutcomeKind
+    media_type: str  # of the request body, as the client declared it
     petition: Petition | None = None
     message: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
     fields: dict = field(default_factory=dict)
 
+    @property
+    def status(self) -> int:
+        return HTTP_STATUS[self.kind]
+
 
 def receive(petition_id: str, raw: bytes, content_type: str | None,
             now: datetime | None = None) -> Outcome:
+    media_type = submission.media_type(content_type)
     try:
-        return _receive(petition_id, raw, content_type, now)
+        return _receive(petition_id, raw, content_type, media_type, now)
     except (PynamoDBException, BotoCoreError, ClientError) as exc:
-        # Our storage failing is not the signer's fault: 503, so they retry.
         log.error("storage unavailable petition=%s error=%s", petition_id, type(exc).__name__)
-        return Outcome(UNAVAILABLE, 503, message="We couldn't record signatures just now. Please try again in a minute.")
+        return Outcome(OutcomeKind.UNAVAILABLE, media_type,
+                       message="We couldn't record signatures just now. Please try again in a minute.")
 
 
-def _receive(petition_id: str, raw: bytes, content_type: str | None,
+def _receive(petition_id: str, raw: bytes, content_type: str | None, media_type: str,
              now: datetime | None) -> Outcome:
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.utc_now()
     try:
         fields = submission.parse_body(raw, content_type)
     except submission.BodyError as exc:
-        return Outcome(BAD_BODY, exc.status, message=exc.message)
+        return Outcome(_BODY_PROBLEMS[exc.status], media_type, message=exc.message)
 
     petition = petitions.load(petition_id)
     if petition is None:
-        return Outcome(NOT_FOUND, 404, message="There is no petition with this id.")
+        return Outcome(OutcomeKind.NOT_FOUND, media_type, message="There is no petition with this id.")
     if not petitions.is_open(petition, now):
-        return Outcome(CLOSED, 409, petition, message="This petition has closed and no longer accepts signatures.")
+        return Outcome(OutcomeKind.CLOSED, media_type, petition,
+                       message="This petition has closed and no longer accepts signatures.")
     if submission.honeypot_filled(fields):
-        return Outcome(ACCEPTED, 202, petition)
+        return Outcome(OutcomeKind.ACCEPTED, media_type, petition)
 
     sig, errors = submission.validate(fields)
-    if errors:
-        return Outcome(INVALID, 422, petition, errors=errors, fields=fields)
-    signature = signing.build(petition.petition_id, sig, now)
-    if not signing.fits_one_write_unit(signature):
-        return Outcome(INVALID, 422, petition, errors={"name": NAME_TOO_BIG}, fields=fields)
+    if sig is None:
+        return Outcome(OutcomeKind.INVALID, media_type, petition, errors=errors, fields=fields)
+    signature = signature_store.build(petition.petition_id, sig, now)
+    if not signature_store.fits_one_write_unit(signature):
+        return Outcome(OutcomeKind.INVALID, media_type, petition,
+                       errors={"name": submission.MESSAGES["name.too_big"]}, fields=fields)
     # A duplicate answers exactly like a first signature: nobody can probe
     # whether an address has signed.
-    signing.store(signature)
-    return Outcome(ACCEPTED, 202, petition)
+    signature_store.store(signature)
+    return Outcome(OutcomeKind.ACCEPTED, media_type, petition)

@@ -1,9 +1,12 @@
 """PynamoDB models of the petitions and signatures tables.
 
 Table names and the endpoint come from the environment, so the models are
-bound lazily by ``bind()`` rather than at import (stages and tests differ).
+bound to them lazily, on their first request after the settings change,
+rather than at import (stages and tests differ). Callers just use the models.
 """
 from __future__ import annotations
+
+from enum import StrEnum
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -15,15 +18,29 @@ from pynamodb.models import Model
 
 from . import config
 
-CONFIRMED = "confirmed"
-PENDING = "pending"
-INVALIDATED = "invalidated"
-
-OPEN = "open"
-CLOSED = "closed"
 
 
-class Petition(Model):
+class SignatureStatus(StrEnum):
+    CONFIRMED = "confirmed"  # the only status the totals count
+    PENDING = "pending"
+    INVALIDATED = "invalidated"
+
+
+class PetitionStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class _BoundModel(Model):
+    """A model that points itself at the configured table and engine before each request."""
+
+    @classmethod
+    def _get_connection(cls):
+        _bind()
+        return super()._get_connection()
+
+
+class Petition(_BoundModel):
     class Meta:
         table_name = "countersign-petitions"
 
@@ -31,13 +48,13 @@ class Petition(Model):
     title = UnicodeAttribute()
     summary = UnicodeAttribute()
     goal = NumberAttribute()
-    status = UnicodeAttribute(default=OPEN)
+    status = UnicodeAttribute(default=PetitionStatus.OPEN)
     closes_at = UTCDateTimeAttribute(null=True)
     thanks_url = UnicodeAttribute(null=True)
     require_verification = BooleanAttribute(default=False)
 
 
-class Signature(Model):
+class Signature(_BoundModel):
     """One signer on one petition.
 
     The hash key is ``<petition_id>#<HMAC of the canonical email>``: unique per
@@ -58,14 +75,14 @@ class Signature(Model):
     consent_at = UnicodeAttribute()
     source = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
-    status = UnicodeAttribute(default=CONFIRMED)
+    status = UnicodeAttribute(default=SignatureStatus.CONFIRMED)
 
 
 _bound: config.Settings | None = None
 
 
-def bind() -> None:
-    """Point every model at the configured tables and engine (idempotent)."""
+def _bind() -> None:
+    """Point every model at the configured tables and engine (cheap when nothing changed)."""
     global _bound
     s = config.settings()
     if _bound is s:
@@ -76,3 +93,9 @@ def bind() -> None:
         model.Meta.region = s.region
         model._connection = None  # PynamoDB caches the connection on the class
     _bound = s
+
+
+def reset() -> None:
+    """Rebind on the next request (tests and tools change the environment in process)."""
+    global _bound
+    _bound = None

@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import countries, totals
+from . import clock, countries, totals
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {
@@ -111,7 +110,7 @@ def _when(iso: str | None) -> str:
     if not iso:
         return ""
     try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(timezone.utc)
+        moment = clock.parse(iso)
     except ValueError:
         return iso
     return moment.strftime("%-d %b %Y, %H:%M:%S UTC")

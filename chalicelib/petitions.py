@@ -35,7 +35,6 @@ def load(petition_id: str) -> models.Petition | None:
     hit = _cache.get(petition_id)
     if hit and hit[0] > now:
         return hit[1]
-    models.bind()
     try:
         petition = models.Petition.get(petition_id)
     except DoesNotExist:
@@ -47,13 +46,14 @@ def load(petition_id: str) -> models.Petition | None:
     return petition
 
 
-def forget() -> None:
+def reset() -> None:
+    """Forget every cached petition."""
     _cache.clear()
 
 
 def is_open(petition: models.Petition, now: datetime | None = None) -> bool:
     now = now or datetime.now(timezone.utc)
-    if petition.status != models.OPEN:
+    if petition.status != models.PetitionStatus.OPEN:
         return False
     return petition.closes_at is None or now < petition.closes_at
 
@@ -65,14 +65,13 @@ def public_view(petition: models.Petition) -> dict:
         "title": petition.title,
         "summary": petition.summary,
         "goal": int(petition.goal),
-        "status": models.OPEN if is_open(petition) else models.CLOSED,
+        "status": models.PetitionStatus.OPEN if is_open(petition) else models.PetitionStatus.CLOSED,
         "closes_at": petition.closes_at.isoformat().replace("+00:00", "Z") if petition.closes_at else None,
     }
 
 
 def list_open() -> list[models.Petition]:
     """Every open petition (a Scan: for the small index page, not hot paths)."""
-    models.bind()
     return sorted(
         (p for p in models.Petition.scan() if is_open(p)),
         key=lambda p: p.petition_id,

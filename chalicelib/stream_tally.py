@@ -25,6 +25,10 @@ A record the tally cannot read (a poison record) is reported as failed, so
 Lambda retries it a bounded number of times and then skips it (and sends its
 batch's position to the failure queue). Marks of shards idle for longer than
 the stream's 24-hour retention are removed, so the item stays small.
+
+Powertools' ``BatchProcessor`` handles stream batches one record at a time;
+the tally cannot use it, because it must sum a whole batch into one write per
+petition.
 """
 from __future__ import annotations
 
@@ -32,19 +36,15 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws, config
-from .models import CONFIRMED
-from .totals import COUNTRY_PREFIX
+from . import aws, clock, config, totals
+from .models import SignatureStatus
 
 log = logging.getLogger(__name__)
 
 SEQUENCE_DIGITS = 40
-MARK_PREFIX = "hw_"
-MARK_TIME_PREFIX = "ht_"
 # A shard's records live 24 hours; a mark idle for longer guards nothing.
 MARK_RETENTION_SECONDS = 25 * 3600
 
@@ -109,7 +109,7 @@ def counted_as(image) -> tuple[str, str] | None:
         return None
     if not isinstance(image, dict):
         raise PoisonRecord("image is not a map")
-    if _string(image, "status") != CONFIRMED:
+    if _string(image, "status") != SignatureStatus.CONFIRMED:
         return None
     petition_id, country = _string(image, "petition_id"), _string(image, "country")
     if not petition_id or not country:
@@ -168,6 +168,11 @@ def padded(sequence: int) -> str:
 _stale_marks: dict[str, set[str]] = {}  # petition -> shards whose marks can go
 
 
+def reset() -> None:
+    """Forget this container's view of idle shard marks."""
+    _stale_marks.clear()
+
+
 ABSENT = object()  # the expected mark when the petition has none for this shard yet
 
 
@@ -178,59 +183,53 @@ def _update_arguments(petition_id: str, shard: str, batch: PetitionBatch, expect
     batch's first record. A string (or ABSENT): a second try, applied only if
     the mark is still exactly what the failed first try saw.
     """
-    names = {"#hw": MARK_PREFIX + shard, "#ht": MARK_TIME_PREFIX + shard}
-    values = {
-        ":last": {"S": padded(batch.sequences[-1])},
-        ":now": {"N": str(int(now))},
-        ":at": {"S": datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")},
-    }
+    names = {"#hw": totals.mark_attribute(shard), "#ht": totals.mark_time_attribute(shard),
+             "#at": totals.UPDATED_AT}
+    values: dict[str, object] = {":last": padded(batch.sequences[-1]), ":now": int(now), ":at": clock.stamp(now)}
     if expected is None:
         conditions = ["(attribute_not_exists(#hw) OR #hw < :first)"]
-        values[":first"] = {"S": padded(batch.sequences[0])}
+        values[":first"] = padded(batch.sequences[0])
     elif expected is ABSENT:
         conditions = ["attribute_not_exists(#hw)"]
     else:
         conditions = ["#hw = :expected"]
-        values[":expected"] = {"S": expected}
+        values[":expected"] = expected
     adds = []
     for i, (country, delta) in enumerate(sorted(batch.deltas.items())):
         if delta:
-            names[f"#c{i}"] = COUNTRY_PREFIX + country
-            values[f":d{i}"] = {"N": str(delta)}
+            names[f"#c{i}"] = totals.country_attribute(country)
+            values[f":d{i}"] = delta
             adds.append(f"#c{i} :d{i}")
     removes = []
     for j, old_shard in enumerate(sorted(_stale_marks.get(petition_id, set()) - {shard})):
-        names[f"#oh{j}"] = MARK_PREFIX + old_shard
-        names[f"#ot{j}"] = MARK_TIME_PREFIX + old_shard
+        names[f"#oh{j}"] = totals.mark_attribute(old_shard)
+        names[f"#ot{j}"] = totals.mark_time_attribute(old_shard)
         removes += [f"#oh{j}", f"#ot{j}"]
         # Another container may have written to that shard's mark since we
         # saw it idle: then it is not stale, and this write must not drop it.
         conditions.append(f"#ot{j} < :cutoff")
     if removes:
-        values[":cutoff"] = {"N": str(int(now - MARK_RETENTION_SECONDS))}
-    expression = "SET #hw = :last, #ht = :now, updated_at = :at"
+        values[":cutoff"] = int(now - MARK_RETENTION_SECONDS)
+    expression = "SET #hw = :last, #ht = :now, #at = :at"
     if adds:
         expression += " ADD " + ", ".join(adds)
     if removes:
         expression += " REMOVE " + ", ".join(removes)
     return {
         "TableName": config.settings().totals_table,
-        "Key": {"petition_id": {"S": petition_id}},
+        "Key": totals.key(petition_id),
         "UpdateExpression": expression,
         "ConditionExpression": " AND ".join(conditions),
         "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": values,
+        "ExpressionAttributeValues": totals.typed(values),
         "ReturnValues": "ALL_NEW",
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
 
 
 def _note_stale_marks(petition_id: str, item: dict, now: float) -> None:
-    stale = set()
-    for attribute, value in item.items():
-        if attribute.startswith(MARK_TIME_PREFIX) and now - int(value["N"]) > MARK_RETENTION_SECONDS:
-            stale.add(attribute[len(MARK_TIME_PREFIX):])
-    _stale_marks[petition_id] = stale
+    _stale_marks[petition_id] = {shard for shard, written in totals.mark_times(item).items()
+                                 if now - written > MARK_RETENTION_SECONDS}
 
 
 def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None) -> int:
@@ -242,13 +241,13 @@ def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None) -
         reply = client.update_item(**_update_arguments(petition_id, shard, batch, None, now))
         writes = 1
     except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+        if not aws.conditional_check_failed(exc):
             raise
         # The stored item says what happened: some of these records were
         # applied before (a redelivery), or a mark we meant to prune is live.
         item = exc.response.get("Item", {})
         _note_stale_marks(petition_id, item, now)
-        stored = item.get(MARK_PREFIX + shard, {}).get("S")
+        stored = totals.stored_mark(item, shard)
         remaining = batch.above(int(stored)) if stored is not None else batch
         if not remaining.changes:
             return 1

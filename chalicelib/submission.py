@@ -33,6 +33,8 @@ MESSAGES = {
     "name.control": "Your name contains characters we can't accept, such as line breaks.",
     "name.link": "Your name can't contain a link.",
     "name.formula": "Your name can't start with =, +, - or @.",
+    # Within the character limit, but too many bytes (long scripts) to store in one write unit.
+    "name.too_big": "Your name is too long for us to store; please shorten it.",
     "email.missing": "Enter your email address.",
     "email.invalid": "Enter a valid email address, like name@example.com.",
     "country.missing": "Choose your country.",

@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import aws, config, countries, models, pages, petitions
+from chalicelib import aws, config, countries, pages, petitions, totals
+from chalicelib.models import PetitionStatus
 from tools import petition_admin
 
 HTML = "text/html"
@@ -14,13 +15,8 @@ HTML = "text/html"
 
 def set_totals(counts: dict[str, int], updated_at="2026-11-27T20:00:00Z", petition_id="demo"):
     """Write a totals item as the stream tally would leave it."""
-    sets = ["updated_at = :u"] + [f"#c{i} = :c{i}" for i in range(len(counts))]
-    names = {f"#c{i}": f"c_{code}" for i, code in enumerate(counts)}
-    values = {":u": {"S": updated_at}, **{f":c{i}": {"N": str(n)} for i, n in enumerate(counts.values())}}
-    extra = {"ExpressionAttributeNames": names} if names else {}
-    aws.dynamodb().update_item(
-        TableName=config.settings().totals_table, Key={"petition_id": {"S": petition_id}},
-        UpdateExpression="SET " + ", ".join(sets), ExpressionAttributeValues=values, **extra)
+    aws.dynamodb().update_item(TableName=config.settings().totals_table,
+                               **totals.set_counts_arguments(petition_id, counts, updated_at))
 
 
 class Elements(HTMLParser):
@@ -122,8 +118,8 @@ def test_source_from_the_link_is_kept_and_escaped(client, petition):
 
 
 def test_closed_petition_shows_closed_and_no_form(client, petition):
-    petition_admin.update("demo", status=models.CLOSED)
-    petitions.forget()
+    petition_admin.update("demo", status=PetitionStatus.CLOSED)
+    petitions.reset()
     response, page = get(client, "/petitions/demo/sign")
     assert response.status_code == 200
     assert "This petition is closed" in page
@@ -203,7 +199,7 @@ def test_dashboard_without_signatures(client, petition):
 
 def test_index_lists_open_petitions_with_links(client, petition):
     petition_admin.create("old-one", "An old petition", "Closed now.", 10)
-    petition_admin.update("old-one", status=models.CLOSED)
+    petition_admin.update("old-one", status=PetitionStatus.CLOSED)
     response, page = get(client, "/")
     assert response.status_code == 200
     assert 'href="/petitions/demo/sign"' in page and 'href="/petitions/demo/dashboard"' in page

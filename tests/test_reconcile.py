@@ -81,7 +81,8 @@ def test_repair_refuses_without_a_way_to_see_the_stream_backlog(tables, capsys):
 
 def test_no_repair_while_the_tally_is_behind(client, petition, tmp_path):
     """An old signature the tally has not applied yet is drift only until it catches up: never repair it."""
-    from chalicelib import signing, submission
+    from chalicelib import signature_store as signing
+    from chalicelib import submission
 
     sig, _ = submission.validate({"name": "Ann", "email": "ann@example.org", "country": "GB", "consent": True})
     signing.store(signing.build("demo", sig, datetime.now(timezone.utc) - timedelta(minutes=10)))

@@ -27,7 +27,6 @@ def post_form(client, fields, petition_id="demo", headers=None):
 
 
 def stored():
-    models.bind()
     return list(models.Signature.scan())
 
 
@@ -52,7 +51,7 @@ def test_form_signature_redirects_to_thanks(client, petition):
 
 def test_form_redirect_goes_to_the_petitions_thanks_url(client, petition):
     petition_admin.update("demo", thanks_url="https://campaign.example.org/thank-you")
-    petitions.forget()
+    petitions.reset()
     assert post_form(client, GOOD_FORM).headers["Location"] == "https://campaign.example.org/thank-you"
 
 
@@ -136,8 +135,8 @@ def test_malformed_petition_id_is_404_without_a_read(client, tables, aws_calls):
 
 @pytest.mark.parametrize("post", [post_json, post_form])
 def test_closed_petition_is_409(client, petition, post):
-    petition_admin.update("demo", status=models.CLOSED)
-    petitions.forget()
+    petition_admin.update("demo", status=models.PetitionStatus.CLOSED)
+    petitions.reset()
     response = post(client, GOOD if post is post_json else GOOD_FORM)
     assert response.status_code == 409
     assert "closed" in json.loads(response.body)["error"]
@@ -147,14 +146,14 @@ def test_closed_petition_is_409(client, petition, post):
 def test_petition_past_its_closing_time_is_closed(client, petition):
     past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
     petition_admin.update("demo", closes_at=past)
-    petitions.forget()
+    petitions.reset()
     assert post_json(client, GOOD).status_code == 409
     assert client.get("/petitions/demo").json_body["status"] == "closed"
 
 
 def test_closed_petition_form_post_from_a_browser_gets_a_page(client, petition):
-    petition_admin.update("demo", status=models.CLOSED)
-    petitions.forget()
+    petition_admin.update("demo", status=models.PetitionStatus.CLOSED)
+    petitions.reset()
     response = post_form(client, GOOD_FORM, headers={"Accept": "text/html,*/*"})
     assert response.status_code == 409 and b"closed" in response.body
     assert response.headers["Content-Type"].startswith("text/html")
@@ -207,7 +206,7 @@ def test_no_personal_data_in_logs(client, petition, caplog):
 def test_storage_failure_is_503_not_500(client, petition, monkeypatch):
     from pynamodb.exceptions import PutError
 
-    from chalicelib import signing
+    from chalicelib import signature_store as signing
 
     def broken(signature):
         raise PutError("throttled")
@@ -234,7 +233,7 @@ def test_item_stays_within_one_write_unit(client, petition):
     longest = {**GOOD, "name": "N" * 255, "email": ("e" * 64) + "@" + ("d" * 60 + ".") * 3 + "org",
                "postcode": "P" * 16, "source": "s" * 64, "updates_opt_in": True}
     assert post_json(client, longest).status_code == 202
-    from chalicelib.signing import item_bytes
+    from chalicelib.signature_store import item_bytes
     [sig] = stored()
     assert item_bytes(sig) <= 1024
 

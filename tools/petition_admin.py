@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib import models, petitions, totals
+from chalicelib import aws, clock, models, petitions, totals
+from chalicelib.models import PetitionStatus
 
 DEMO = {
     "petition_id": "demo",
@@ -36,8 +37,7 @@ DEMO = {
 def _when(text: str | None) -> datetime | None:
     if not text:
         return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return clock.parse(text)
 
 
 def create(petition_id: str, title: str, summary: str, goal: int, *, closes_at: str | None = None,
@@ -45,17 +45,16 @@ def create(petition_id: str, title: str, summary: str, goal: int, *, closes_at: 
     """Create a petition and its totals item. False if it exists and if_absent is set."""
     if not petitions.valid_id(petition_id):
         raise SystemExit(f"petition id must be lower-case letters, digits and dashes (max 48): {petition_id!r}")
-    models.bind()
     petition = models.Petition(
         petition_id=petition_id, title=title, summary=summary, goal=goal,
-        status=models.OPEN, closes_at=_when(closes_at), thanks_url=thanks_url,
+        status=PetitionStatus.OPEN, closes_at=_when(closes_at), thanks_url=thanks_url,
         require_verification=False,
     )
     condition = models.Petition.petition_id.does_not_exist() if if_absent else None
     try:
         petition.save(condition=condition)
-    except Exception as exc:  # PutError on an existing petition when if_absent
-        if if_absent and getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+    except PutError as exc:
+        if if_absent and aws.conditional_check_failed(exc):
             return False
         raise
     totals.ensure(petition_id, goal)
@@ -63,7 +62,6 @@ def create(petition_id: str, title: str, summary: str, goal: int, *, closes_at: 
 
 
 def update(petition_id: str, **changes) -> models.Petition:
-    models.bind()
     petition = models.Petition.get(petition_id)
     for field, value in changes.items():
         if value is None:
@@ -107,17 +105,15 @@ def main(argv: list[str] | None = None) -> int:
             update(args.petition_id, title=args.title, summary=args.summary, goal=args.goal,
                    closes_at=args.closes_at, thanks_url=args.thanks_url)
         elif args.command in ("close", "reopen"):
-            update(args.petition_id, status=models.CLOSED if args.command == "close" else models.OPEN)
+            update(args.petition_id, status=PetitionStatus.CLOSED if args.command == "close" else PetitionStatus.OPEN)
         elif args.command == "seed-demo":
             created = create(**DEMO, if_absent=True)
             print("demo petition created" if created else "demo petition already present")
             return 0
         if args.command == "list":
-            models.bind()
             for p in models.Petition.scan():
                 print(json.dumps(petitions.public_view(p)))
             return 0
-        models.bind()
         print(json.dumps(petitions.public_view(models.Petition.get(args.petition_id)), indent=2))
     except DoesNotExist:
         print(f"no petition {args.petition_id!r}", file=sys.stderr)

@@ -28,14 +28,13 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from chalicelib import aws, config
-from chalicelib.models import CONFIRMED
-from chalicelib.totals import COUNTRY_PREFIX
+from chalicelib import aws, clock, config, totals
+from chalicelib.models import SignatureStatus
 
 QUIET_SECONDS = 120
 
@@ -53,14 +52,14 @@ class Drift:
         return self.counted - self.stored
 
 
-def _scan_segment(segment: int, segments: int) -> tuple[Counter, dict]:
-    client = aws.dynamodb()
+def _scan_segment(client, table: str, segment: int, segments: int, consistent: bool) -> tuple[Counter, dict]:
     counts: Counter = Counter()
     latest: dict = {}
     kwargs = {
-        "TableName": config.settings().signatures_table,
+        "TableName": table,
         "Segment": segment,
         "TotalSegments": segments,
+        "ConsistentRead": consistent,
         "ProjectionExpression": "petition_id, country, #s, created_at",
         "ExpressionAttributeNames": {"#s": "status"},
     }
@@ -71,17 +70,25 @@ def _scan_segment(segment: int, segments: int) -> tuple[Counter, dict]:
             key = (item["petition_id"]["S"], item["country"]["S"])
             created = item.get("created_at", {}).get("S", "")
             latest[key] = max(latest.get(key, ""), created)
-            if item.get("status", {}).get("S") == CONFIRMED:
+            if item.get("status", {}).get("S") == SignatureStatus.CONFIRMED:
                 counts[key] += 1
     return counts, latest
 
 
-def recount(segments: int = 4) -> tuple[Counter, dict]:
-    """Confirmed signatures per (petition, country), and each pair's latest created_at."""
+def recount(segments: int = 4, *, client=None, table: str | None = None,
+            consistent: bool = False) -> tuple[Counter, dict]:
+    """Confirmed signatures per (petition, country), and each pair's latest created_at.
+
+    By default the configured signatures table through the app's client;
+    tests name another engine's client and table.
+    """
+    client = client or aws.dynamodb()
+    table = table or config.settings().signatures_table
     counts: Counter = Counter()
     latest: dict = {}
     with ThreadPoolExecutor(max_workers=segments) as pool:
-        for part_counts, part_latest in pool.map(lambda s: _scan_segment(s, segments), range(segments)):
+        parts = pool.map(lambda s: _scan_segment(client, table, s, segments, consistent), range(segments))
+        for part_counts, part_latest in parts:
             counts.update(part_counts)
             for key, created in part_latest.items():
                 latest[key] = max(latest.get(key, ""), created)
@@ -94,9 +101,9 @@ def stored_counts() -> Counter:
     client = aws.dynamodb()
     for page in client.get_paginator("scan").paginate(TableName=config.settings().totals_table):
         for item in page["Items"]:
-            for attribute, value in item.items():
-                if attribute.startswith(COUNTRY_PREFIX):
-                    counts[(item["petition_id"]["S"], attribute[len(COUNTRY_PREFIX):])] = int(value["N"])
+            petition_id = totals.petition_of(item)
+            for country, count in totals.counts(item).items():
+                counts[(petition_id, country)] = count
     return counts
 
 
@@ -114,11 +121,11 @@ def compare(counted: Counter, before: Counter, after: Counter, latest: dict, qui
 def behind_from_cloudwatch(function_name: str, since: float, quiet_seconds: int) -> bool:
     """Deployed: did the tally's IteratorAge exceed the quiet period since ``since``?"""
     cloudwatch = aws.cloudwatch()
-    now = datetime.now(timezone.utc)
+    now = clock.utc_now()
     points = cloudwatch.get_metric_statistics(
         Namespace="AWS/Lambda", MetricName="IteratorAge",
         Dimensions=[{"Name": "FunctionName", "Value": function_name}],
-        StartTime=datetime.fromtimestamp(since, timezone.utc) - timedelta(minutes=1), EndTime=now + timedelta(minutes=1),
+        StartTime=clock.as_utc(since) - timedelta(minutes=1), EndTime=now + timedelta(minutes=1),
         Period=60, Statistics=["Maximum"],
     )["Datapoints"]
     return any(point["Maximum"] >= quiet_seconds * 1000 for point in points)
@@ -143,13 +150,9 @@ def behind_from_runner(checkpoint_path: Path, before: float) -> bool:
                  if state.get("sequence") else {"ShardIteratorType": "TRIM_HORIZON"})
         iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], **where)["ShardIterator"]
         records = streams.get_records(ShardIterator=iterator, Limit=1)["Records"]
-        if records and _epoch(records[0]["dynamodb"]["ApproximateCreationDateTime"]) < before:
+        if records and clock.epoch(records[0]["dynamodb"]["ApproximateCreationDateTime"]) < before:
             return True
     return False
-
-
-def _epoch(moment) -> float:
-    return moment.timestamp() if isinstance(moment, datetime) else float(moment)
 
 
 def check(segments: int = 4, quiet_seconds: int = QUIET_SECONDS, *, tally_function: str | None = None,
@@ -169,7 +172,7 @@ def check(segments: int = 4, quiet_seconds: int = QUIET_SECONDS, *, tally_functi
 
 
 def _compare_now(segments: int, quiet_seconds: int, started: float) -> list[Drift]:
-    quiet_since = datetime.fromtimestamp(started - quiet_seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    quiet_since = clock.stamp(started - quiet_seconds)
     before = stored_counts()
     counted, latest = recount(segments)
     after = stored_counts()
@@ -178,22 +181,21 @@ def _compare_now(segments: int, quiet_seconds: int, started: float) -> list[Drif
 
 def repair(drift: Drift) -> bool:
     """Add the difference unless the counter moved since it was read. True when applied."""
-    attribute = COUNTRY_PREFIX + drift.country
     if drift.stored:
-        condition, values = "#c = :stored", {":stored": {"N": str(drift.stored)}}
+        condition, values = "#c = :stored", {":stored": drift.stored}
     else:
-        condition, values = "attribute_not_exists(#c) OR #c = :zero", {":zero": {"N": "0"}}
+        condition, values = "attribute_not_exists(#c) OR #c = :zero", {":zero": 0}
     try:
         aws.dynamodb().update_item(
             TableName=config.settings().totals_table,
-            Key={"petition_id": {"S": drift.petition_id}},
+            Key=totals.key(drift.petition_id),
             UpdateExpression="ADD #c :difference",
             ConditionExpression=condition,
-            ExpressionAttributeNames={"#c": attribute},
-            ExpressionAttributeValues={**values, ":difference": {"N": str(drift.difference)}},
+            ExpressionAttributeNames={"#c": totals.country_attribute(drift.country)},
+            ExpressionAttributeValues=totals.typed({**values, ":difference": drift.difference}),
         )
     except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+        if aws.conditional_check_failed(exc):
             return False
         raise
     return True

@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
+
+from chalicelib import clock, totals
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
@@ -34,14 +35,8 @@ DEMO_TOTALS = {
 
 
 def seed(stack, petition_id: str = "demo") -> None:
-    names = {f"#c{i}": f"c_{code}" for i, code in enumerate(DEMO_TOTALS)}
-    values = {f":c{i}": {"N": str(n)} for i, n in enumerate(DEMO_TOTALS.values())}
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    stack.client().update_item(
-        TableName=stack.tables["TOTALS_TABLE"], Key={"petition_id": {"S": petition_id}},
-        UpdateExpression="SET updated_at = :u, " + ", ".join(f"#c{i} = :c{i}" for i in range(len(names))),
-        ExpressionAttributeNames=names, ExpressionAttributeValues={**values, ":u": {"S": now}},
-    )
+    stack.client().update_item(TableName=stack.tables["TOTALS_TABLE"],
+                               **totals.set_counts_arguments(petition_id, DEMO_TOTALS, clock.stamp()))
 
 
 def main() -> int:

@@ -15,6 +15,7 @@ import urllib.parse
 import pytest
 import requests
 
+from tools import reconcile
 from tools.ddblocal import DynamoDBLocal, MissingTool
 from tools.localstack import LocalStack
 
@@ -85,13 +86,5 @@ def wait_for_totals(base_url: str, expected: dict[str, int], timeout: float = 60
 
 def stored_by_country(stack: LocalStack, petition: str = "demo") -> dict[str, int]:
     """A recount of confirmed signatures straight from the signatures table."""
-    counts: dict[str, int] = {}
-    pages = stack.client().get_paginator("scan").paginate(
-        TableName=stack.tables["SIGNATURES_TABLE"], ConsistentRead=True,
-        ProjectionExpression="petition_id, country, #s", ExpressionAttributeNames={"#s": "status"})
-    for page in pages:
-        for item in page["Items"]:
-            if item["petition_id"]["S"] == petition and item["status"]["S"] == "confirmed":
-                country = item["country"]["S"]
-                counts[country] = counts.get(country, 0) + 1
-    return counts
+    counted, _ = reconcile.recount(1, client=stack.client(), table=stack.tables["SIGNATURES_TABLE"], consistent=True)
+    return {country: n for (petition_id, country), n in counted.items() if petition_id == petition}
