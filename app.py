@@ -3,6 +3,7 @@ import logging
 import os
 
 from chalice import Chalice, Response
+from chalice.app import Request
 
 from chalicelib import intake, pages, petitions, responses, stream_tally, submission, totals
 from chalicelib.intake import OutcomeKind
@@ -25,24 +26,24 @@ def petition_info(petition_id):
 
 @app.route("/petitions/{petition_id}/signatures", methods=["POST"], content_types=FORM_AND_JSON)
 def sign(petition_id):
-    request = app.current_request
+    request = _request()
     outcome = intake.receive(petition_id, request.raw_body, request.headers.get("content-type"))
     if outcome.media_type == submission.FORM:
         return _form_reply(outcome, responses.stage_prefix(request), request.headers.get("accept", ""))
     cors = responses.cors_for_allowed(request.headers.get("origin"))
     if outcome.kind == OutcomeKind.ACCEPTED:
-        return responses.json_response(outcome.status, {"status": "received", "petition_id": outcome.petition.petition_id}, cors)
+        return responses.json_response(outcome.status, {"status": "received", "petition_id": petition_id}, cors)
     if outcome.kind == OutcomeKind.INVALID:
         return responses.json_response(outcome.status, {"errors": outcome.errors}, cors)
     return responses.error(outcome.status, outcome.message, cors)
 
 
-def _form_reply(outcome, prefix, accept):
-    if outcome.kind == OutcomeKind.ACCEPTED:
-        petition = outcome.petition
+def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
+    petition = outcome.petition
+    if outcome.kind == OutcomeKind.ACCEPTED and petition is not None:
         return responses.see_other(petition.thanks_url or f"{prefix}/petitions/{petition.petition_id}/thanks")
-    if outcome.kind == OutcomeKind.INVALID:
-        page = pages.sign_page(petitions.public_view(outcome.petition), prefix,
+    if outcome.kind == OutcomeKind.INVALID and petition is not None:
+        page = pages.sign_page(petitions.public_view(petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
         return responses.html(outcome.status, page)
     if "text/html" in accept:
@@ -53,19 +54,20 @@ def _form_reply(outcome, prefix, accept):
 
 @app.route("/petitions/{petition_id}/signatures", methods=["OPTIONS"])
 def sign_preflight(petition_id):
-    return responses.preflight(app.current_request.headers.get("origin"), "POST, OPTIONS")
+    return responses.preflight(_request().headers.get("origin"), "POST, OPTIONS")
 
 
 @app.route("/", methods=["GET"])
 def index_page():
     open_petitions = [petitions.public_view(p) for p in petitions.list_open()]
-    return responses.html(200, pages.index_page(open_petitions, responses.stage_prefix(app.current_request)))
+    return responses.html(200, pages.index_page(open_petitions, responses.stage_prefix(_request())))
 
 
 @app.route("/petitions/{petition_id}/sign", methods=["GET"])
 def sign_page(petition_id):
-    headers = app.current_request.headers
-    source = (app.current_request.query_params or {}).get("source")
+    request = _request()
+    headers = request.headers
+    source = request.query_params.get("source") if request.query_params else None
     country = pages.likely_country(headers.get("cloudfront-viewer-country"), headers.get("accept-language"))
     response = _petition_page(petition_id, lambda petition, prefix, share_url: pages.sign_page(
         petition, prefix, country=country, figures=totals.read(petition_id), share_url=share_url,
@@ -87,9 +89,17 @@ def dashboard_page(petition_id):
         petition, prefix, figures=totals.read(petition_id)))
 
 
+def _request() -> Request:
+    """The request being handled (Chalice sets it for the duration of every route)."""
+    request = app.current_request
+    if request is None:
+        raise RuntimeError("no request is being handled")
+    return request
+
+
 def _petition_page(petition_id, render):
     """Load the petition (404 page if none) and render one of its pages."""
-    request = app.current_request
+    request = _request()
     prefix = responses.stage_prefix(request)
     petition = petitions.load(petition_id)
     if petition is None:
@@ -100,7 +110,7 @@ def _petition_page(petition_id, render):
 
 @app.route("/privacy", methods=["GET"])
 def privacy_page():
-    return responses.html(200, pages.privacy_page(responses.stage_prefix(app.current_request)))
+    return responses.html(200, pages.privacy_page(responses.stage_prefix(_request())))
 
 
 @app.route("/static/{name}", methods=["GET"])
@@ -117,14 +127,18 @@ def petition_totals(petition_id):
     figures = totals.read(petition_id) if petitions.valid_id(petition_id) else None
     if figures is None:
         return responses.error(404, "There is no petition with this id.", responses.PUBLIC)
-    return responses.cacheable_json(figures, totals.etag(figures), app.current_request.headers.get("if-none-match"))
+    return responses.cacheable_json(figures, totals.etag(figures), _request().headers.get("if-none-match"))
+
+
+PLACEHOLDER_STREAM_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/countersign-signatures"
+                          "/stream/set-by-merge-template")
 
 
 # The deployed stream wiring (the table's StreamArn, batch size and window,
 # partial-batch failures, bisect, retries, record age, failure queue) lives in
 # infra/resources.json, merged over what this decorator generates.
 @app.on_dynamodb_record(
-    stream_arn=os.environ.get("SIGNATURES_STREAM_ARN", "arn:aws:dynamodb:us-east-1:000000000000:table/countersign-signatures/stream/set-by-merge-template"),
+    stream_arn=os.environ.get("SIGNATURES_STREAM_ARN", PLACEHOLDER_STREAM_ARN),
     starting_position="TRIM_HORIZON",
 )
 def on_signature_change(event):

@@ -1,7 +1,7 @@
 """boto3 clients, created lazily once per container and shared."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import boto3
 from botocore.config import Config
@@ -12,7 +12,7 @@ from . import config
 CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _client(service: str, endpoint: str | None, region: str):
     return boto3.client(
         service,

@@ -1,20 +1,20 @@
 """UTC timestamps as this project writes them: ``2026-11-29T07:22:01Z``, and epoch seconds."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime | float | int) -> datetime:
     """A datetime in UTC from a datetime (a naive one is taken as UTC) or epoch seconds."""
     if isinstance(moment, datetime):
-        return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return datetime.fromtimestamp(moment, timezone.utc)
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(moment, UTC)
 
 
 def stamp(moment: datetime | float | int | None = None) -> str:

@@ -49,7 +49,7 @@ class Outcome:
     kind: OutcomeKind
     media_type: str  # of the request body, as the client declared it
     petition: Petition | None = None
-    message: str | None = None
+    message: str = ""
     errors: dict[str, str] = field(default_factory=dict)
     fields: dict = field(default_factory=dict)
 
@@ -58,7 +58,7 @@ class Outcome:
         return HTTP_STATUS[self.kind]
 
 
-def receive(petition_id: str, raw: bytes, content_type: str | None,
+def receive(petition_id: str, raw: bytes | str, content_type: str | None,
             now: datetime | None = None) -> Outcome:
     media_type = submission.media_type(content_type)
     try:
@@ -69,7 +69,7 @@ def receive(petition_id: str, raw: bytes, content_type: str | None,
                        message="We couldn't record signatures just now. Please try again in a minute.")
 
 
-def _receive(petition_id: str, raw: bytes, content_type: str | None, media_type: str,
+def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media_type: str,
              now: datetime | None) -> Outcome:
     now = now or clock.utc_now()
     try:

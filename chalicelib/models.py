@@ -19,7 +19,6 @@ from pynamodb.models import Model
 from . import config
 
 
-
 class SignatureStatus(StrEnum):
     CONFIRMED = "confirmed"  # the only status the totals count
     PENDING = "pending"
@@ -87,7 +86,9 @@ def _bind() -> None:
     s = config.settings()
     if _bound is s:
         return
-    for model, table in ((Petition, s.petitions_table), (Signature, s.signatures_table)):
+    bindings: tuple[tuple[type[_BoundModel], str], ...] = (
+        (Petition, s.petitions_table), (Signature, s.signatures_table))
+    for model, table in bindings:
         model.Meta.table_name = table
         model.Meta.host = s.dynamodb_endpoint
         model.Meta.region = s.region

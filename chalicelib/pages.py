@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -38,7 +38,7 @@ class Asset:
     version: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def asset(name: str) -> Asset | None:
     """A file under static/, or None for any name that is not one of ours."""
     if not STATIC_NAME.fullmatch(name or ""):

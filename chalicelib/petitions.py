@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -52,7 +52,7 @@ def reset() -> None:
 
 
 def is_open(petition: models.Petition, now: datetime | None = None) -> bool:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if petition.status != models.PetitionStatus.OPEN:
         return False
     return petition.closes_at is None or now < petition.closes_at

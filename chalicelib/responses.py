@@ -37,7 +37,7 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 def cacheable_json(body: dict, etag: str, if_none_match: str | None) -> Response:
     """200 with the body, or 304 with none when the client already has this version."""
-    headers = {**PUBLIC, "ETag": etag, "Cache-Control": TOTALS_CACHE}
+    headers: dict[str, str | list[str]] = {**PUBLIC, "ETag": etag, "Cache-Control": TOTALS_CACHE}
     if etag_matches(if_none_match, etag):
         return Response(body="", status_code=304, headers=headers)
     return json_response(200, body, headers)

@@ -87,7 +87,7 @@ class PetitionBatch:
                 summed[country] += delta
         return dict(summed)
 
-    def above(self, mark: int) -> "PetitionBatch":
+    def above(self, mark: int) -> PetitionBatch:
         """Only the records after a stored high-water mark."""
         return PetitionBatch(self.petition_id, [c for c in self.changes if c[0] > mark])
 
@@ -305,7 +305,7 @@ def handle(event: dict) -> dict:
     log.info("tally batch shard=%s records=%d petitions=%d writes=%d failed=%d ms=%d",
              shard, len(records), len(batches), writes, len(failures),
              (time.monotonic() - started) * 1000)
-    response = {"batchItemFailures": failures}
+    response: dict[str, object] = {"batchItemFailures": failures}
     if "window" in event:
         response["state"] = {}
     return response

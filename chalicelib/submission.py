@@ -72,8 +72,10 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def parse_body(raw: bytes, content_type: str | None) -> dict:
+def parse_body(raw: bytes | str, content_type: str | None) -> dict:
     """Decode a JSON or form body into a dict of fields, or raise BodyError."""
+    if isinstance(raw, str):  # Chalice's type allows text; the body is bytes in practice
+        raw = raw.encode("utf-8")
     if len(raw) > MAX_BODY_BYTES:
         raise BodyError(413, f"The request body is larger than {MAX_BODY_BYTES // 1024} KB.")
     kind = media_type(content_type)
@@ -204,6 +206,7 @@ def validate(fields: dict) -> tuple[SignatureInput | None, dict[str, str]]:
 
     if errors:
         return None, {field: MESSAGES[code] for field, code in errors.items()}
+    assert name is not None and email is not None and country is not None  # each is an error otherwise
     return (
         SignatureInput(
             name=name,
