@@ -1,11 +1,11 @@
 """The whole collector on one machine: DynamoDB Local, tables, demo petition, stream runner, API.
 
-    python -m tools.localstack run          # what `make run` does
-    python -m tools.localstack clean-data   # what `make clean-data` does
+    python -m tools.devstack run          # what `make run` does
+    python -m tools.devstack clean-data   # what `make clean-data` does
 
-``LocalStack`` is also the way tests get a running system:
+``DevStack`` is also the way tests get a running system:
 
-    with LocalStack(state_dir=tmp_path) as stack:
+    with DevStack(state_dir=tmp_path) as stack:
         requests.get(stack.base_url + "/petitions/demo/totals")
 
 Every child gets its settings in its process environment (Chalice would
@@ -60,7 +60,7 @@ def signature_secret(state_dir: Path) -> str:
     return path.read_text().strip()
 
 
-class LocalStack:
+class DevStack:
     """DynamoDB Local (unless ``endpoint`` names one), tables, demo data, stream runner and API.
 
     ``state_dir`` holds the data (``dynamodb/``), the runner's checkpoints,
@@ -138,7 +138,7 @@ class LocalStack:
 
     def prepare(self) -> None:
         """Create missing tables from the template and seed the demo petition (in a child, with its env)."""
-        args = [sys.executable, "-m", "tools.localstack", "prepare"] + ([] if self.seed_demo else ["--no-demo"])
+        args = [sys.executable, "-m", "tools.devstack", "prepare"] + ([] if self.seed_demo else ["--no-demo"])
         result = subprocess.run(args, cwd=ROOT, env=self.env, capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"creating tables failed:\n{result.stderr[-2000:]}")
@@ -175,7 +175,7 @@ class LocalStack:
                     raise RuntimeError(f"the API server did not answer on port {self.port}")
                 time.sleep(0.1)
 
-    def start(self) -> "LocalStack":
+    def start(self) -> "DevStack":
         try:
             self.start_database()
             self.prepare()
@@ -237,7 +237,7 @@ class LocalStack:
                 return name
         return None
 
-    def __enter__(self) -> "LocalStack":
+    def __enter__(self) -> "DevStack":
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -306,7 +306,7 @@ SHARED_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", 
                     "AWS_ACCOUNT_ID_ENDPOINT_MODE", "DYNAMODB_ENDPOINT", *DEFAULT_TABLES)
 
 
-def write_stack_env(stack: "LocalStack", state_dir: Path) -> None:
+def write_stack_env(stack: "DevStack", state_dir: Path) -> None:
     """Where the running stack's data is, so `make petition` and `make reconcile` can reach it."""
     env = stack.env
     lines = [f"{name}={env[name]}" for name in SHARED_VARIABLES if env.get(name)]
@@ -322,7 +322,7 @@ def run(port: int, state_dir: Path) -> int:
               file=sys.stderr)
         return 1
     tables = {name: os.environ.get(name) or default for name, default in DEFAULT_TABLES.items()}
-    stack = LocalStack(state_dir, port=port, endpoint=endpoint, tables=tables, quiet=False)
+    stack = DevStack(state_dir, port=port, endpoint=endpoint, tables=tables, quiet=False)
 
     def terminate(signum, _frame):
         raise KeyboardInterrupt
@@ -370,7 +370,7 @@ def clean_data(state_dir: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.localstack")
+    parser = argparse.ArgumentParser(prog="python -m tools.devstack")
     parser.add_argument("command", choices=["run", "prepare", "clean-data"])
     parser.add_argument("--no-demo", action="store_true", help="prepare: do not seed the demo petition")
     parser.add_argument("--state-dir", type=Path, default=STATE_DIR)
