@@ -32,7 +32,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tools.ddblocal import DynamoDBLocal, child_setup, free_port, port_in_use
+from tools.ddblocal import DynamoDBLocal, child_setup, end_process, free_port, port_in_use
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".local"
@@ -188,29 +188,15 @@ class DevStack:
 
     # -- stopping --
 
-    @staticmethod
-    def _end(process: subprocess.Popen | None, kill: bool = False, timeout: float = 10) -> None:
-        if process is None or process.poll() is not None:
-            return
-        process.kill() if kill else process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
     def stop_api(self, kill: bool = False) -> None:
-        self._end(self.api, kill)
+        end_process(self.api, kill=kill)
 
     def stop_runner(self, kill: bool = False) -> None:
-        self._end(self.runner, kill)
+        end_process(self.runner, kill=kill)
 
     def stop_database(self, kill: bool = False) -> None:
-        if self.database is None:
-            return
-        if kill and self.database.process is not None:
-            self._end(self.database.process, kill=True)
-        self.database.stop()
+        if self.database is not None:
+            self.database.stop(kill=kill)
 
     def stop(self) -> None:
         self.stop_api()
