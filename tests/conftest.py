@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import os
 
+from tools import fake_aws
+
+fake_aws.apply(os.environ)
 os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    # moto cannot route the account-based Streams endpoint of botocore >= 1.44
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     "SIGNATURE_KEY_SECRET": "test-secret",
     "SIGNATURES_TABLE": "test-signatures",
     "PETITIONS_TABLE": "test-petitions",

@@ -44,3 +44,11 @@ def test_children_get_local_settings_and_no_real_credentials(tmp_path, monkeypat
     assert env["SIGNATURES_TABLE"] == "countersign-local-signatures"
     assert env["SIGNATURE_KEY_SECRET"] == devstack.signature_secret(tmp_path)
     assert stack.base_url == "http://127.0.0.1:8123"
+
+
+def test_children_lose_every_endpoint_override(tmp_path, monkeypatch):
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SSM"):
+        monkeypatch.setenv(name, "https://somewhere.example")
+    env = devstack.DevStack(tmp_path, endpoint="http://127.0.0.1:9").env
+    assert not [name for name in env if name.startswith("AWS_ENDPOINT_URL")]
+    assert env["AWS_ACCESS_KEY_ID"] == "local" and env["AWS_ACCOUNT_ID_ENDPOINT_MODE"] == "disabled"

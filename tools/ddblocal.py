@@ -18,6 +18,8 @@ import tarfile
 import time
 from pathlib import Path
 
+from tools import fake_aws
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "ddblocal"
 PACKAGE = "amplify-dynamodb-simulator"
@@ -160,8 +162,7 @@ class DynamoDBLocal:
         import boto3
         from botocore.config import Config
 
-        client = boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="us-east-1",
-                              aws_access_key_id="local", aws_secret_access_key="local",
+        client = boto3.client("dynamodb", endpoint_url=self.endpoint, **fake_aws.CLIENT_ARGUMENTS,
                               config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5))
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while True:

@@ -32,6 +32,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tools import fake_aws
 from tools.ddblocal import DynamoDBLocal, child_setup, end_process, free_port, port_in_use
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,9 +44,6 @@ DEFAULT_TABLES = {
 }
 # Not in .chalice/config.json, so `chalice local` adds only the global variables.
 CHALICE_STAGE = "local"
-# Variables that would point a child at real AWS or at a deployed stage's secret.
-SCRUBBED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "SIGNATURE_KEY_PARAMETER",
-            "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
 READY_TIMEOUT_SECONDS = 60
 
 
@@ -97,14 +95,8 @@ class DevStack:
 
     @property
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+        env = fake_aws.environment(os.environ)
         env.update({
-            # DynamoDB Local accepts any credentials; fake ones keep real ones out of reach.
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
             "DYNAMODB_ENDPOINT": self.endpoint,
             "SIGNATURE_KEY_SECRET": signature_secret(self.state_dir),
             "PYTHONUNBUFFERED": "1",
@@ -117,8 +109,7 @@ class DevStack:
         """A boto3 client on this stack's engine (for tests and tools)."""
         import boto3
 
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id="local", aws_secret_access_key="local")
+        return boto3.client(service, endpoint_url=self.endpoint, **fake_aws.CLIENT_ARGUMENTS)
 
     # -- the parts --
 
@@ -288,8 +279,7 @@ def prepare(seed_demo: bool) -> None:
 
 
 STACK_ENV = "stack.env"
-SHARED_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
-                    "AWS_ACCOUNT_ID_ENDPOINT_MODE", "DYNAMODB_ENDPOINT", *DEFAULT_TABLES)
+SHARED_VARIABLES = (*fake_aws.SETTINGS, "DYNAMODB_ENDPOINT", *DEFAULT_TABLES)
 
 
 def write_stack_env(stack: "DevStack", state_dir: Path) -> None:
