@@ -43,11 +43,11 @@ reconcile: venv
 
 # DynamoDB Local, tables, the demo petition, the stream runner and the API; Ctrl-C stops them all.
 run: venv
-	@$(PY) -m tools.localstack run
+	@$(PY) -m tools.devstack run
 
 # Needs no virtualenv: it only removes .local/ (and refuses while `make run` is up).
 clean-data:
-	@$(PYTHON) -m tools.localstack clean-data
+	@$(PYTHON) -m tools.devstack clean-data
 
 # ---- AWS: see docs/deploying.md ----
 STAGE ?= dev

@@ -5,6 +5,7 @@ import os
 import uuid
 from contextlib import contextmanager
 
+from tools import fake_aws
 from tools.caches import reset_caches
 
 TABLES = {
@@ -13,12 +14,6 @@ TABLES = {
     "TOTALS_TABLE": "bench-totals",
 }
 ENVIRONMENT = {
-    # DynamoDB Local accepts any credentials; fake ones keep real AWS out of reach.
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     "SIGNATURE_KEY_SECRET": "bench-secret",
     "PETITION_CACHE_SECONDS": "10",  # as deployed (.chalice/config.json)
 }
@@ -26,9 +21,8 @@ ENVIRONMENT = {
 
 def configure(endpoint: str | None) -> None:
     """Point the app's code, in this process, at ``endpoint`` and the bench tables."""
+    fake_aws.apply(os.environ)
     os.environ.update({**ENVIRONMENT, **TABLES})
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "SIGNATURE_KEY_PARAMETER"):
-        os.environ.pop(name, None)
     if endpoint:
         os.environ["DYNAMODB_ENDPOINT"] = endpoint
     else:

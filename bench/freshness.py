@@ -29,11 +29,11 @@ TIMEOUT_SECONDS = 60
 @contextmanager
 def local_stack():
     """What `make run` starts, with its data in memory; yields (base_url, petition id)."""
-    from tools.localstack import LocalStack
+    from tools.devstack import DevStack
 
     state = Path(tempfile.mkdtemp(prefix="bench-stack-"))
     try:
-        with LocalStack(state_dir=state, persist=False) as stack:
+        with DevStack(state_dir=state, persist=False) as stack:
             yield stack.base_url, "demo"
     finally:
         shutil.rmtree(state, ignore_errors=True)

@@ -16,9 +16,25 @@ from botocore.exceptions import ClientError
 
 from chalicelib.capacity import item_size, write_units  # noqa: F401  (re-exported for the benchmarks)
 
-ITEM_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "GetItem", "BatchGetItem",
-                             "BatchWriteItem", "Query", "Scan", "TransactWriteItems", "TransactGetItems"})
+READ_OPERATIONS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan"})
 WRITE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+ITEM_OPERATIONS = READ_OPERATIONS | WRITE_OPERATIONS | {"TransactGetItems"}
+
+
+class Call(str):
+    """One request: its operation's name, with the capacity reported, the error code and the parameters sent.
+
+    A ``str``, so that a list of calls compares equal to a list of operation names.
+    """
+
+    units: float | None
+    error: str | None
+    params: dict
+
+    def __new__(cls, operation: str, units: float | None, error: str | None, params: dict) -> "Call":
+        call = super().__new__(cls, operation)
+        call.units, call.error, call.params = units, error, params
+        return call
 
 
 @dataclass
@@ -26,12 +42,15 @@ class Meter:
     """Every botocore request made while active, and the capacity DynamoDB says it consumed.
 
     Wraps ``BaseClient._make_api_call`` (PynamoDB and boto3 both go through
-    it) and asks item operations for ``ReturnConsumedCapacity=TOTAL``. An
-    engine that reports no capacity (moto, a failed conditional write) leaves
-    ``unreported`` up by one instead.
+    it) and, with ``ask_capacity``, asks item operations for
+    ``ReturnConsumedCapacity=TOTAL``. An engine that reports no capacity
+    (moto, a failed conditional write) leaves ``unreported`` up by one instead.
+    The benchmarks use it, and the tests (without ``ask_capacity``, so requests
+    go out unchanged) to count calls.
     """
 
-    calls: list = field(default_factory=list)  # (operation, capacity units or None, error code or None, params)
+    ask_capacity: bool = True
+    calls: list[Call] = field(default_factory=list)
 
     @contextmanager
     def active(self):
@@ -39,14 +58,17 @@ class Meter:
         meter = self
 
         def counting(client, operation, params):
-            if operation in ITEM_OPERATIONS and "ReturnConsumedCapacity" not in params:
+            if meter.ask_capacity and operation in ITEM_OPERATIONS and "ReturnConsumedCapacity" not in params:
                 params = {**params, "ReturnConsumedCapacity": "TOTAL"}
             try:
                 reply = real(client, operation, params)
             except ClientError as exc:
-                meter.calls.append((operation, _capacity(exc.response), exc.response["Error"]["Code"], params))
+                meter.calls.append(Call(operation, _capacity(exc.response), exc.response["Error"]["Code"], params))
                 raise
-            meter.calls.append((operation, _capacity(reply), None, params))
+            except Exception as exc:  # no answer (a connection error, say): the call was still made
+                meter.calls.append(Call(operation, None, type(exc).__name__, params))
+                raise
+            meter.calls.append(Call(operation, _capacity(reply), None, params))
             return reply
 
         botocore.client.BaseClient._make_api_call = counting
@@ -59,31 +81,34 @@ class Meter:
         self.calls.clear()
 
     @property
-    def detailed(self) -> list:
-        return self.calls
+    def detailed(self) -> list[tuple]:
+        """(operation, capacity units or None, error code or None, params) per call."""
+        return [(str(call), call.units, call.error, call.params) for call in self.calls]
 
     @property
     def requests(self) -> int:
         return len(self.calls)
 
+    def of(self, operations) -> list[Call]:
+        """The calls of these operations, in order."""
+        return [call for call in self.calls if call in operations]
+
     def count(self, *operations: str) -> int:
-        return sum(1 for op, *_ in self.calls if op in operations)
+        return len(self.of(operations))
 
     @property
     def writes(self) -> int:
-        return sum(1 for op, *_ in self.calls if op in WRITE_OPERATIONS)
+        return len(self.of(WRITE_OPERATIONS))
 
     @property
     def operations(self) -> Counter:
-        return Counter(op for op, *_ in self.calls)
+        return Counter(str(call) for call in self.calls)
 
     def capacity(self, *operations: str) -> float:
-        ops = set(operations) or WRITE_OPERATIONS
-        return sum(units or 0 for op, units, *_ in self.calls if op in ops)
+        return sum(call.units or 0 for call in self.of(set(operations) or WRITE_OPERATIONS))
 
     def unreported(self, *operations: str) -> int:
-        ops = set(operations) or WRITE_OPERATIONS
-        return sum(1 for op, units, *_ in self.calls if op in ops and units is None)
+        return sum(1 for call in self.of(set(operations) or WRITE_OPERATIONS) if call.units is None)
 
 
 def _capacity(reply: dict) -> float | None:

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import os
 
+from tools import fake_aws
+
+fake_aws.apply(os.environ)
 os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    # moto cannot route the account-based Streams endpoint of botocore >= 1.44
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     "SIGNATURE_KEY_SECRET": "test-secret",
     "SIGNATURES_TABLE": "test-signatures",
     "PETITIONS_TABLE": "test-petitions",
@@ -18,10 +15,10 @@ os.environ.update({
 })
 os.environ.pop("DYNAMODB_ENDPOINT", None)
 
-import botocore.client  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from bench.measure import READ_OPERATIONS, WRITE_OPERATIONS, Meter  # noqa: E402
 from chalicelib import aws  # noqa: E402
 from tools.caches import reset_caches  # noqa: E402
 
@@ -57,26 +54,21 @@ def client(tables):
 
 
 class CallCounter:
-    """Counts AWS API calls by operation name (PynamoDB and boto3 both go through here)."""
+    """The AWS calls a test makes, as the benchmarks' Meter records them; they compare equal to operation names."""
 
-    def __init__(self):
-        self.calls: list[str] = []
+    def __init__(self, meter: Meter):
+        self.meter = meter
+        self.calls = meter.calls
 
     def reads(self):
-        return [c for c in self.calls if c in ("GetItem", "BatchGetItem", "Query", "Scan")]
+        return self.meter.of(READ_OPERATIONS)
 
     def writes(self):
-        return [c for c in self.calls if c in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")]
+        return self.meter.of(WRITE_OPERATIONS)
 
 
 @pytest.fixture
-def aws_calls(monkeypatch):
-    counter = CallCounter()
-    real = botocore.client.BaseClient._make_api_call
-
-    def counting(self, operation_name, api_params):
-        counter.calls.append(operation_name)
-        return real(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    return counter
+def aws_calls():
+    meter = Meter(ask_capacity=False)  # requests go out as the code under test makes them
+    with meter.active():
+        yield CallCounter(meter)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalicelib import aws, config
-from tools.stream_runner import lambda_event, lambda_record
+from tools.lambda_events import lambda_event, lambda_record
 from tools.stream_settings import stream_settings
 
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/test-signatures/stream/2026-11-27T00:00:00.000"

@@ -13,6 +13,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tools import stream_runner as sr
+from tools.delivery_rules import (ERROR, OK, PARTIAL, RETRIES_EXHAUSTED, Outcome, Step, decide, expired_prefix,
+                                  outcome_of, ready_shards)
+from tools.lambda_events import lambda_event, lambda_record
+from tools.runner_state import Checkpoints, FailureLog
 from tools.stream_settings import KEYS, stream_settings
 
 ARN = "arn:aws:dynamodb:ddblocal:000000000000:table/sigs/stream/2026-01-01T00:00:00.000"
@@ -116,8 +120,8 @@ def no_waiting(monkeypatch):
 
 
 def make_runner(tmp_path, streams, handler, settings=FAST) -> sr.StreamRunner:
-    return sr.StreamRunner("sigs", FakeTable(), streams, handler, sr.Checkpoints(tmp_path / "checkpoints.json"),
-                           sr.FailureLog(tmp_path / "failures.jsonl"), dict(settings))
+    return sr.StreamRunner("sigs", FakeTable(), streams, handler, Checkpoints(tmp_path / "checkpoints.json"),
+                           FailureLog(tmp_path / "failures.jsonl"), dict(settings))
 
 
 def drain(runner: sr.StreamRunner, ticks: int = 200) -> None:
@@ -135,9 +139,9 @@ def test_only_shards_whose_parents_are_finished_are_ready():
         "grandchild": {"parent": "left", "records": []},
     }).describe_stream(ARN)["StreamDescription"]["Shards"]
 
-    assert sr.ready_shards(described, finished=set()) == ["old"]
-    assert sr.ready_shards(described, finished={"old"}) == ["left", "right"]
-    assert sr.ready_shards(described, finished={"old", "left"}) == ["right", "grandchild"]
+    assert ready_shards(described, finished=set()) == ["old"]
+    assert ready_shards(described, finished={"old"}) == ["left", "right"]
+    assert ready_shards(described, finished={"old", "left"}) == ["right", "grandchild"]
 
 
 def test_runner_drains_a_split_parent_before_its_children(tmp_path):
@@ -195,7 +199,7 @@ def test_events_have_lambdas_tumbling_window_shape(tmp_path):
 def test_binary_values_reach_the_handler_as_base64():
     raw = raw_record(1)
     raw["dynamodb"]["NewImage"]["blob"] = {"B": b"\x00\x01"}
-    assert sr.lambda_record(raw, ARN)["dynamodb"]["NewImage"]["blob"] == {"B": "AAE="}
+    assert lambda_record(raw, ARN)["dynamodb"]["NewImage"]["blob"] == {"B": "AAE="}
 
 
 def test_the_deployed_handler_accepts_the_runners_events(tables, petition):
@@ -203,8 +207,8 @@ def test_the_deployed_handler_accepts_the_runners_events(tables, petition):
     from app import on_signature_change
     from chalicelib import totals
 
-    records = [sr.lambda_record(raw_record(i, country=c), ARN) for i, c in ((1, "GB"), (2, "FR"), (3, "GB"))]
-    event = sr.lambda_event(records, "shardId-1", ARN, DEPLOYED, now=1_800_000_000)
+    records = [lambda_record(raw_record(i, country=c), ARN) for i, c in ((1, "GB"), (2, "FR"), (3, "GB"))]
+    event = lambda_event(records, "shardId-1", ARN, DEPLOYED, now=1_800_000_000)
     assert on_signature_change(event, sr.LocalContext()) == {"batchItemFailures": [], "state": {}}
     on_signature_change(event, sr.LocalContext())  # a redelivery changes nothing
     assert totals.read("demo")["by_country"] == {"GB": 2, "FR": 1}
@@ -214,36 +218,36 @@ def test_the_deployed_handler_accepts_the_runners_events(tables, petition):
 
 def test_outcome_follows_lambdas_reading_of_batch_item_failures():
     seqs = ["1", "2", "3"]
-    assert sr.outcome_of({"batchItemFailures": []}, seqs, True) == sr.Outcome(sr.OK)
-    assert sr.outcome_of(None, seqs, True) == sr.Outcome(sr.OK)
-    assert sr.outcome_of({"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "2"}]}, seqs, True) \
-        == sr.Outcome(sr.PARTIAL, 1)
-    assert sr.outcome_of({"batchItemFailures": [{"itemIdentifier": "9"}]}, seqs, True).kind == sr.ERROR
-    assert sr.outcome_of({"batchItemFailures": [{"itemIdentifier": ""}]}, seqs, True).kind == sr.ERROR
-    assert sr.outcome_of({"batchItemFailures": [{"itemIdentifier": "2"}]}, seqs, False) == sr.Outcome(sr.OK)
+    assert outcome_of({"batchItemFailures": []}, seqs, True) == Outcome(OK)
+    assert outcome_of(None, seqs, True) == Outcome(OK)
+    assert outcome_of({"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "2"}]}, seqs, True) \
+        == Outcome(PARTIAL, 1)
+    assert outcome_of({"batchItemFailures": [{"itemIdentifier": "9"}]}, seqs, True).kind == ERROR
+    assert outcome_of({"batchItemFailures": [{"itemIdentifier": ""}]}, seqs, True).kind == ERROR
+    assert outcome_of({"batchItemFailures": [{"itemIdentifier": "2"}]}, seqs, False) == Outcome(OK)
 
 
 def test_decisions_after_each_kind_of_outcome():
     settings = {"MaximumRetryAttempts": 2, "BisectBatchOnFunctionError": True}
-    assert sr.decide(4, sr.Outcome(sr.OK), 0, (), settings) == sr.Step(4)
+    assert decide(4, Outcome(OK), 0, (), settings) == Step(4)
     # a partial failure keeps what succeeded and retries from the failed record on
-    assert sr.decide(4, sr.Outcome(sr.PARTIAL, 1), 0, (), settings) == sr.Step(1, attempts=1, plan=(3,))
-    assert sr.decide(3, sr.Outcome(sr.PARTIAL, 0), 1, (), settings) == sr.Step(0, attempts=2, plan=(3,))
-    assert sr.decide(3, sr.Outcome(sr.PARTIAL, 0), 2, (), settings) == \
-        sr.Step(0, discarded=3, reason=sr.RETRIES_EXHAUSTED)
+    assert decide(4, Outcome(PARTIAL, 1), 0, (), settings) == Step(1, attempts=1, plan=(3,))
+    assert decide(3, Outcome(PARTIAL, 0), 1, (), settings) == Step(0, attempts=2, plan=(3,))
+    assert decide(3, Outcome(PARTIAL, 0), 2, (), settings) == \
+        Step(0, discarded=3, reason=RETRIES_EXHAUSTED)
     # an error bisects without counting as a retry, until one record is left
-    assert sr.decide(5, sr.Outcome(sr.ERROR), 0, (2,), settings) == sr.Step(0, plan=(3, 2, 2))
-    assert sr.decide(1, sr.Outcome(sr.ERROR), 0, (2,), settings) == sr.Step(0, attempts=1, plan=(1, 2))
-    assert sr.decide(1, sr.Outcome(sr.ERROR), 2, (2,), settings) == \
-        sr.Step(0, discarded=1, plan=(2,), reason=sr.RETRIES_EXHAUSTED)
+    assert decide(5, Outcome(ERROR), 0, (2,), settings) == Step(0, plan=(3, 2, 2))
+    assert decide(1, Outcome(ERROR), 0, (2,), settings) == Step(0, attempts=1, plan=(1, 2))
+    assert decide(1, Outcome(ERROR), 2, (2,), settings) == \
+        Step(0, discarded=1, plan=(2,), reason=RETRIES_EXHAUSTED)
     # without bisect the whole batch is retried; -1 retries forever
-    assert sr.decide(5, sr.Outcome(sr.ERROR), 0, (), {"MaximumRetryAttempts": 2}) == sr.Step(0, attempts=1, plan=(5,))
-    assert sr.decide(5, sr.Outcome(sr.ERROR), 99, (), {"MaximumRetryAttempts": -1}).discarded == 0
+    assert decide(5, Outcome(ERROR), 0, (), {"MaximumRetryAttempts": 2}) == Step(0, attempts=1, plan=(5,))
+    assert decide(5, Outcome(ERROR), 99, (), {"MaximumRetryAttempts": -1}).discarded == 0
 
 
 def test_records_older_than_the_maximum_age_are_skipped():
-    assert sr.expired_prefix([100, 150, 200], now=300, max_age=120) == 2
-    assert sr.expired_prefix([100], now=10_000, max_age=-1) == 0
+    assert expired_prefix([100, 150, 200], now=300, max_age=120) == 2
+    assert expired_prefix([100], now=10_000, max_age=-1) == 0
 
 
 def test_a_poison_record_is_isolated_by_bisect_skipped_and_reported(tmp_path):
@@ -322,10 +326,10 @@ def test_an_expired_iterator_is_replaced_without_losing_or_repeating_records(tmp
 
 
 def test_checkpoint_file_is_replaced_atomically(tmp_path):
-    checkpoints = sr.Checkpoints(tmp_path / "c.json")
+    checkpoints = Checkpoints(tmp_path / "c.json")
     checkpoints.advance(ARN, "s", "5")
     checkpoints.finish(ARN, "s")
-    assert sr.Checkpoints(tmp_path / "c.json").finished(ARN) == {"s"}
+    assert Checkpoints(tmp_path / "c.json").finished(ARN) == {"s"}
     assert [p.name for p in tmp_path.iterdir()] == ["c.json"]  # no temporary left behind
 
 

@@ -18,6 +18,8 @@ import tarfile
 import time
 from pathlib import Path
 
+from tools import fake_aws
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "ddblocal"
 PACKAGE = "amplify-dynamodb-simulator"
@@ -105,6 +107,18 @@ def child_setup() -> None:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def end_process(process: subprocess.Popen | None, *, timeout: float = 10, kill: bool = False) -> None:
+    """Stop a child: SIGTERM (SIGKILL with ``kill``), then SIGKILL if it has not exited within ``timeout`` s."""
+    if process is None or process.poll() is not None:
+        return
+    process.kill() if kill else process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class DynamoDBLocal:
     """One DynamoDB Local process on a port, with its data in ``db_path`` (or in memory)."""
 
@@ -148,8 +162,7 @@ class DynamoDBLocal:
         import boto3
         from botocore.config import Config
 
-        client = boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="us-east-1",
-                              aws_access_key_id="local", aws_secret_access_key="local",
+        client = boto3.client("dynamodb", endpoint_url=self.endpoint, **fake_aws.CLIENT_ARGUMENTS,
                               config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5))
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while True:
@@ -166,16 +179,10 @@ class DynamoDBLocal:
                                        f"within {START_TIMEOUT_SECONDS} s")
                 time.sleep(0.2)
 
-    def stop(self, timeout: float = 15) -> None:
+    def stop(self, timeout: float = 15, kill: bool = False) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()  # the JVM's shutdown hooks close the database cleanly
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        # SIGTERM unless told to kill: the JVM's shutdown hooks close the database cleanly.
+        end_process(process, timeout=timeout, kill=kill)
 
     def __enter__(self) -> "DynamoDBLocal":
         return self.start()

@@ -42,13 +42,13 @@ def seed(stack, petition_id: str = "demo") -> None:
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    from tools.localstack import LocalStack
+    from tools.devstack import DevStack
 
     if not Path(CHROMIUM).is_file():
         print(f"no Chromium at {CHROMIUM}", file=sys.stderr)
         return 1
     DOCS.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as state, LocalStack(Path(state), persist=False) as stack, \
+    with tempfile.TemporaryDirectory() as state, DevStack(Path(state), persist=False) as stack, \
             sync_playwright() as playwright:
         seed(stack)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

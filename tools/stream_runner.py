@@ -27,314 +27,36 @@ them: the extra empty invocation at a tumbling window's end
 (``isFinalInvokeForWindow``), the 6 MB payload limit (a batch of signatures
 is far smaller) and the function timeout.
 
+This module is the polling loop and its wiring; the rules it follows are in
+``tools.delivery_rules``, the events it builds in ``tools.lambda_events`` and
+its checkpoint and failure files in ``tools.runner_state``.
+
     python -m tools.stream_runner            # table and endpoint from the environment
 """
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import logging
-import math
-import os
 import signal
 import sys
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
+
+from tools.delivery_rules import (ERROR, OK, PARTIAL, RECORD_TOO_OLD, Outcome, backoff_seconds, decide,
+                                  expired_prefix, outcome_of, ready_shards)
+from tools.lambda_events import lambda_event, lambda_record, window_of
+from tools.runner_state import Checkpoints, FailureLog
 
 log = logging.getLogger("stream_runner")  # not under the app's logger, which has its own handler
 
 POLL_SECONDS = 0.25  # Lambda polls each shard about four times a second
 DISCOVER_SECONDS = 5.0
 GET_RECORDS_LIMIT = 1000  # the most one GetRecords call returns
-MAX_BACKOFF_SECONDS = 5.0
 FUNCTION_TIMEOUT_MS = 60_000
-
-OK, PARTIAL, ERROR = "ok", "partial", "error"
-RETRIES_EXHAUSTED = "RetryAttemptsExhausted"
-RECORD_TOO_OLD = "RecordAgeExceeded"
-
-
-# ---- pure: shard lineage -----------------------------------------------------
-
-def ready_shards(shards: list[dict], finished: set[str]) -> list[str]:
-    """Shards that may be read now, in DescribeStream order.
-
-    A shard is ready when it is not finished and its parent is finished, or
-    has no parent, or its parent is no longer listed (trimmed after 24 hours:
-    nothing left to read from it).
-    """
-    listed = {shard["ShardId"] for shard in shards}
-    ready = []
-    for shard in shards:
-        shard_id = shard["ShardId"]
-        if shard_id in finished:
-            continue
-        parent = shard.get("ParentShardId")
-        if parent is None or parent in finished or parent not in listed:
-            ready.append(shard_id)
-    return ready
-
-
-# ---- pure: what a handler's answer means, and what to do next --------------
-
-@dataclass(frozen=True)
-class Outcome:
-    kind: str  # OK, PARTIAL or ERROR
-    failed_at: int = 0  # PARTIAL: index of the lowest failed record in the batch
-
-
-def outcome_of(response, sequences: list[str], reports_item_failures: bool) -> Outcome:
-    """Read a handler's return value as Lambda does.
-
-    Without ReportBatchItemFailures the value is ignored. With it, an absent
-    or empty list is success, and an identifier that is missing or not in the
-    batch fails the whole batch.
-    """
-    if not reports_item_failures or not isinstance(response, dict):
-        return Outcome(OK)
-    failures = response.get("batchItemFailures")
-    if not failures:
-        return Outcome(OK)
-    index = {sequence: i for i, sequence in enumerate(sequences)}
-    positions = []
-    for failure in failures:
-        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
-        if not identifier or identifier not in index:
-            return Outcome(ERROR)
-        positions.append(index[identifier])
-    return Outcome(PARTIAL, min(positions))
-
-
-@dataclass(frozen=True)
-class Step:
-    processed: int  # leading records of the batch now done: checkpoint after them
-    discarded: int = 0  # records after those that are given up on
-    attempts: int = 0  # failed attempts so far of the record now at the head
-    plan: tuple[int, ...] = ()  # sizes of the next batches (bisect halves, retries); empty: read normally
-    reason: str | None = None  # why records were discarded
-
-
-def decide(size: int, outcome: Outcome, attempts: int, plan: tuple[int, ...], settings: dict) -> Step:
-    """After invoking a batch of ``size`` records, what to checkpoint, retry or skip.
-
-    ``attempts`` counts earlier failures of the record at the batch's head;
-    ``plan`` is the sizes still queued after this batch. Bisecting does not
-    count as a retry (as in Lambda); a batch of one that fails is retried up
-    to MaximumRetryAttempts (-1: forever), then skipped.
-    """
-    max_retries = settings.get("MaximumRetryAttempts", -1)
-
-    def exhausted(failures: int) -> bool:
-        return max_retries is not None and max_retries >= 0 and failures > max_retries
-
-    if outcome.kind == OK:
-        return Step(size, attempts=0, plan=plan)
-    if outcome.kind == PARTIAL:
-        done = outcome.failed_at
-        failures = attempts + 1 if done == 0 else 1
-        rest = size - done
-        if exhausted(failures):
-            return Step(done, discarded=rest, plan=plan, reason=RETRIES_EXHAUSTED)
-        return Step(done, attempts=failures, plan=(rest, *plan))
-    if settings.get("BisectBatchOnFunctionError") and size > 1:
-        half = (size + 1) // 2
-        return Step(0, attempts=attempts, plan=(half, size - half, *plan))
-    failures = attempts + 1
-    if exhausted(failures):
-        return Step(0, discarded=size, plan=plan, reason=RETRIES_EXHAUSTED)
-    return Step(0, attempts=failures, plan=(size, *plan))
-
-
-def expired_prefix(created: list[float], now: float, max_age: int | None) -> int:
-    """How many leading records are older than MaximumRecordAgeInSeconds (-1: no limit)."""
-    if max_age is None or max_age < 0:
-        return 0
-    count = 0
-    for moment in created:
-        if now - moment <= max_age:
-            break
-        count += 1
-    return count
-
-
-def backoff_seconds(attempts: int) -> float:
-    return 0.0 if attempts <= 0 else min(MAX_BACKOFF_SECONDS, 0.1 * 2 ** (attempts - 1))
-
-
-# ---- pure: Lambda's event shape ---------------------------------------------
-
-def _epoch(moment) -> float | int:
-    if isinstance(moment, datetime):
-        moment = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
-    return int(moment) if float(moment).is_integer() else moment
-
-
-def _jsonable(value):
-    """Binary attribute values as Lambda sends them: base64 text, not bytes."""
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def lambda_record(raw: dict, stream_arn: str) -> dict:
-    """One GetRecords record in the shape Lambda gives a function."""
-    images = dict(raw["dynamodb"])
-    if "ApproximateCreationDateTime" in images:
-        images["ApproximateCreationDateTime"] = _epoch(images["ApproximateCreationDateTime"])
-    record = {
-        "eventID": raw["eventID"],
-        "eventName": raw["eventName"],
-        "eventVersion": raw.get("eventVersion", "1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": raw.get("awsRegion"),
-        "dynamodb": _jsonable(images),
-        "eventSourceARN": stream_arn,
-    }
-    if "userIdentity" in raw:  # TTL deletions say who removed the item
-        record["userIdentity"] = raw["userIdentity"]
-    return record
-
-
-def window_of(now: float, seconds: int) -> tuple[str, str]:
-    """The tumbling window containing ``now``, as Lambda writes it."""
-    start = math.floor(now / seconds) * seconds
-
-    def iso(t):
-        return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    return iso(start), iso(start + seconds)
-
-
-def lambda_event(records: list[dict], shard_id: str, stream_arn: str, settings: dict,
-                 now: float, state: dict | None = None) -> dict:
-    """The event Lambda sends for a batch of ``records`` (already in Lambda's record shape).
-
-    With a tumbling window Lambda adds the shard, the window and the state
-    the function returned last time in this window.
-    """
-    event = {"Records": records}
-    window = settings.get("TumblingWindowInSeconds") or 0
-    if window > 0:
-        start, end = window_of(now, window)
-        event.update({
-            "shardId": shard_id,
-            "eventSourceARN": stream_arn,
-            "window": {"start": start, "end": end},
-            "state": state or {},
-            "isFinalInvokeForWindow": False,
-            "isWindowTerminatedEarly": False,
-        })
-    return event
-
-
-def short_shard(shard_id: str) -> str:
-    return shard_id[-8:]
-
-
-# ---- durable state ------------------------------------------------------------
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` so that a crash leaves the old or the new content, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with temporary.open("w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
-class Checkpoints:
-    """Per stream and shard: the last sequence number processed, and whether the shard is finished."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.lock = threading.Lock()
-        try:
-            self.data = json.loads(self.path.read_text())
-        except FileNotFoundError:
-            self.data = {}
-
-    def _shard(self, stream_arn: str, shard_id: str) -> dict:
-        return self.data.setdefault(stream_arn, {}).setdefault(shard_id, {})
-
-    def position(self, stream_arn: str, shard_id: str) -> str | None:
-        return self.data.get(stream_arn, {}).get(shard_id, {}).get("sequence")
-
-    def finished(self, stream_arn: str) -> set[str]:
-        return {shard for shard, state in self.data.get(stream_arn, {}).items() if state.get("finished")}
-
-    def advance(self, stream_arn: str, shard_id: str, sequence: str) -> None:
-        with self.lock:
-            self._shard(stream_arn, shard_id)["sequence"] = sequence
-            self._save()
-
-    def finish(self, stream_arn: str, shard_id: str) -> None:
-        with self.lock:
-            self._shard(stream_arn, shard_id)["finished"] = True
-            self._save()
-
-    def keep_only(self, stream_arn: str, shard_ids: set[str]) -> None:
-        """Forget other streams (a recreated table) and shards no longer listed (trimmed)."""
-        with self.lock:
-            shards = self.data.get(stream_arn, {})
-            kept = {shard: state for shard, state in shards.items() if shard in shard_ids}
-            if set(self.data) != {stream_arn} or kept != shards:
-                self.data = {stream_arn: kept}
-                self._save()
-
-    def _save(self) -> None:
-        write_atomically(self.path, json.dumps(self.data, indent=1, sort_keys=True))
-
-
-class FailureLog:
-    """Append-only JSON lines: where skipped batches were, in the shape Lambda sends to an on-failure queue."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    def write(self, stream_arn: str, shard_id: str, batch: list[dict], reason: str, attempts: int) -> None:
-        first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
-        entry = {
-            "requestContext": {"condition": reason, "approximateInvokeCount": attempts,
-                               "functionArn": "local:on_signature_change"},
-            "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "DDBStreamBatchInfo": {
-                "shardId": shard_id,
-                "startSequenceNumber": first["SequenceNumber"],
-                "endSequenceNumber": last["SequenceNumber"],
-                "approximateArrivalOfFirstRecord": _iso(first.get("ApproximateCreationDateTime")),
-                "approximateArrivalOfLastRecord": _iso(last.get("ApproximateCreationDateTime")),
-                "batchSize": len(batch),
-                "streamArn": stream_arn,
-            },
-        }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a") as f:
-            f.write(json.dumps(entry) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-
-
-def _iso(moment) -> str | None:
-    if moment is None:
-        return None
-    return datetime.fromtimestamp(_epoch(moment), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # ---- the polling machinery ---------------------------------------------------
@@ -355,6 +77,10 @@ class LocalContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def short_shard(shard_id: str) -> str:
+    return shard_id[-8:]
 
 
 def _error_code(exc: Exception) -> str:

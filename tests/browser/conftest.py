@@ -47,10 +47,10 @@ def browser():
 def stack(browser, tmp_path_factory):
     """The whole collector (DynamoDB Local in memory, stream runner, API) for the session."""
     from tools.ddblocal import MissingTool
-    from tools.localstack import LocalStack
+    from tools.devstack import DevStack
 
     try:
-        with LocalStack(tmp_path_factory.mktemp("browser-stack"), persist=False) as running:
+        with DevStack(tmp_path_factory.mktemp("browser-stack"), persist=False) as running:
             yield running
     except MissingTool as exc:
         pytest.fail(str(exc), pytrace=False)

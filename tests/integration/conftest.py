@@ -2,7 +2,7 @@
 
 One DynamoDB Local (in memory) serves the whole session; each test gets its
 own tables, stream runner and API server, so tests cannot see each other's
-data. The processes run with their own environment (tools.localstack), not
+data. The processes run with their own environment (tools.devstack), not
 the moto settings of tests/conftest.py.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import requests
 
 from tools import reconcile
 from tools.ddblocal import DynamoDBLocal, MissingTool
-from tools.localstack import LocalStack
+from tools.devstack import DevStack
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +37,7 @@ def stack(dynamodb_local, tmp_path, request):
     prefix = "it-" + re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:40] + f"-{time.time_ns() % 10**6}"
     tables = {"SIGNATURES_TABLE": f"{prefix}-signatures", "PETITIONS_TABLE": f"{prefix}-petitions",
               "TOTALS_TABLE": f"{prefix}-totals"}
-    with LocalStack(tmp_path, endpoint=dynamodb_local.endpoint, tables=tables) as running:
+    with DevStack(tmp_path, endpoint=dynamodb_local.endpoint, tables=tables) as running:
         yield running
 
 
@@ -84,7 +84,7 @@ def wait_for_totals(base_url: str, expected: dict[str, int], timeout: float = 60
         time.sleep(0.1)
 
 
-def stored_by_country(stack: LocalStack, petition: str = "demo") -> dict[str, int]:
+def stored_by_country(stack: DevStack, petition: str = "demo") -> dict[str, int]:
     """A recount of confirmed signatures straight from the signatures table."""
     counted, _ = reconcile.recount(1, client=stack.client(), table=stack.tables["SIGNATURES_TABLE"], consistent=True)
     return {country: n for (petition_id, country), n in counted.items() if petition_id == petition}

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tools.ddblocal import free_port, port_in_use
-from tools.localstack import ROOT, LocalStack
+from tools.devstack import ROOT, DevStack
 
 from .conftest import acknowledged, sign, stored_by_country, totals, wait_for_totals
 
@@ -70,7 +70,7 @@ def test_2000_signatures_from_8_clients_with_duplicates_give_exact_totals(stack)
     print(f"2000 posts from 8 clients in {posted:.1f}s; totals exact after {converged:.1f}s")
 
 
-def write_signatures(stack: LocalStack, count: int, petition: str = "demo") -> dict[str, int]:
+def write_signatures(stack: DevStack, count: int, petition: str = "demo") -> dict[str, int]:
     """Store signatures straight into the table (faster than HTTP); return the expected counts."""
     client = stack.client()
     expected: dict[str, int] = {}
@@ -125,7 +125,7 @@ def test_killing_the_runner_mid_stream_and_restarting_it_gives_exact_totals(stac
 
 def test_a_crash_of_the_whole_stack_keeps_every_acknowledged_signature(tmp_path):
     """SIGKILL to every process while clients are signing; then start again on the same data."""
-    stack = LocalStack(tmp_path).start()
+    stack = DevStack(tmp_path).start()
     acked: list[str] = []
     stop = threading.Event()
 
@@ -151,10 +151,10 @@ def test_a_crash_of_the_whole_stack_keeps_every_acknowledged_signature(tmp_path)
     for t in threads:
         t.join()
 
-    again = LocalStack(tmp_path).start()
+    again = DevStack(tmp_path).start()
     try:
         from chalicelib.canonical_email import signature_key
-        from tools.localstack import signature_secret
+        from tools.devstack import signature_secret
 
         secret = signature_secret(tmp_path).encode()
         client = again.client()
@@ -175,7 +175,7 @@ def test_make_run_refuses_a_second_instance_and_ctrl_c_stops_everything_it_start
     port = free_port()
     env = {**os.environ, "PORT": str(port)}
     env.pop("DYNAMODB_ENDPOINT", None)
-    command = [sys.executable, "-m", "tools.localstack", "run", "--state-dir", str(tmp_path)]
+    command = [sys.executable, "-m", "tools.devstack", "run", "--state-dir", str(tmp_path)]
     first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, start_new_session=True)  # its own group, as a terminal gives it
     lines = []

@@ -1,11 +1,11 @@
 """The whole collector on one machine: DynamoDB Local, tables, demo petition, stream runner, API.
 
-    python -m tools.localstack run          # what `make run` does
-    python -m tools.localstack clean-data   # what `make clean-data` does
+    python -m tools.devstack run          # what `make run` does
+    python -m tools.devstack clean-data   # what `make clean-data` does
 
-``LocalStack`` is also the way tests get a running system:
+``DevStack`` is also the way tests get a running system:
 
-    with LocalStack(state_dir=tmp_path) as stack:
+    with DevStack(state_dir=tmp_path) as stack:
         requests.get(stack.base_url + "/petitions/demo/totals")
 
 Every child gets its settings in its process environment (Chalice would
@@ -32,7 +32,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tools.ddblocal import DynamoDBLocal, child_setup, free_port, port_in_use
+from tools import fake_aws
+from tools.ddblocal import DynamoDBLocal, child_setup, end_process, free_port, port_in_use
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".local"
@@ -43,9 +44,6 @@ DEFAULT_TABLES = {
 }
 # Not in .chalice/config.json, so `chalice local` adds only the global variables.
 CHALICE_STAGE = "local"
-# Variables that would point a child at real AWS or at a deployed stage's secret.
-SCRUBBED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "SIGNATURE_KEY_PARAMETER",
-            "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
 READY_TIMEOUT_SECONDS = 60
 
 
@@ -60,7 +58,7 @@ def signature_secret(state_dir: Path) -> str:
     return path.read_text().strip()
 
 
-class LocalStack:
+class DevStack:
     """DynamoDB Local (unless ``endpoint`` names one), tables, demo data, stream runner and API.
 
     ``state_dir`` holds the data (``dynamodb/``), the runner's checkpoints,
@@ -97,14 +95,8 @@ class LocalStack:
 
     @property
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+        env = fake_aws.environment(os.environ)
         env.update({
-            # DynamoDB Local accepts any credentials; fake ones keep real ones out of reach.
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
             "DYNAMODB_ENDPOINT": self.endpoint,
             "SIGNATURE_KEY_SECRET": signature_secret(self.state_dir),
             "PYTHONUNBUFFERED": "1",
@@ -117,8 +109,7 @@ class LocalStack:
         """A boto3 client on this stack's engine (for tests and tools)."""
         import boto3
 
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id="local", aws_secret_access_key="local")
+        return boto3.client(service, endpoint_url=self.endpoint, **fake_aws.CLIENT_ARGUMENTS)
 
     # -- the parts --
 
@@ -138,7 +129,7 @@ class LocalStack:
 
     def prepare(self) -> None:
         """Create missing tables from the template and seed the demo petition (in a child, with its env)."""
-        args = [sys.executable, "-m", "tools.localstack", "prepare"] + ([] if self.seed_demo else ["--no-demo"])
+        args = [sys.executable, "-m", "tools.devstack", "prepare"] + ([] if self.seed_demo else ["--no-demo"])
         result = subprocess.run(args, cwd=ROOT, env=self.env, capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"creating tables failed:\n{result.stderr[-2000:]}")
@@ -175,7 +166,7 @@ class LocalStack:
                     raise RuntimeError(f"the API server did not answer on port {self.port}")
                 time.sleep(0.1)
 
-    def start(self) -> "LocalStack":
+    def start(self) -> "DevStack":
         try:
             self.start_database()
             self.prepare()
@@ -188,29 +179,15 @@ class LocalStack:
 
     # -- stopping --
 
-    @staticmethod
-    def _end(process: subprocess.Popen | None, kill: bool = False, timeout: float = 10) -> None:
-        if process is None or process.poll() is not None:
-            return
-        process.kill() if kill else process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
     def stop_api(self, kill: bool = False) -> None:
-        self._end(self.api, kill)
+        end_process(self.api, kill=kill)
 
     def stop_runner(self, kill: bool = False) -> None:
-        self._end(self.runner, kill)
+        end_process(self.runner, kill=kill)
 
     def stop_database(self, kill: bool = False) -> None:
-        if self.database is None:
-            return
-        if kill and self.database.process is not None:
-            self._end(self.database.process, kill=True)
-        self.database.stop()
+        if self.database is not None:
+            self.database.stop(kill=kill)
 
     def stop(self) -> None:
         self.stop_api()
@@ -237,7 +214,7 @@ class LocalStack:
                 return name
         return None
 
-    def __enter__(self) -> "LocalStack":
+    def __enter__(self) -> "DevStack":
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -302,11 +279,10 @@ def prepare(seed_demo: bool) -> None:
 
 
 STACK_ENV = "stack.env"
-SHARED_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
-                    "AWS_ACCOUNT_ID_ENDPOINT_MODE", "DYNAMODB_ENDPOINT", *DEFAULT_TABLES)
+SHARED_VARIABLES = (*fake_aws.SETTINGS, "DYNAMODB_ENDPOINT", *DEFAULT_TABLES)
 
 
-def write_stack_env(stack: "LocalStack", state_dir: Path) -> None:
+def write_stack_env(stack: "DevStack", state_dir: Path) -> None:
     """Where the running stack's data is, so `make petition` and `make reconcile` can reach it."""
     env = stack.env
     lines = [f"{name}={env[name]}" for name in SHARED_VARIABLES if env.get(name)]
@@ -322,7 +298,7 @@ def run(port: int, state_dir: Path) -> int:
               file=sys.stderr)
         return 1
     tables = {name: os.environ.get(name) or default for name, default in DEFAULT_TABLES.items()}
-    stack = LocalStack(state_dir, port=port, endpoint=endpoint, tables=tables, quiet=False)
+    stack = DevStack(state_dir, port=port, endpoint=endpoint, tables=tables, quiet=False)
 
     def terminate(signum, _frame):
         raise KeyboardInterrupt
@@ -370,7 +346,7 @@ def clean_data(state_dir: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.localstack")
+    parser = argparse.ArgumentParser(prog="python -m tools.devstack")
     parser.add_argument("command", choices=["run", "prepare", "clean-data"])
     parser.add_argument("--no-demo", action="store_true", help="prepare: do not seed the demo petition")
     parser.add_argument("--state-dir", type=Path, default=STATE_DIR)
