@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from . import (cold_start, cost, counter_writes, engine, freshness, replay, sign_cost, sign_overhead,
-               tally_cpu)
+from . import cold_start, cost, counter_writes, engine, freshness, replay, sign_cost, sign_overhead, tally_cpu
 from .measure import clock, machine
 from .report import Section, details, headlines, table
 
@@ -73,7 +72,7 @@ def document(sections: list[Section], elapsed: float, quick: bool) -> str:
     from tools import ddblocal
 
     m = machine()
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join([
         "# Benchmarks",
         "",

@@ -31,7 +31,7 @@ class Call(str):
     error: str | None
     params: dict
 
-    def __new__(cls, operation: str, units: float | None, error: str | None, params: dict) -> "Call":
+    def __new__(cls, operation: str, units: float | None, error: str | None, params: dict) -> Call:
         call = super().__new__(cls, operation)
         call.units, call.error, call.params = units, error, params
         return call

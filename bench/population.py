@@ -10,8 +10,8 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from chalicelib import countries
 
@@ -50,7 +50,7 @@ class Population:
         weights = country_weights(self.seed, exclude=tuple(self.pinned))
         codes, cumulative = list(weights), list(itertools.accumulate(weights.values()))
         pinned_codes = [code for code, n in self.pinned.items() for _ in range(n)]
-        pinned_at = dict(zip(rng.sample(range(self.size), len(pinned_codes)), pinned_codes))
+        pinned_at = dict(zip(rng.sample(range(self.size), len(pinned_codes)), pinned_codes, strict=False))
         for start in range(0, self.size, batch):
             stop = min(start + batch, self.size)
             drawn = rng.choices(codes, cum_weights=cumulative, k=stop - start)

@@ -112,9 +112,9 @@ def run(http, new_petition, n: int = 200, duplicates: int = 50) -> Section:
         f"Naive: {naive['writes']} writes and {naive['reads']} reads.",
         f"- Write units {source}. Median signature item {ours['item_bytes']:.0f} bytes "
         f"(limit for one unit: {signature_store.WRITE_UNIT_BYTES}).",
-        f"- A petition is read once per container per cache period (PETITION_CACHE_SECONDS, 10 s as deployed): "
-        f"one GetItem, 0.5 read units, shared by every signature in that period; any such read during the "
-        f"run is in the counts above.",
+        "- A petition is read once per container per cache period (PETITION_CACHE_SECONDS, 10 s as deployed): "
+        "one GetItem, 0.5 read units, shared by every signature in that period; any such read during the "
+        "run is in the counts above.",
         f"- {duplicates} duplicates (same people again): {dupes['requests']} requests. A failed conditional write "
         f"still costs its write units; the engine does not report them, so they are computed from the item size.",
     ]

@@ -5,7 +5,7 @@ against the same DynamoDB Local, interleaved request by request.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 
@@ -28,7 +28,7 @@ def run(http, new_petition, n: int = 300, warmup: int = 30) -> Section:
     client, table = bare_client(), config.settings().signatures_table
     drawn = next(Population(n + warmup, seed=4).countries(batch=n + warmup))
     bodies = [signer(i, country, "overhead") for i, country in enumerate(drawn)]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     items = []
     for body in bodies:  # the very item the sign request stores, under another key
         sig, _ = submission.validate(body)
@@ -37,8 +37,8 @@ def run(http, new_petition, n: int = 300, warmup: int = 30) -> Section:
         items.append(item)
 
     app_times, bare_times = [], []
-    for i, (body, item) in enumerate(zip(bodies, items)):
-        def request():
+    for i, (body, item) in enumerate(zip(bodies, items, strict=False)):
+        def request(body=body):
             start = clock()
             response = sign(http, petition_id, body)
             elapsed = clock() - start
@@ -46,7 +46,7 @@ def run(http, new_petition, n: int = 300, warmup: int = 30) -> Section:
                 raise RuntimeError(f"sign answered {response.status_code}")
             return elapsed
 
-        def put():
+        def put(item=item):
             start = clock()
             client.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(signature_key)")
             return clock() - start

@@ -236,7 +236,8 @@ def test_asset_urls_carry_the_content_hash(client, petition):
     assert f'src="/static/countersign.js?v={version}"' in page
 
 
-@pytest.mark.parametrize("path", ["/", "/petitions/demo/sign", "/petitions/demo/thanks", "/petitions/demo/dashboard", "/privacy"])
+@pytest.mark.parametrize("path", ["/", "/petitions/demo/sign", "/petitions/demo/thanks", "/petitions/demo/dashboard",
+                                  "/privacy"])
 def test_pages_load_nothing_from_other_sites(client, petition, path):
     _, page = get(client, path)
     doc = Elements(page)

@@ -1,7 +1,7 @@
 """The reconcile command: recount, compare, and repair only what is settled."""
 import json
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from chalicelib import aws
 from tests.streams import event, read_moto_stream
@@ -85,7 +85,7 @@ def test_no_repair_while_the_tally_is_behind(client, petition, tmp_path):
     from chalicelib import submission
 
     sig, _ = submission.validate({"name": "Ann", "email": "ann@example.org", "country": "GB", "consent": True})
-    signing.store(signing.build("demo", sig, datetime.now(timezone.utc) - timedelta(minutes=10)))
+    signing.store(signing.build("demo", sig, datetime.now(UTC) - timedelta(minutes=10)))
     checkpoints = tmp_path / "none-yet.json"
     [drift] = reconcile.check(runner_checkpoints=checkpoints)
     assert drift.settled is False

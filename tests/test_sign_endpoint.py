@@ -1,7 +1,7 @@
 """POST /petitions/{id}/signatures through Chalice's test client, against moto."""
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -42,7 +42,8 @@ def test_json_signature_is_accepted_and_stored(client, petition):
 
 
 def test_form_signature_redirects_to_thanks(client, petition):
-    response = post_form(client, GOOD_FORM, headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
+    response = post_form(client, GOOD_FORM,
+                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
     assert response.status_code == 303
     assert response.headers["Location"] == "/petitions/demo/thanks"
     assert len(stored()) == 1
@@ -144,7 +145,7 @@ def test_closed_petition_is_409(client, petition, post):
 
 
 def test_petition_past_its_closing_time_is_closed(client, petition):
-    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     petition_admin.update("demo", closes_at=past)
     petitions.reset()
     assert post_json(client, GOOD).status_code == 409

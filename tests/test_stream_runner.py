@@ -7,14 +7,24 @@ GetRecords the way DynamoDB Streams does.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tools import stream_runner as sr
-from tools.delivery_rules import (ERROR, OK, PARTIAL, RETRIES_EXHAUSTED, Outcome, Step, decide, expired_prefix,
-                                  outcome_of, ready_shards)
+from tools.delivery_rules import (
+    ERROR,
+    OK,
+    PARTIAL,
+    RETRIES_EXHAUSTED,
+    Outcome,
+    Step,
+    decide,
+    expired_prefix,
+    outcome_of,
+    ready_shards,
+)
 from tools.lambda_events import lambda_event, lambda_record
 from tools.runner_state import Checkpoints, FailureLog
 from tools.stream_settings import KEYS, stream_settings
@@ -34,7 +44,7 @@ def raw_record(sequence: int, petition="demo", country="GB", created=None, event
         "eventSource": "aws:dynamodb",
         "awsRegion": "ddblocal",
         "dynamodb": {
-            "ApproximateCreationDateTime": created or datetime.now(timezone.utc).replace(microsecond=0),
+            "ApproximateCreationDateTime": created or datetime.now(UTC).replace(microsecond=0),
             "Keys": {"signature_key": {"S": key}},
             "NewImage": {"signature_key": {"S": key}, "petition_id": {"S": petition},
                          "country": {"S": country}, "status": {"S": "confirmed"}},
@@ -291,7 +301,7 @@ def test_partial_failure_redelivers_from_the_lowest_failed_record(tmp_path):
 
 
 def test_old_records_go_to_the_failure_file_unprocessed(tmp_path):
-    old = datetime.now(timezone.utc) - timedelta(days=2)
+    old = datetime.now(UTC) - timedelta(days=2)
     streams = FakeStreams({"shard-1": {"records": [raw_record(1, created=old), raw_record(2)]}})
     handler = Recorder()
     drain(make_runner(tmp_path, streams, handler))

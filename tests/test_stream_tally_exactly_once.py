@@ -119,7 +119,7 @@ def test_same_batch_twice(tables):
 
 def test_redelivery_from_the_middle_of_an_earlier_batch(tables):
     h = History()
-    records = [h.put(k, c) for k, c in zip("abcdef", ["GB", "FR", "GB", "DE", "FR", "GB"])]
+    records = [h.put(k, c) for k, c in zip("abcdef", ["GB", "FR", "GB", "DE", "FR", "GB"], strict=False)]
     handle(records[:4])
     handle(records[2:])        # resumes inside the first batch, runs past it
     handle(records[1:3])       # an old fragment again
@@ -128,7 +128,7 @@ def test_redelivery_from_the_middle_of_an_earlier_batch(tables):
 
 def test_bisected_batches(tables):
     h = History()
-    records = [h.put(k, c) for k, c in zip("abcdefgh", "GB FR GB DE FR GB US US".split())]
+    records = [h.put(k, c) for k, c in zip("abcdefgh", "GB FR GB DE FR GB US US".split(), strict=False)]
     handle(records[:4])
     handle(records[4:])
     handle(records)            # the whole batch after its halves
@@ -211,7 +211,7 @@ def test_event_without_a_shard_is_a_configuration_error(tables):
 
 def test_second_write_only_on_redelivery_and_at_most_two(tables, aws_calls):
     h = History()
-    records = [h.put(k, c) for k, c in zip("abcd", ["GB", "FR", "GB", "DE"])]
+    records = [h.put(k, c) for k, c in zip("abcd", ["GB", "FR", "GB", "DE"], strict=False)]
     handle(records[:2])
     aws_calls.calls.clear()
     handle(records)  # overlaps: the first write's condition fails, the second applies the new part
@@ -241,7 +241,8 @@ def test_marks_of_idle_shards_are_pruned(tables):
 
 operations = st.lists(
     st.tuples(st.sampled_from(["put", "put", "put", "delete"]), st.integers(0, 7),
-              st.sampled_from(["GB", "FR", "DE"]), st.sampled_from(["confirmed", "confirmed", "pending", "invalidated"])),
+              st.sampled_from(["GB", "FR", "DE"]),
+              st.sampled_from(["confirmed", "confirmed", "pending", "invalidated"])),
     min_size=1, max_size=30)
 deliveries = st.lists(
     st.tuples(st.sampled_from(["ok", "twice", "bisect", "rewind", "shuffled", "fail", "fail_after"]), st.integers(1, 8),
@@ -283,12 +284,13 @@ def test_any_delivery_schedule_gives_exact_totals(tables, monkeypatch, ops_a, op
             start = max(0, start - offset)
             batch = records[start:start + size]
         if action == "shuffled":  # a redelivery out of order, then the same records again in order
-            handle(random.Random(offset).sample(records[max(0, start - offset):start + size], k=len(records[max(0, start - offset):start + size])), shard)
+            earlier = records[max(0, start - offset):start + size]
+            handle(random.Random(offset).sample(earlier, k=len(earlier)), shard)
         if action == "bisect" and len(batch) > 1:
             half = len(batch) // 2
             handle(batch[:half], shard)
         if action in ("fail", "fail_after"):
-            def failing(**kwargs):
+            def failing(action=action, **kwargs):
                 if action == "fail_after":
                     real(**kwargs)
                 raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "x"}}, "UpdateItem")
@@ -362,7 +364,7 @@ def test_reconcile_finds_no_drift_after_a_faulty_run(client, petition, monkeypat
     for i in range(24):
         body = {"name": f"Signer {i}", "email": f"s{i}@example.org", "country": ["GB", "FR", "KE"][i % 3],
                 "consent": True}
-        for attempt in range(2 if i % 5 == 0 else 1):  # some sign twice
+        for _attempt in range(2 if i % 5 == 0 else 1):  # some sign twice
             assert client.post(f"/petitions/{['demo', 'second'][i % 2]}/signatures", body=json.dumps(body),
                                headers={"Content-Type": "application/json"}).status_code == 202
     [(shard, records)] = read_moto_stream()

@@ -8,7 +8,6 @@ against a pinned sha256 before anything in it runs.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import signal
 import socket
@@ -141,7 +140,7 @@ class DynamoDBLocal:
                 str(emulator / "DynamoDBLocal.jar"), "-port", str(self.port), *storage,
                 "-sharedDb", "-disableTelemetry"]
 
-    def start(self) -> "DynamoDBLocal":
+    def start(self) -> DynamoDBLocal:
         require("java", JAVA)  # before fetching 57 MB that could not run
         emulator = emulator_dir()
         if self.db_path:
@@ -172,11 +171,11 @@ class DynamoDBLocal:
             try:
                 client.list_tables(Limit=1)
                 return
-            except Exception:
+            except Exception as exc:
                 if time.monotonic() > deadline:
                     self.stop()
                     raise RuntimeError(f"DynamoDB Local did not answer on port {self.port} "
-                                       f"within {START_TIMEOUT_SECONDS} s")
+                                       f"within {START_TIMEOUT_SECONDS} s") from exc
                 time.sleep(0.2)
 
     def stop(self, timeout: float = 15, kill: bool = False) -> None:
@@ -184,7 +183,7 @@ class DynamoDBLocal:
         # SIGTERM unless told to kill: the JVM's shutdown hooks close the database cleanly.
         end_process(process, timeout=timeout, kill=kill)
 
-    def __enter__(self) -> "DynamoDBLocal":
+    def __enter__(self) -> DynamoDBLocal:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -146,7 +146,8 @@ class DevStack:
             return
         if port_in_use(self.port):
             raise RuntimeError(f"port {self.port} is already in use")
-        self.api = self._spawn("api", [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())",
+        chalice = "import sys; from chalice.cli import main; sys.exit(main())"
+        self.api = self._spawn("api", [sys.executable, "-c", chalice,
                                        "local", "--host", "127.0.0.1", "--port", str(self.port),
                                        "--stage", CHALICE_STAGE, "--no-autoreload"])
         self._wait_for_api()
@@ -161,12 +162,12 @@ class DevStack:
                 return
             except urllib.error.HTTPError:
                 return  # it answered
-            except OSError:
+            except OSError as exc:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"the API server did not answer on port {self.port}")
+                    raise RuntimeError(f"the API server did not answer on port {self.port}") from exc
                 time.sleep(0.1)
 
-    def start(self) -> "DevStack":
+    def start(self) -> DevStack:
         try:
             self.start_database()
             self.prepare()
@@ -214,7 +215,7 @@ class DevStack:
                 return name
         return None
 
-    def __enter__(self) -> "DevStack":
+    def __enter__(self) -> DevStack:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -282,7 +283,7 @@ STACK_ENV = "stack.env"
 SHARED_VARIABLES = (*fake_aws.SETTINGS, "DYNAMODB_ENDPOINT", *DEFAULT_TABLES)
 
 
-def write_stack_env(stack: "DevStack", state_dir: Path) -> None:
+def write_stack_env(stack: DevStack, state_dir: Path) -> None:
     """Where the running stack's data is, so `make petition` and `make reconcile` can reach it."""
     env = stack.env
     lines = [f"{name}={env[name]}" for name in SHARED_VARIABLES if env.get(name)]
@@ -311,6 +312,7 @@ def run(port: int, state_dir: Path) -> int:
         stack.start()
         write_stack_env(stack, state_dir)
         base = f"http://localhost:{port}"
+        shown_dir = state_dir.relative_to(ROOT) if state_dir.is_relative_to(ROOT) else state_dir
         print(f"""
 Countersign is running.
   Sign the demo petition:  {base}/petitions/demo/sign
@@ -318,7 +320,7 @@ Countersign is running.
   Home:                    {base}/
   API, petition:           {base}/petitions/demo
   API, totals:             {base}/petitions/demo/totals
-  DynamoDB endpoint:       {stack.endpoint}   (data in {state_dir.relative_to(ROOT) if state_dir.is_relative_to(ROOT) else state_dir}/)
+  DynamoDB endpoint:       {stack.endpoint}   (data in {shown_dir}/)
 Press Ctrl-C to stop.
 """, flush=True)
         while True:

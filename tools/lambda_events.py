@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import base64
 import math
-from datetime import datetime, timezone
+
+from chalicelib import clock
 
 
 def epoch_seconds(moment) -> float | int:
     """A record's creation time as Lambda gives it: epoch seconds (boto3 gives a datetime)."""
-    if isinstance(moment, datetime):
-        moment = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
-    return int(moment) if float(moment).is_integer() else moment
+    seconds = clock.epoch(moment)
+    return int(seconds) if seconds.is_integer() else seconds
 
 
 def _jsonable(value):
@@ -50,11 +50,7 @@ def lambda_record(raw: dict, stream_arn: str) -> dict:
 def window_of(now: float, seconds: int) -> tuple[str, str]:
     """The tumbling window containing ``now``, as Lambda writes it."""
     start = math.floor(now / seconds) * seconds
-
-    def iso(t):
-        return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    return iso(start), iso(start + seconds)
+    return clock.stamp(start), clock.stamp(start + seconds)
 
 
 def lambda_event(records: list[dict], shard_id: str, stream_arn: str, settings: dict,

@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
 
-from tools.lambda_events import epoch_seconds
+from chalicelib import clock
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -84,7 +83,7 @@ class FailureLog:
         entry = {
             "requestContext": {"condition": reason, "approximateInvokeCount": attempts,
                                "functionArn": "local:on_signature_change"},
-            "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "timestamp": clock.utc_now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # Lambda's record has microseconds
             "DDBStreamBatchInfo": {
                 "shardId": shard_id,
                 "startSequenceNumber": first["SequenceNumber"],
@@ -103,6 +102,4 @@ class FailureLog:
 
 
 def _iso(moment) -> str | None:
-    if moment is None:
-        return None
-    return datetime.fromtimestamp(epoch_seconds(moment), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else clock.stamp(moment)

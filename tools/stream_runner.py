@@ -42,12 +42,22 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from tools.delivery_rules import (ERROR, OK, PARTIAL, RECORD_TOO_OLD, Outcome, backoff_seconds, decide,
-                                  expired_prefix, outcome_of, ready_shards)
+from tools.delivery_rules import (
+    ERROR,
+    OK,
+    PARTIAL,
+    RECORD_TOO_OLD,
+    Outcome,
+    backoff_seconds,
+    decide,
+    expired_prefix,
+    outcome_of,
+    ready_shards,
+)
 from tools.lambda_events import lambda_event, lambda_record, window_of
 from tools.runner_state import Checkpoints, FailureLog
 
@@ -91,7 +101,7 @@ def _error_code(exc: Exception) -> str:
 class ShardReader:
     """Reads one shard, batches its records and hands them to the handler."""
 
-    runner: "StreamRunner"
+    runner: StreamRunner
     shard_id: str
     from_start: bool = True  # TRIM_HORIZON when there is no checkpoint (else LATEST)
     iterator: str | None = None
@@ -222,7 +232,8 @@ class ShardReader:
         if step.discarded:
             self._skip(records[step.processed:step.processed + step.discarded], step.reason, self.attempts + 1)
         elif step.processed:
-            runner.checkpoints.advance(self.arn, self.shard_id, records[step.processed - 1]["dynamodb"]["SequenceNumber"])
+            last_done = records[step.processed - 1]["dynamodb"]["SequenceNumber"]
+            runner.checkpoints.advance(self.arn, self.shard_id, last_done)
         del self.buffer[:step.processed + step.discarded]
         self.plan, self.attempts = step.plan, step.attempts
         self.retry_at = time.time() + backoff_seconds(step.attempts) if step.attempts else 0.0

@@ -95,8 +95,9 @@ def split_at_antimeridian(points: list[tuple[float, float]]) -> list[list[tuple[
     if low >= -180 and high <= 180:
         return [points]
     shift = 360 if high > 180 else -360
+    beyond = clip(points, 180, False) if shift > 0 else clip(points, -180, True)
     pieces = [clip(points, 180, True) if shift > 0 else clip(points, -180, False),
-              [(lon - shift, lat) for lon, lat in (clip(points, 180, False) if shift > 0 else clip(points, -180, True))]]
+              [(lon - shift, lat) for lon, lat in beyond]]
     return [piece for piece in pieces if len(piece) >= 3]
 
 
@@ -145,7 +146,7 @@ def build(topology: dict) -> str:
     height = round((max(ys) - top) * scale)
 
     paths = []
-    for code, name, rings in sorted(features, key=lambda f: f[1]):
+    for code, _name, rings in sorted(features, key=lambda f: f[1]):
         d = []
         for r in rings:
             # Relative moves at 0.1 px: a third the size of absolute coordinates.

@@ -25,7 +25,8 @@ def chromium_found() -> bool:
 def pytest_collection_modifyitems(config, items):
     if chromium_found() or IN_CI:
         return
-    reason = f"no Chromium at {CHROMIUM}: install Debian's chromium package (apt-get install chromium) to run the browser tests"
+    reason = (f"no Chromium at {CHROMIUM}: install Debian's chromium package (apt-get install chromium) "
+              "to run the browser tests")
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(pytest.mark.skip(reason=reason))
