@@ -233,7 +233,7 @@ def test_marks_of_idle_shards_are_pruned(tables):
         batch = stream_tally.group_by_petition([stream_tally.effect_of(h.put(key))])["p1"]
         stream_tally.apply_petition(batch, "new-shard", now=later)
     item = aws.dynamodb().get_item(TableName="test-totals", Key={"petition_id": {"S": "p1"}})["Item"]
-    assert "hw_old-shard" not in item and "hw_new-shard" in item
+    assert totals.mark_attribute("old-shard") not in item and totals.mark_attribute("new-shard") in item
     assert by_country("p1") == {"GB": 3}
 
 

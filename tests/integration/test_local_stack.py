@@ -113,11 +113,11 @@ def test_killing_the_runner_mid_stream_and_restarting_it_gives_exact_totals(stac
     # delivered again, and the totals must not move.
     checkpoints = stack.state_dir / "stream-checkpoints.json"
     stack.stop_runner(kill=True)
-    caught_up = checkpoints.read_text()
+    position_seen = checkpoints.read_text()
     checkpoints.unlink()
     stack.start_runner()
     deadline = time.monotonic() + 30
-    while not (checkpoints.exists() and checkpoints.read_text() == caught_up):
+    while not (checkpoints.exists() and checkpoints.read_text() == position_seen):
         assert time.monotonic() < deadline, "the runner did not work through the stream again"
         time.sleep(0.1)
     assert totals(stack.base_url)["by_country"] == expected == stored_by_country(stack)
