@@ -21,6 +21,10 @@ class Settings:
     petition_cache_seconds: float
     signature_key_secret: str | None
     signature_key_parameter: str | None
+    # The stage's public address (``https://petitions.example.org`` or the API's
+    # ``https://…/api``): every absolute URL (share links, links in mail) is built
+    # from it, never from the request's Host or X-Forwarded-* headers.
+    public_base_url: str | None
 
 
 def _origins(raw: str) -> frozenset[str]:
@@ -40,6 +44,7 @@ def settings() -> Settings:
         petition_cache_seconds=float(env.get("PETITION_CACHE_SECONDS", "10")),
         signature_key_secret=env.get("SIGNATURE_KEY_SECRET") or None,
         signature_key_parameter=env.get("SIGNATURE_KEY_PARAMETER") or None,
+        public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
     )
 
 

@@ -99,6 +99,8 @@ class DevStack:
         env.update({
             "DYNAMODB_ENDPOINT": self.endpoint,
             "SIGNATURE_KEY_SECRET": signature_secret(self.state_dir),
+            # Links that leave the site (share links, mail) point here, whatever Host a request names.
+            "PUBLIC_BASE_URL": self.base_url,
             "PYTHONUNBUFFERED": "1",
             **self.tables,
             **self.extra_env,
