@@ -411,8 +411,8 @@ UNUSED_FEATURES = {
     "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:Query", "s3:GetObjectMetadata",
     "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams",
     "iam:CreateServiceLinkedRole",
-    # managed policies and permission boundaries on roles; role descriptions
-    "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
+    # managed policies on roles, removing a role's boundary (denied outright), role descriptions
+    "iam:AttachRolePolicy", "iam:DetachRolePolicy",
     "iam:DeleteRolePermissionsBoundary", "iam:UpdateRole", "iam:UpdateRoleDescription",
     # Lambda layers, code signing, runtime pinning, recursion and scaling configs, capacity providers
     "lambda:GetLayerVersion", "lambda:GetCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig",
@@ -441,7 +441,8 @@ def handler_permissions(resource_type):
 
 def test_the_deployer_policy_covers_every_resource_in_the_stack(transformed):
     policy = json.loads((ROOT / "infra" / "deployer-policy.json").read_text())
-    granted = {action for statement in policy["Statement"] for action in statement["Action"]}
+    granted = {action for statement in policy["Statement"] if statement["Effect"] == "Allow"
+               for action in statement["Action"]}
     types = {r["Type"] for expanded in transformed.values() for r in expanded["Resources"].values()}
     needed = set()
     for resource_type in types:
@@ -452,13 +453,209 @@ def test_the_deployer_policy_covers_every_resource_in_the_stack(transformed):
     assert all("*" not in action for action in granted)
 
 
-def test_the_deployer_policy_names_only_real_actions():
-    text = (ROOT / "infra" / "deployer-policy.json").read_text()
-    for placeholder, example in (("REGION", "us-east-1"), ("ACCOUNT_ID", "123456789012"), ("ARTIFACT_BUCKET", "b")):
-        text = text.replace(placeholder, example)
-    wrapper = {"Resources": {"Deployer": {"Type": "AWS::IAM::ManagedPolicy",
-                                          "Properties": {"PolicyDocument": json.loads(text)}}}}
+@pytest.mark.parametrize("name", ["deployer-policy.json", "function-boundary.json"])
+def test_the_policies_name_only_real_actions(name):
+    wrapper = {"Resources": {"Policy": {"Type": "AWS::IAM::ManagedPolicy",
+                                        "Properties": {"PolicyDocument": filled_policy(name)}}}}
     assert lint_errors(json.dumps(wrapper)) == []  # W3037 flags unknown actions
+
+
+# ---- the permissions boundary -------------------------------------------------
+#
+# The deployer creates the functions' roles and passes them to Lambda, and may
+# change the functions' code: without a boundary that is code running under any
+# policy the deployer cares to write. Every role it makes must carry the
+# boundary an administrator created from infra/function-boundary.json, and the
+# deployer may neither remove it nor change the boundary policy.
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-2"
+BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/countersign-function-boundary"
+
+
+def filled_policy(name):
+    """A policy from infra/ with its placeholders filled in, as the guide's sed command does."""
+    text = (ROOT / "infra" / name).read_text()
+    for placeholder, example in (("REGION", REGION), ("ACCOUNT_ID", ACCOUNT), ("ARTIFACT_BUCKET", "b")):
+        text = text.replace(placeholder, example)
+    return json.loads(text)
+
+
+def _listed(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _wildcard(pattern, value, case_sensitive=True):
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, 0 if case_sensitive else re.IGNORECASE) is not None
+
+
+def _condition_holds(condition, context):
+    """The few condition operators these policies use; a missing key matches only the negated ones."""
+    for operator, tests in condition.items():
+        for key, expected in tests.items():
+            actual = context.get(key)
+            expected = _listed(expected)
+            if operator == "StringEquals":
+                holds = actual is not None and actual in expected
+            elif operator == "StringNotEquals":
+                holds = actual is None or actual not in expected
+            elif operator == "StringLike":
+                holds = actual is not None and any(_wildcard(e, actual) for e in expected)
+            else:
+                raise AssertionError(f"the test evaluator does not know {operator}")
+            if not holds:
+                return False
+    return True
+
+
+def allows(policy, action, resource, **context):
+    """IAM's verdict for one request under one identity policy: an explicit deny wins, then any allow."""
+    verdicts = set()
+    for statement in policy["Statement"]:
+        if not any(_wildcard(a, action, case_sensitive=False) for a in _listed(statement["Action"])):
+            continue
+        if not any(_wildcard(r, resource) for r in _listed(statement["Resource"])):
+            continue
+        if _condition_holds(statement.get("Condition", {}), context):
+            verdicts.add(statement["Effect"])
+    return "Deny" not in verdicts and "Allow" in verdicts
+
+
+def concrete(value, stage):
+    """A grant's resource as the ARN it becomes in an account (stream and queue names as AWS makes them)."""
+    stack = f"countersign-{stage}"
+    arns = {
+        ("SignaturesTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-signatures",
+        ("PetitionsTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-petitions",
+        ("TotalsTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-totals",
+        ("SignaturesTable", "StreamArn"):
+            f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-signatures/stream/2026-11-27T20:00:00.000",
+        (QUEUE, "Arn"): f"arn:aws:sqs:{REGION}:{ACCOUNT}:{stack}-{QUEUE}-1A2B3C4D5E6F",
+    }
+    if "Fn::GetAtt" in value:
+        return arns[tuple(value["Fn::GetAtt"])]
+    text = value["Fn::Sub"]
+    for variable, replacement in (("AWS::Partition", "aws"), ("AWS::Region", REGION), ("AWS::AccountId", ACCOUNT),
+                                  ("AWS::StackName", stack), ("Stage", stage)):
+        text = text.replace("${%s}" % variable, replacement)
+    assert "${" not in text, text
+    return text
+
+
+def test_every_role_in_the_stack_carries_the_boundary(transformed):
+    for stage, expanded in transformed.items():
+        roles = resources(expanded, "AWS::IAM::Role")
+        assert roles, stage
+        for name, role in roles.items():
+            boundary = role["Properties"].get("PermissionsBoundary")
+            assert boundary is not None, (stage, name)
+            assert concrete(boundary, stage) == BOUNDARY_ARN, (stage, name)
+
+
+def test_a_role_the_sam_transform_would_make_carries_the_boundary_too(packaged):
+    """A function added later without a role of its own gets one from SAM: through Globals, bounded as well."""
+    from samtranslator.translator.transform import transform
+
+    template = json.loads(packaged["dev"])
+    for function in FUNCTIONS:
+        template["Resources"][function]["Properties"]["CodeUri"] = "s3://bucket/countersign/code.zip"
+    template["Resources"]["Extra"] = {"Type": "AWS::Serverless::Function", "Properties": {
+        "Handler": "app.extra", "Runtime": "python3.11", "CodeUri": "s3://bucket/countersign/code.zip"}}
+
+    class NoManagedPolicies:
+        def load(self):
+            return {}
+
+    expanded = transform(template, {"Stage": "dev"}, NoManagedPolicies())
+    role = expanded["Resources"]["ExtraRole"]
+    assert concrete(role["Properties"]["PermissionsBoundary"], "dev") == BOUNDARY_ARN
+
+
+@pytest.mark.parametrize("stage", packaging.STAGES)
+def test_the_boundary_covers_everything_each_function_is_granted(stage):
+    boundary = filled_policy("function-boundary.json")
+    for role, pairs in EXPECTED_GRANTS.items():
+        for action, resource in pairs:
+            assert allows(boundary, action, concrete(resource, stage)), (role, action, resource)
+
+
+def test_the_boundary_allows_only_data_access_to_the_stacks_own_resources():
+    boundary = filled_policy("function-boundary.json")
+    for statement in boundary["Statement"]:
+        assert statement["Effect"] == "Allow" and "Condition" not in statement
+        for action in _listed(statement["Action"]):
+            assert "*" not in action and action.split(":")[0] in {"dynamodb", "ssm", "sqs", "logs"}, action
+        for resource in _listed(statement["Resource"]):
+            assert f":{ACCOUNT}:" in resource, resource
+            assert re.search(r":(table/|parameter/|log-group:/aws/lambda/)?countersign[-/]", resource), resource
+    # what the functions never need: another stage's secret is fine (same naming), but not IAM or code
+    assert not allows(boundary, "iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/countersign-x")
+    assert not allows(boundary, "dynamodb:DeleteTable", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/countersign-dev-totals")
+    assert not allows(boundary, "dynamodb:GetItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/payroll")
+
+
+def test_the_deployer_creates_and_changes_roles_only_under_the_boundary():
+    policy = filled_policy("deployer-policy.json")
+    role = f"arn:aws:iam::{ACCOUNT}:role/countersign-dev-ApiHandlerRole-1A2B3C4D5E6F"
+    key = "iam:PermissionsBoundary"
+    for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"):
+        assert allows(policy, action, role, **{key: BOUNDARY_ARN}), action
+        assert not allows(policy, action, role), action  # no boundary (a role made before it existed)
+        assert not allows(policy, action, role, **{key: f"arn:aws:iam::{ACCOUNT}:policy/other"}), action
+    assert not allows(policy, "iam:AttachRolePolicy", role, **{key: BOUNDARY_ARN})
+    assert not allows(policy, "iam:DeleteRolePermissionsBoundary", role, **{key: BOUNDARY_ARN})
+    for action in ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+                   "iam:SetDefaultPolicyVersion"):
+        assert not allows(policy, action, BOUNDARY_ARN), action
+    # Explicit denies, so that another policy on the same principal cannot reopen the hole.
+    denied = {(a, r) for s in policy["Statement"] if s["Effect"] == "Deny" for a in s["Action"] for r in s["Resource"]}
+    assert ("iam:DeleteRolePermissionsBoundary", f"arn:aws:iam::{ACCOUNT}:role/countersign-*") in denied
+    assert ("iam:CreatePolicyVersion", BOUNDARY_ARN) in denied
+    assert ("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/countersign-*") in denied
+    # Whatever else the deployer may do to roles changes no role's permissions.
+    unconditional = {a for s in policy["Statement"] if s["Effect"] == "Allow" and "Condition" not in s
+                     for a in s["Action"] if a.startswith("iam:")}
+    assert unconditional == {"iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
+                             "iam:ListRolePolicies", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy"}
+
+
+def test_the_deployer_changes_only_rest_apis_its_own_stacks_made():
+    policy = filled_policy("deployer-policy.json")
+    tag = "aws:ResourceTag/aws:cloudformation:stack-name"
+    base = f"arn:aws:apigateway:{REGION}::/restapis"
+    for action in ("apigateway:DELETE", "apigateway:PATCH", "apigateway:PUT", "apigateway:POST"):
+        for path in ("/a1b2c3", "/a1b2c3/stages/api", "/a1b2c3/deployments"):
+            assert allows(policy, action, base + path, **{tag: "countersign-dev"}), (action, path)
+            assert not allows(policy, action, base + path, **{tag: "payments-prod"}), (action, path)
+            assert not allows(policy, action, base + path), (action, path)  # made outside CloudFormation
+    assert allows(policy, "apigateway:POST", base)  # creating one
+    assert allows(policy, "apigateway:GET", base + "/a1b2c3")
+
+
+def test_cloudformation_tags_what_the_api_condition_relies_on():
+    """The condition above works because CloudFormation puts its own, unforgeable aws: tags on these types,
+    and API Gateway lets a REST API's children (deployments, stages, resources) inherit them for IAM."""
+    import cfnlint.data.schemas
+
+    schemas = Path(cfnlint.data.schemas.__file__).parent
+    index = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    for resource_type in ("AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage"):
+        schema = json.loads((schemas / "resources" / f"{index[resource_type]}.json").read_text())
+        assert schema["tagging"]["cloudFormationSystemTags"] is True, resource_type
+        assert schema["tagging"]["tagOnCreate"] is True, resource_type
+
+
+def test_the_deployer_changes_only_stream_mappings_of_its_own_functions():
+    policy = filled_policy("deployer-policy.json")
+    mapping = f"arn:aws:lambda:{REGION}:{ACCOUNT}:event-source-mapping:fa123456-14a1-4fd2-9fec-83de64ad683d"
+    ours = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:countersign-dev-tally"
+    theirs = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:payments-ledger"
+    for action in ("lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping",
+                   "lambda:DeleteEventSourceMapping"):
+        resource = "*" if action == "lambda:CreateEventSourceMapping" else mapping
+        assert allows(policy, action, resource, **{"lambda:FunctionArn": ours}), action
+        assert not allows(policy, action, resource, **{"lambda:FunctionArn": theirs}), action
 
 
 # ---- cfn-lint and the Makefile ----------------------------------------------
