@@ -198,7 +198,7 @@ def test_the_local_runner_reads_the_deployed_settings(template):
     assert settings == {key: props[key] for key in settings}
 
 
-def test_alarms_watch_iterator_age_errors_and_the_failure_queue(template):
+def test_alarms_watch_iterator_age_errors_throttles_and_the_failure_queue(template):
     alarms = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]): a["Properties"]
               for a in resources(template, "AWS::CloudWatch::Alarm").values()}
     function = [{"Name": "FunctionName", "Value": {"Ref": "OnSignatureChange"}}]
@@ -207,7 +207,12 @@ def test_alarms_watch_iterator_age_errors_and_the_failure_queue(template):
     queue = alarms[("AWS/SQS", "ApproximateNumberOfMessagesVisible")]
     assert queue["Dimensions"] == [{"Name": "QueueName", "Value": get_att(QUEUE, "QueueName")}]
     assert queue["Threshold"] == 1 and queue["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert len(alarms) == 3
+    # IteratorAge is reported only for batches Lambda processes: a throttled tally falls silent.
+    throttles = alarms[("AWS/Lambda", "Throttles")]
+    assert throttles["Dimensions"] == function
+    assert throttles["Statistic"] == "Sum" and throttles["Threshold"] == 1
+    assert throttles["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert len(alarms) == 4
 
 
 # ---- IAM --------------------------------------------------------------------
@@ -644,6 +649,16 @@ def test_cloudformation_tags_what_the_api_condition_relies_on():
         schema = json.loads((schemas / "resources" / f"{index[resource_type]}.json").read_text())
         assert schema["tagging"]["cloudFormationSystemTags"] is True, resource_type
         assert schema["tagging"]["tagOnCreate"] is True, resource_type
+
+
+def test_the_deployer_may_read_and_delete_the_failure_queues_messages():
+    """The runbook: read what the tally gave up on, recount, then delete the messages so the alarm clears."""
+    policy = filled_policy("deployer-policy.json")
+    queue = f"arn:aws:sqs:{REGION}:{ACCOUNT}:countersign-prod-{QUEUE}-1A2B3C4D5E6F"
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        assert allows(policy, action, queue), action
+        assert not allows(policy, action, f"arn:aws:sqs:{REGION}:{ACCOUNT}:payments-orders"), action
+    assert not allows(policy, "sqs:PurgeQueue", queue)  # one message at a time, each after its batch is recounted
 
 
 def test_the_deployer_changes_only_stream_mappings_of_its_own_functions():
