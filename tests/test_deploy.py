@@ -718,3 +718,41 @@ def test_make_deploy_packages_uploads_and_deploys_the_stage():
     assert "--stack-name countersign-prod" in deploy
     assert "--capabilities CAPABILITY_IAM" in deploy
     assert "Stage=prod" in deploy
+
+
+def make_deploy_dry_run(tmp_path, profile_region, *args):
+    """`make -n deploy` with no region in the environment and an `aws` whose profile has ``profile_region``."""
+    import os
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "aws").write_text('#!/bin/sh\nif [ "$1 $2 $3" = "configure get region" ]; then echo %s; fi\n'
+                              % profile_region)
+    (fake / "aws").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION", "REGION")}
+    env["PATH"] = f"{fake}{os.pathsep}{env['PATH']}"
+    return subprocess.run(["make", "-n", "deploy", "STAGE=prod", "BUCKET=my-bucket", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
+def test_make_deploy_uses_the_aws_cli_profiles_region(tmp_path):
+    """Not us-east-1 behind the user's back: `aws configure`'s region is the one the AWS CLI itself would use."""
+    dry = make_deploy_dry_run(tmp_path, "eu-west-2")
+    assert dry.returncode == 0, dry.stderr
+    regions = re.findall(r"--region (\S+)", dry.stdout)
+    assert len(regions) == 3 and set(regions) == {"eu-west-2"}
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
+def test_make_deploy_without_any_region_stops_before_packaging(tmp_path):
+    dry = make_deploy_dry_run(tmp_path, "")
+    assert dry.returncode != 0
+    assert "make deploy needs a region" in dry.stderr
+    assert "tools.package" not in dry.stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
+def test_an_explicit_region_wins(tmp_path):
+    dry = make_deploy_dry_run(tmp_path, "eu-west-2", "REGION=ap-southeast-2")
+    assert set(re.findall(r"--region (\S+)", dry.stdout)) == {"ap-southeast-2"}
