@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import botocore.client
@@ -151,6 +152,16 @@ def test_functions_use_the_stacks_own_tables(packaged):
 def test_functions_run_on_python_3_11(template):
     for function in FUNCTIONS:
         assert template["Resources"][function]["Properties"]["Runtime"] == "python3.11"
+
+
+def test_packaging_with_another_python_says_how_to_rebuild_the_virtualenv(monkeypatch, tmp_path):
+    other = (3, 9) if sys.version_info[:2] != (3, 9) else (3, 10)
+    monkeypatch.setattr(packaging, "RUNTIME", other)
+    with pytest.raises(SystemExit) as refused:
+        packaging.package("dev", tmp_path / "out")
+    message = str(refused.value)
+    assert "rm -rf .venv && make venv PYTHON=python%d.%d" % other in message
+    assert not (tmp_path / "out").exists()
 
 
 # ---- the stream -------------------------------------------------------------

@@ -27,15 +27,19 @@ def package(stage: str, out: Path) -> Path:
     if stage not in STAGES:
         raise SystemExit(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
     if sys.version_info[:2] != RUNTIME:
-        raise SystemExit("package with Python %d.%d, the functions' runtime (this is %d.%d)"
-                         % (*RUNTIME, *sys.version_info[:2]))
+        python = "python%d.%d" % RUNTIME
+        raise SystemExit(
+            "package with Python %d.%d, the functions' runtime (this is %d.%d). If this is the project's "
+            "virtualenv, rebuild it with %s: rm -rf .venv && make venv PYTHON=%s"
+            % (*RUNTIME, *sys.version_info[:2], python, python))
     out = Path(out).resolve()
     if out.exists():
         shutil.rmtree(out)
     env = dict(os.environ)
     # The template does not depend on the region (it uses AWS::Region), but
     # Chalice wants one to start; deploy picks the real one.
-    env.setdefault("AWS_DEFAULT_REGION", env.get("AWS_REGION") or "us-east-1")
+    if not env.get("AWS_DEFAULT_REGION"):
+        env["AWS_DEFAULT_REGION"] = env.get("AWS_REGION") or "us-east-1"
     command = [
         sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())",
         "--project-dir", str(ROOT),
