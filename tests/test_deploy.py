@@ -126,6 +126,15 @@ def test_deletion_protection_is_on_in_prod_only(template):
         assert resolve(setting, template, "dev") is False, name
 
 
+def test_tables_outlive_a_replacement_and_in_prod_the_stacks_deletion(transformed):
+    for stage, expanded in transformed.items():
+        for name in TABLES:
+            table = expanded["Resources"][name]
+            assert table["UpdateReplacePolicy"] == "Retain", (stage, name)
+            # RetainExceptOnCreate: kept when the stack is deleted, removed when the create that made it rolls back
+            assert table["DeletionPolicy"] == {"prod": "RetainExceptOnCreate", "dev": "Delete"}[stage], (stage, name)
+
+
 def test_table_names_match_the_stage_configuration(template):
     """So tools.petition_admin with a stage's config.json names reaches the stack's tables."""
     for stage in packaging.STAGES:
@@ -767,3 +776,27 @@ def test_make_deploy_without_any_region_stops_before_packaging(tmp_path):
 def test_an_explicit_region_wins(tmp_path):
     dry = make_deploy_dry_run(tmp_path, "eu-west-2", "REGION=ap-southeast-2")
     assert set(re.findall(r"--region (\S+)", dry.stdout)) == {"ap-southeast-2"}
+
+
+# ---- the deployment guide -----------------------------------------------------
+
+GUIDE = ROOT / "docs" / "deploying.md"
+
+
+def guide_section(heading):
+    """The text under a heading of docs/deploying.md, up to the next heading of the same or a higher level."""
+    text = GUIDE.read_text()
+    match = re.search(r"^(#+) %s\n" % re.escape(heading), text, re.MULTILINE)
+    assert match, heading
+    level = len(match.group(1))
+    end = re.compile(r"^#{1,%d} " % level, re.MULTILINE).search(text, match.end())
+    return text[match.end():end.start() if end else len(text)]
+
+
+def test_the_guide_says_what_to_do_when_the_first_prod_create_rolls_back():
+    """Rollback cannot delete tables under deletion protection: the stack is stuck until someone acts."""
+    section = guide_section("If the first prod deploy rolls back")
+    assert "ROLLBACK_FAILED" in section
+    assert "describe-stack-events" in section  # why it failed, read before the stack is gone
+    assert "--select COUNT" in section  # the tables are checked empty before anything is deleted
+    assert section.index("--no-deletion-protection-enabled") < section.index("delete-stack")

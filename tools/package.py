@@ -8,6 +8,7 @@ Nothing here talks to AWS; ``make deploy`` uploads and deploys the result.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -20,6 +21,12 @@ STAGES = ("dev", "prod")
 # Chalice picks the Lambda runtime from the Python that packages, and fetches
 # wheels for it; the merge template pins python3.11, so package with 3.11.
 RUNTIME = (3, 11)
+# What deleting the stack does to its tables. A prod stack's deletion keeps them
+# (RetainExceptOnCreate: but a failed first create still removes the empty tables
+# it made, so a retry does not trip over their names). CloudFormation resolves no
+# Fn::If in DeletionPolicy without the AWS::LanguageExtensions transform, and each
+# stage is packaged on its own anyway, so the packaged template carries the value.
+TABLE_DELETION_POLICY = {"dev": "Delete", "prod": "RetainExceptOnCreate"}
 
 
 def package(stage: str, out: Path) -> Path:
@@ -46,7 +53,17 @@ def package(stage: str, out: Path) -> Path:
         "package", "--stage", stage, "--merge-template", str(MERGE_TEMPLATE), str(out),
     ]
     subprocess.run(command, check=True, env=env, cwd=ROOT)
-    return out / "sam.json"
+    sam = out / "sam.json"
+    sam.write_text(json.dumps(finish(json.loads(sam.read_text()), stage), indent=2) + "\n")
+    return sam
+
+
+def finish(template: dict, stage: str) -> dict:
+    """Add to the packaged template what depends on the stage and a merge template cannot say."""
+    for resource in template["Resources"].values():
+        if resource.get("Type") == "AWS::DynamoDB::Table":
+            resource["DeletionPolicy"] = TABLE_DELETION_POLICY[stage]
+    return template
 
 
 def main(argv: list[str] | None = None) -> int:
