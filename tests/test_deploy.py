@@ -800,3 +800,37 @@ def test_the_guide_says_what_to_do_when_the_first_prod_create_rolls_back():
     assert "describe-stack-events" in section  # why it failed, read before the stack is gone
     assert "--select COUNT" in section  # the tables are checked empty before anything is deleted
     assert section.index("--no-deletion-protection-enabled") < section.index("delete-stack")
+
+
+def guide_commands():
+    """Each shell line of the guide's code blocks and each inline code span, continuation lines joined."""
+    text = GUIDE.read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.DOTALL)
+    lines = [line for block in blocks for line in re.sub(r"\\\n\s*", " ", block).splitlines()]
+    prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    spans = [re.sub(r"\s+", " ", span) for span in re.findall(r"`([^`]+)`", prose)]
+    return lines + spans
+
+
+def test_every_aws_command_in_the_guide_names_its_region():
+    """A command without --region goes wherever the reader's profile points, which may not be the stage's region."""
+    aws_commands = 0
+    for line in guide_commands():
+        commands = re.findall(r"\baws (?!configure\b)[a-z0-9-]+ [a-z]", line)
+        aws_commands += len(commands)
+        assert line.count("--region ") >= len(commands), line
+    assert aws_commands >= 20
+
+
+def test_the_guide_passes_the_secret_as_one_argument():
+    """token_urlsafe may start the secret with '-', which `--value "$SECRET"` would turn into an option."""
+    [put] = [line for line in guide_commands() if "aws ssm put-parameter" in line]
+    assert '--value="$SECRET"' in put
+
+
+def test_the_guide_runs_the_tests_that_need_nothing_more_and_names_what_the_others_need():
+    section = guide_section("1. Clone, install, test")
+    assert "make unit" in section
+    for prerequisite in ("Java", "npm", "chromium"):
+        assert prerequisite in section, prerequisite
+    assert re.search(r"^unit: ", (ROOT / "Makefile").read_text(), re.MULTILINE)
