@@ -485,6 +485,26 @@ def test_the_policies_name_only_real_actions(name):
     assert lint_errors(json.dumps(wrapper)) == []  # W3037 flags unknown actions
 
 
+def iam_reference():
+    """AWS's list of actions and the resource types each supports, as cfn-lint ships it."""
+    import cfnlint.data.AdditionalSpecs
+
+    return json.loads((Path(cfnlint.data.AdditionalSpecs.__file__).parent / "Policies.json").read_text())
+
+
+@pytest.mark.parametrize("name", ["deployer-policy.json", "function-boundary.json"])
+def test_actions_without_resource_level_permissions_are_granted_on_every_resource(name):
+    """Such an action is checked against the resource "*": a statement naming ARNs never matches it."""
+    reference = iam_reference()
+    for statement in filled_policy(name)["Statement"]:
+        if statement["Effect"] != "Allow":
+            continue
+        for action in _listed(statement["Action"]):
+            service, operation = action.split(":")
+            if not reference[service]["Actions"][operation.lower()].get("Resources"):
+                assert _listed(statement["Resource"]) == ["*"], (statement["Sid"], action)
+
+
 # ---- the permissions boundary -------------------------------------------------
 #
 # The deployer creates the functions' roles and passes them to Lambda, and may
@@ -611,6 +631,9 @@ def test_the_boundary_allows_only_data_access_to_the_stacks_own_resources():
         assert statement["Effect"] == "Allow" and "Condition" not in statement
         for action in _listed(statement["Action"]):
             assert "*" not in action and action.split(":")[0] in {"dynamodb", "ssm", "sqs", "logs"}, action
+        if statement["Resource"] == "*":  # only what IAM checks against "*" (see the test above): listing streams
+            assert statement["Action"] == ["dynamodb:ListStreams"]
+            continue
         for resource in _listed(statement["Resource"]):
             assert f":{ACCOUNT}:" in resource, resource
             assert re.search(r":(table/|parameter/|log-group:/aws/lambda/)?countersign[-/]", resource), resource
