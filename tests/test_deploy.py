@@ -413,6 +413,18 @@ def test_lambda_gets_every_stream_setting(transformed):
     }
 
 
+def test_the_api_has_one_stage_the_one_chalice_names(transformed):
+    """Without OpenApiVersion SAM also deploys every API to an extra stage called "Stage"."""
+    for stage, expanded in transformed.items():
+        stages = resources(expanded, "AWS::ApiGateway::Stage")
+        assert [s["Properties"]["StageName"] for s in stages.values()] == [CONFIG["api_gateway_stage"]], stage
+        for deployment in resources(expanded, "AWS::ApiGateway::Deployment").values():
+            assert "StageName" not in deployment["Properties"], stage
+        # The definition Chalice writes is Swagger 2.0; SAM leaves it as it is.
+        (api,) = resources(expanded, "AWS::ApiGateway::RestApi").values()
+        assert api["Properties"]["Body"]["swagger"] == "2.0"
+
+
 def test_the_sam_transform_grants_nothing_more(packaged, transformed):
     for stage, expanded in transformed.items():
         roles = resources(json.loads(packaged[stage]), "AWS::IAM::Role")
