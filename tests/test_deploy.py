@@ -425,6 +425,54 @@ def test_the_api_has_one_stage_the_one_chalice_names(transformed):
         assert api["Properties"]["Body"]["swagger"] == "2.0"
 
 
+def expand_with_origins(packaged, origins):
+    """The dev stage as packaged with ALLOWED_ORIGINS set to ``origins``, after the SAM transform."""
+    from samtranslator.translator.transform import transform
+
+    template = json.loads(packaged["dev"])
+    for function in FUNCTIONS:
+        template["Resources"][function]["Properties"]["Environment"]["Variables"]["ALLOWED_ORIGINS"] = origins
+        template["Resources"][function]["Properties"]["CodeUri"] = "s3://bucket/countersign/code.zip"
+    template["Resources"]["RestAPI"]["Properties"].pop("GatewayResponses", None)
+    template = packaging.finish(template, "dev")
+
+    class NoManagedPolicies:
+        def load(self):
+            return {}
+
+    return transform(template, {"Stage": "dev"}, NoManagedPolicies())
+
+
+def gateway_responses(expanded):
+    (api,) = resources(expanded, "AWS::ApiGateway::RestApi").values()
+    return api["Properties"]["Body"].get("x-amazon-apigateway-gateway-responses", {})
+
+
+def test_api_gateways_own_errors_carry_cors_headers_for_the_allowed_origin(packaged):
+    """A throttled or timed-out request never reaches the app, which is what adds CORS headers."""
+    expanded = expand_with_origins(packaged, "https://campaign.example.org/")
+    responses = gateway_responses(expanded)
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for response in responses.values():
+        assert response["responseParameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": "'https://campaign.example.org'"}
+    assert lint_errors(json.dumps(expanded)) == []
+
+
+def test_with_several_allowed_origins_the_gateways_errors_allow_any(packaged):
+    """A gateway response has fixed headers, it cannot pick the caller's origin from a list."""
+    responses = gateway_responses(expand_with_origins(packaged, "https://a.example.org, https://b.example.org"))
+    assert {r["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
+            for r in responses.values()} == {"'*'"}
+
+
+def test_without_allowed_origins_the_gateways_errors_carry_no_cors_headers(packaged, transformed):
+    assert CONFIG["stages"]["dev"]["environment_variables"]["ALLOWED_ORIGINS"] == ""
+    assert gateway_responses(transformed["dev"]) == {}
+    with pytest.raises(SystemExit):
+        packaging.gateway_cors_responses("https://ok.example.org, 'quoted'")
+
+
 def test_the_sam_transform_grants_nothing_more(packaged, transformed):
     for stage, expanded in transformed.items():
         roles = resources(json.loads(packaged[stage]), "AWS::IAM::Role")

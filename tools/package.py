@@ -1,8 +1,9 @@
 """Package a stage for CloudFormation: ``python -m tools.package dev build/dev``.
 
 Runs ``chalice package`` with the merge template, so the output folder holds
-``sam.json`` (the generated template with infra/resources.json merged over it)
-and ``deployment.zip`` (app.py, chalicelib/ and the wheels of requirements.txt).
+``sam.json`` (the generated template with infra/resources.json merged over it,
+then what depends on the stage: see ``finish``) and ``deployment.zip`` (app.py,
+chalicelib/ and the wheels of requirements.txt).
 Nothing here talks to AWS; ``make deploy`` uploads and deploys the result.
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,7 +65,32 @@ def finish(template: dict, stage: str) -> dict:
     for resource in template["Resources"].values():
         if resource.get("Type") == "AWS::DynamoDB::Table":
             resource["DeletionPolicy"] = TABLE_DELETION_POLICY[stage]
+    origins = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"].get("ALLOWED_ORIGINS", "")
+    responses = gateway_cors_responses(origins)
+    if responses:
+        template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"] = responses
     return template
+
+
+def gateway_cors_responses(allowed_origins: str) -> dict:
+    """CORS headers on the errors API Gateway answers itself (throttling, integration timeouts, 502s...).
+
+    The app adds CORS headers to its own answers, for the origins in
+    ALLOWED_ORIGINS; an error that never reached it had none, so a page on an
+    allowed site saw a network failure instead of a status it could report.
+    A gateway response can only carry fixed values: one allowed origin is
+    named; for several, "*" (these bodies are API Gateway's generic messages,
+    with nothing of the app's in them). No origins, no headers.
+    """
+    origins = [o.strip().rstrip("/") for o in allowed_origins.split(",") if o.strip()]
+    for origin in origins:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.:\[\]-]+", origin):
+            raise SystemExit(f"ALLOWED_ORIGINS: {origin!r} is not an origin (scheme://host[:port])")
+    if not origins:
+        return {}
+    allow = origins[0] if len(origins) == 1 else "*"
+    headers = {"Access-Control-Allow-Origin": f"'{allow}'"}
+    return {kind: {"ResponseParameters": {"Headers": dict(headers)}} for kind in ("DEFAULT_4XX", "DEFAULT_5XX")}
 
 
 def main(argv: list[str] | None = None) -> int:
