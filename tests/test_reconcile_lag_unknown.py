@@ -4,6 +4,7 @@ Lambda emits IteratorAge only for batches it processes, so a tally that is
 throttled or stalled reports nothing, exactly like an idle one. A repair made
 then could add signatures the tally is still going to add.
 """
+import json
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -19,12 +20,16 @@ def iterator_age(milliseconds, function=TALLY):
         "Value": milliseconds, "Unit": "Milliseconds"}])
 
 
-def drift_of_one():
+def drift_of_one(client):
     """A signature from ten minutes ago that the tally never counted (the stream is not applied here)."""
-    from chalicelib import signing, submission
-
-    sig, _ = submission.validate({"name": "Ann", "email": "ann@example.org", "country": "GB", "consent": True})
-    signing.store(signing.build("demo", sig, datetime.now(timezone.utc) - timedelta(minutes=10)))
+    body = {"name": "Ann", "email": "ann@example.org", "country": "GB", "consent": True}
+    assert client.post("/petitions/demo/signatures", headers={"Content-Type": "application/json"},
+                       body=json.dumps(body)).status_code == 202
+    dynamodb = aws.dynamodb()
+    [item] = dynamodb.scan(TableName="test-signatures")["Items"]
+    ten_minutes_ago = datetime.now(timezone.utc) - timedelta(minutes=10)
+    item["created_at"] = {"S": ten_minutes_ago.strftime("%Y-%m-%dT%H:%M:%SZ")}  # what reconcile's quiet period reads
+    dynamodb.put_item(TableName="test-signatures", Item=item)
 
 
 def test_no_datapoints_is_unknown_not_caught_up(tables):
@@ -36,7 +41,7 @@ def test_no_datapoints_is_unknown_not_caught_up(tables):
 
 
 def test_without_datapoints_drift_is_reported_but_not_repaired(client, petition, capsys):
-    drift_of_one()
+    drift_of_one(client)
     [drift] = reconcile.check(tally_function=TALLY)
     assert drift.settled is False
     assert "No IteratorAge datapoints" in capsys.readouterr().err
@@ -49,7 +54,7 @@ def test_without_datapoints_drift_is_reported_but_not_repaired(client, petition,
 
 
 def test_a_datapoint_showing_the_tally_caught_up_allows_the_repair(client, petition, capsys):
-    drift_of_one()
+    drift_of_one(client)
     iterator_age(1_000)
     assert reconcile.main(["--repair", "--tally-function", TALLY]) == 0
     assert "-> repaired" in capsys.readouterr().out
