@@ -52,16 +52,28 @@ clean-data:
 # ---- AWS: see docs/deploying.md ----
 STAGE ?= dev
 STACK ?= countersign-$(STAGE)
-REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
+# The region, as the AWS CLI itself would choose it: REGION=..., else AWS_REGION or
+# AWS_DEFAULT_REGION, else the CLI profile's. Looked up once, and only when used.
+REGION ?= $(eval REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),$(shell aws configure get region 2>/dev/null)))$(REGION)
 ALARM_TOPIC ?=
 BUILD := build/$(STAGE)
 
+# Checked before anything is packaged, so a missing setting fails at once.
+ifneq ($(filter deploy,$(MAKECMDGOALS)),)
+ifeq ($(BUCKET),)
+$(error make deploy needs BUCKET=<an S3 bucket in the stage's region for the code>)
+endif
+ifeq ($(REGION),)
+$(error make deploy needs a region: REGION=..., AWS_REGION, or a region in your AWS CLI profile (aws configure set region ...))
+endif
+endif
+
+# Packaging talks to no AWS service: the template names no region (it uses AWS::Region).
 package: venv
-	AWS_DEFAULT_REGION=$(REGION) $(PY) -m tools.package $(STAGE) $(BUILD)
+	$(PY) -m tools.package $(STAGE) $(BUILD)
 	$(VENV)/bin/cfn-lint --non-zero-exit-code error $(BUILD)/sam.json
 
 deploy: package
-	@test -n "$(BUCKET)" || { echo "make deploy needs BUCKET=<an S3 bucket in $(REGION) for the code>" >&2; exit 2; }
 	aws cloudformation package --region $(REGION) --template-file $(BUILD)/sam.json \
 		--s3-bucket $(BUCKET) --s3-prefix $(STACK) --output-template-file $(BUILD)/packaged.yaml
 	aws cloudformation deploy --region $(REGION) --template-file $(BUILD)/packaged.yaml \

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import botocore.client
@@ -125,6 +126,15 @@ def test_deletion_protection_is_on_in_prod_only(template):
         assert resolve(setting, template, "dev") is False, name
 
 
+def test_tables_outlive_a_replacement_and_in_prod_the_stacks_deletion(transformed):
+    for stage, expanded in transformed.items():
+        for name in TABLES:
+            table = expanded["Resources"][name]
+            assert table["UpdateReplacePolicy"] == "Retain", (stage, name)
+            # RetainExceptOnCreate: kept when the stack is deleted, removed when the create that made it rolls back
+            assert table["DeletionPolicy"] == {"prod": "RetainExceptOnCreate", "dev": "Delete"}[stage], (stage, name)
+
+
 def test_table_names_match_the_stage_configuration(template):
     """So tools.petition_admin with a stage's config.json names reaches the stack's tables."""
     for stage in packaging.STAGES:
@@ -151,6 +161,16 @@ def test_functions_use_the_stacks_own_tables(packaged):
 def test_functions_run_on_python_3_11(template):
     for function in FUNCTIONS:
         assert template["Resources"][function]["Properties"]["Runtime"] == "python3.11"
+
+
+def test_packaging_with_another_python_says_how_to_rebuild_the_virtualenv(monkeypatch, tmp_path):
+    other = (3, 9) if sys.version_info[:2] != (3, 9) else (3, 10)
+    monkeypatch.setattr(packaging, "RUNTIME", other)
+    with pytest.raises(SystemExit) as refused:
+        packaging.package("dev", tmp_path / "out")
+    message = str(refused.value)
+    assert "rm -rf .venv && make venv PYTHON=python%d.%d" % other in message
+    assert not (tmp_path / "out").exists()
 
 
 # ---- the stream -------------------------------------------------------------
@@ -198,7 +218,7 @@ def test_the_local_runner_reads_the_deployed_settings(template):
     assert settings == {key: props[key] for key in settings}
 
 
-def test_alarms_watch_iterator_age_errors_and_the_failure_queue(template):
+def test_alarms_watch_iterator_age_errors_throttles_and_the_failure_queue(template):
     alarms = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]): a["Properties"]
               for a in resources(template, "AWS::CloudWatch::Alarm").values()}
     function = [{"Name": "FunctionName", "Value": {"Ref": "OnSignatureChange"}}]
@@ -207,7 +227,12 @@ def test_alarms_watch_iterator_age_errors_and_the_failure_queue(template):
     queue = alarms[("AWS/SQS", "ApproximateNumberOfMessagesVisible")]
     assert queue["Dimensions"] == [{"Name": "QueueName", "Value": get_att(QUEUE, "QueueName")}]
     assert queue["Threshold"] == 1 and queue["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert len(alarms) == 3
+    # IteratorAge is reported only for batches Lambda processes: a throttled tally falls silent.
+    throttles = alarms[("AWS/Lambda", "Throttles")]
+    assert throttles["Dimensions"] == function
+    assert throttles["Statistic"] == "Sum" and throttles["Threshold"] == 1
+    assert throttles["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert len(alarms) == 4
 
 
 # ---- IAM --------------------------------------------------------------------
@@ -388,6 +413,66 @@ def test_lambda_gets_every_stream_setting(transformed):
     }
 
 
+def test_the_api_has_one_stage_the_one_chalice_names(transformed):
+    """Without OpenApiVersion SAM also deploys every API to an extra stage called "Stage"."""
+    for stage, expanded in transformed.items():
+        stages = resources(expanded, "AWS::ApiGateway::Stage")
+        assert [s["Properties"]["StageName"] for s in stages.values()] == [CONFIG["api_gateway_stage"]], stage
+        for deployment in resources(expanded, "AWS::ApiGateway::Deployment").values():
+            assert "StageName" not in deployment["Properties"], stage
+        # The definition Chalice writes is Swagger 2.0; SAM leaves it as it is.
+        (api,) = resources(expanded, "AWS::ApiGateway::RestApi").values()
+        assert api["Properties"]["Body"]["swagger"] == "2.0"
+
+
+def expand_with_origins(packaged, origins):
+    """The dev stage as packaged with ALLOWED_ORIGINS set to ``origins``, after the SAM transform."""
+    from samtranslator.translator.transform import transform
+
+    template = json.loads(packaged["dev"])
+    for function in FUNCTIONS:
+        template["Resources"][function]["Properties"]["Environment"]["Variables"]["ALLOWED_ORIGINS"] = origins
+        template["Resources"][function]["Properties"]["CodeUri"] = "s3://bucket/countersign/code.zip"
+    template["Resources"]["RestAPI"]["Properties"].pop("GatewayResponses", None)
+    template = packaging.finish(template, "dev")
+
+    class NoManagedPolicies:
+        def load(self):
+            return {}
+
+    return transform(template, {"Stage": "dev"}, NoManagedPolicies())
+
+
+def gateway_responses(expanded):
+    (api,) = resources(expanded, "AWS::ApiGateway::RestApi").values()
+    return api["Properties"]["Body"].get("x-amazon-apigateway-gateway-responses", {})
+
+
+def test_api_gateways_own_errors_carry_cors_headers_for_the_allowed_origin(packaged):
+    """A throttled or timed-out request never reaches the app, which is what adds CORS headers."""
+    expanded = expand_with_origins(packaged, "https://campaign.example.org/")
+    responses = gateway_responses(expanded)
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for response in responses.values():
+        assert response["responseParameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": "'https://campaign.example.org'"}
+    assert lint_errors(json.dumps(expanded)) == []
+
+
+def test_with_several_allowed_origins_the_gateways_errors_allow_any(packaged):
+    """A gateway response has fixed headers, it cannot pick the caller's origin from a list."""
+    responses = gateway_responses(expand_with_origins(packaged, "https://a.example.org, https://b.example.org"))
+    assert {r["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
+            for r in responses.values()} == {"'*'"}
+
+
+def test_without_allowed_origins_the_gateways_errors_carry_no_cors_headers(packaged, transformed):
+    assert CONFIG["stages"]["dev"]["environment_variables"]["ALLOWED_ORIGINS"] == ""
+    assert gateway_responses(transformed["dev"]) == {}
+    with pytest.raises(SystemExit):
+        packaging.gateway_cors_responses("https://ok.example.org, 'quoted'")
+
+
 def test_the_sam_transform_grants_nothing_more(packaged, transformed):
     for stage, expanded in transformed.items():
         roles = resources(json.loads(packaged[stage]), "AWS::IAM::Role")
@@ -411,8 +496,8 @@ UNUSED_FEATURES = {
     "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:Query", "s3:GetObjectMetadata",
     "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams",
     "iam:CreateServiceLinkedRole",
-    # managed policies and permission boundaries on roles; role descriptions
-    "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
+    # managed policies on roles, removing a role's boundary (denied outright), role descriptions
+    "iam:AttachRolePolicy", "iam:DetachRolePolicy",
     "iam:DeleteRolePermissionsBoundary", "iam:UpdateRole", "iam:UpdateRoleDescription",
     # Lambda layers, code signing, runtime pinning, recursion and scaling configs, capacity providers
     "lambda:GetLayerVersion", "lambda:GetCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig",
@@ -441,7 +526,8 @@ def handler_permissions(resource_type):
 
 def test_the_deployer_policy_covers_every_resource_in_the_stack(transformed):
     policy = json.loads((ROOT / "infra" / "deployer-policy.json").read_text())
-    granted = {action for statement in policy["Statement"] for action in statement["Action"]}
+    granted = {action for statement in policy["Statement"] if statement["Effect"] == "Allow"
+               for action in statement["Action"]}
     types = {r["Type"] for expanded in transformed.values() for r in expanded["Resources"].values()}
     needed = set()
     for resource_type in types:
@@ -452,13 +538,242 @@ def test_the_deployer_policy_covers_every_resource_in_the_stack(transformed):
     assert all("*" not in action for action in granted)
 
 
-def test_the_deployer_policy_names_only_real_actions():
-    text = (ROOT / "infra" / "deployer-policy.json").read_text()
-    for placeholder, example in (("REGION", "us-east-1"), ("ACCOUNT_ID", "123456789012"), ("ARTIFACT_BUCKET", "b")):
-        text = text.replace(placeholder, example)
-    wrapper = {"Resources": {"Deployer": {"Type": "AWS::IAM::ManagedPolicy",
-                                          "Properties": {"PolicyDocument": json.loads(text)}}}}
+@pytest.mark.parametrize("name", ["deployer-policy.json", "function-boundary.json"])
+def test_the_policies_name_only_real_actions(name):
+    wrapper = {"Resources": {"Policy": {"Type": "AWS::IAM::ManagedPolicy",
+                                        "Properties": {"PolicyDocument": filled_policy(name)}}}}
     assert lint_errors(json.dumps(wrapper)) == []  # W3037 flags unknown actions
+
+
+def iam_reference():
+    """AWS's list of actions and the resource types each supports, as cfn-lint ships it."""
+    import cfnlint.data.AdditionalSpecs
+
+    return json.loads((Path(cfnlint.data.AdditionalSpecs.__file__).parent / "Policies.json").read_text())
+
+
+@pytest.mark.parametrize("name", ["deployer-policy.json", "function-boundary.json"])
+def test_actions_without_resource_level_permissions_are_granted_on_every_resource(name):
+    """Such an action is checked against the resource "*": a statement naming ARNs never matches it."""
+    reference = iam_reference()
+    for statement in filled_policy(name)["Statement"]:
+        if statement["Effect"] != "Allow":
+            continue
+        for action in _listed(statement["Action"]):
+            service, operation = action.split(":")
+            if not reference[service]["Actions"][operation.lower()].get("Resources"):
+                assert _listed(statement["Resource"]) == ["*"], (statement["Sid"], action)
+
+
+# ---- the permissions boundary -------------------------------------------------
+#
+# The deployer creates the functions' roles and passes them to Lambda, and may
+# change the functions' code: without a boundary that is code running under any
+# policy the deployer cares to write. Every role it makes must carry the
+# boundary an administrator created from infra/function-boundary.json, and the
+# deployer may neither remove it nor change the boundary policy.
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-2"
+BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/countersign-function-boundary"
+
+
+def filled_policy(name):
+    """A policy from infra/ with its placeholders filled in, as the guide's sed command does."""
+    text = (ROOT / "infra" / name).read_text()
+    for placeholder, example in (("REGION", REGION), ("ACCOUNT_ID", ACCOUNT), ("ARTIFACT_BUCKET", "b")):
+        text = text.replace(placeholder, example)
+    return json.loads(text)
+
+
+def _listed(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _wildcard(pattern, value, case_sensitive=True):
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, 0 if case_sensitive else re.IGNORECASE) is not None
+
+
+def _condition_holds(condition, context):
+    """The few condition operators these policies use; a missing key matches only the negated ones."""
+    for operator, tests in condition.items():
+        for key, expected in tests.items():
+            actual = context.get(key)
+            expected = _listed(expected)
+            if operator == "StringEquals":
+                holds = actual is not None and actual in expected
+            elif operator == "StringNotEquals":
+                holds = actual is None or actual not in expected
+            elif operator == "StringLike":
+                holds = actual is not None and any(_wildcard(e, actual) for e in expected)
+            else:
+                raise AssertionError(f"the test evaluator does not know {operator}")
+            if not holds:
+                return False
+    return True
+
+
+def allows(policy, action, resource, **context):
+    """IAM's verdict for one request under one identity policy: an explicit deny wins, then any allow."""
+    verdicts = set()
+    for statement in policy["Statement"]:
+        if not any(_wildcard(a, action, case_sensitive=False) for a in _listed(statement["Action"])):
+            continue
+        if not any(_wildcard(r, resource) for r in _listed(statement["Resource"])):
+            continue
+        if _condition_holds(statement.get("Condition", {}), context):
+            verdicts.add(statement["Effect"])
+    return "Deny" not in verdicts and "Allow" in verdicts
+
+
+def concrete(value, stage):
+    """A grant's resource as the ARN it becomes in an account (stream and queue names as AWS makes them)."""
+    stack = f"countersign-{stage}"
+    arns = {
+        ("SignaturesTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-signatures",
+        ("PetitionsTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-petitions",
+        ("TotalsTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-totals",
+        ("SignaturesTable", "StreamArn"):
+            f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-signatures/stream/2026-11-27T20:00:00.000",
+        (QUEUE, "Arn"): f"arn:aws:sqs:{REGION}:{ACCOUNT}:{stack}-{QUEUE}-1A2B3C4D5E6F",
+    }
+    if "Fn::GetAtt" in value:
+        return arns[tuple(value["Fn::GetAtt"])]
+    text = value["Fn::Sub"]
+    for variable, replacement in (("AWS::Partition", "aws"), ("AWS::Region", REGION), ("AWS::AccountId", ACCOUNT),
+                                  ("AWS::StackName", stack), ("Stage", stage)):
+        text = text.replace("${%s}" % variable, replacement)
+    assert "${" not in text, text
+    return text
+
+
+def test_every_role_in_the_stack_carries_the_boundary(transformed):
+    for stage, expanded in transformed.items():
+        roles = resources(expanded, "AWS::IAM::Role")
+        assert roles, stage
+        for name, role in roles.items():
+            boundary = role["Properties"].get("PermissionsBoundary")
+            assert boundary is not None, (stage, name)
+            assert concrete(boundary, stage) == BOUNDARY_ARN, (stage, name)
+
+
+def test_a_role_the_sam_transform_would_make_carries_the_boundary_too(packaged):
+    """A function added later without a role of its own gets one from SAM: through Globals, bounded as well."""
+    from samtranslator.translator.transform import transform
+
+    template = json.loads(packaged["dev"])
+    for function in FUNCTIONS:
+        template["Resources"][function]["Properties"]["CodeUri"] = "s3://bucket/countersign/code.zip"
+    template["Resources"]["Extra"] = {"Type": "AWS::Serverless::Function", "Properties": {
+        "Handler": "app.extra", "Runtime": "python3.11", "CodeUri": "s3://bucket/countersign/code.zip"}}
+
+    class NoManagedPolicies:
+        def load(self):
+            return {}
+
+    expanded = transform(template, {"Stage": "dev"}, NoManagedPolicies())
+    role = expanded["Resources"]["ExtraRole"]
+    assert concrete(role["Properties"]["PermissionsBoundary"], "dev") == BOUNDARY_ARN
+
+
+@pytest.mark.parametrize("stage", packaging.STAGES)
+def test_the_boundary_covers_everything_each_function_is_granted(stage):
+    boundary = filled_policy("function-boundary.json")
+    for role, pairs in EXPECTED_GRANTS.items():
+        for action, resource in pairs:
+            assert allows(boundary, action, concrete(resource, stage)), (role, action, resource)
+
+
+def test_the_boundary_allows_only_data_access_to_the_stacks_own_resources():
+    boundary = filled_policy("function-boundary.json")
+    for statement in boundary["Statement"]:
+        assert statement["Effect"] == "Allow" and "Condition" not in statement
+        for action in _listed(statement["Action"]):
+            assert "*" not in action and action.split(":")[0] in {"dynamodb", "ssm", "sqs", "logs"}, action
+        if statement["Resource"] == "*":  # only what IAM checks against "*" (see the test above): listing streams
+            assert statement["Action"] == ["dynamodb:ListStreams"]
+            continue
+        for resource in _listed(statement["Resource"]):
+            assert f":{ACCOUNT}:" in resource, resource
+            assert re.search(r":(table/|parameter/|log-group:/aws/lambda/)?countersign[-/]", resource), resource
+    # what the functions never need: another stage's secret is fine (same naming), but not IAM or code
+    assert not allows(boundary, "iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/countersign-x")
+    assert not allows(boundary, "dynamodb:DeleteTable", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/countersign-dev-totals")
+    assert not allows(boundary, "dynamodb:GetItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/payroll")
+
+
+def test_the_deployer_creates_and_changes_roles_only_under_the_boundary():
+    policy = filled_policy("deployer-policy.json")
+    role = f"arn:aws:iam::{ACCOUNT}:role/countersign-dev-ApiHandlerRole-1A2B3C4D5E6F"
+    key = "iam:PermissionsBoundary"
+    for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"):
+        assert allows(policy, action, role, **{key: BOUNDARY_ARN}), action
+        assert not allows(policy, action, role), action  # no boundary (a role made before it existed)
+        assert not allows(policy, action, role, **{key: f"arn:aws:iam::{ACCOUNT}:policy/other"}), action
+    assert not allows(policy, "iam:AttachRolePolicy", role, **{key: BOUNDARY_ARN})
+    assert not allows(policy, "iam:DeleteRolePermissionsBoundary", role, **{key: BOUNDARY_ARN})
+    for action in ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+                   "iam:SetDefaultPolicyVersion"):
+        assert not allows(policy, action, BOUNDARY_ARN), action
+    # Explicit denies, so that another policy on the same principal cannot reopen the hole.
+    denied = {(a, r) for s in policy["Statement"] if s["Effect"] == "Deny" for a in s["Action"] for r in s["Resource"]}
+    assert ("iam:DeleteRolePermissionsBoundary", f"arn:aws:iam::{ACCOUNT}:role/countersign-*") in denied
+    assert ("iam:CreatePolicyVersion", BOUNDARY_ARN) in denied
+    assert ("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/countersign-*") in denied
+    # Whatever else the deployer may do to roles changes no role's permissions.
+    unconditional = {a for s in policy["Statement"] if s["Effect"] == "Allow" and "Condition" not in s
+                     for a in s["Action"] if a.startswith("iam:")}
+    assert unconditional == {"iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
+                             "iam:ListRolePolicies", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy"}
+
+
+def test_the_deployer_changes_only_rest_apis_its_own_stacks_made():
+    policy = filled_policy("deployer-policy.json")
+    tag = "aws:ResourceTag/aws:cloudformation:stack-name"
+    base = f"arn:aws:apigateway:{REGION}::/restapis"
+    for action in ("apigateway:DELETE", "apigateway:PATCH", "apigateway:PUT", "apigateway:POST"):
+        for path in ("/a1b2c3", "/a1b2c3/stages/api", "/a1b2c3/deployments"):
+            assert allows(policy, action, base + path, **{tag: "countersign-dev"}), (action, path)
+            assert not allows(policy, action, base + path, **{tag: "payments-prod"}), (action, path)
+            assert not allows(policy, action, base + path), (action, path)  # made outside CloudFormation
+    assert allows(policy, "apigateway:POST", base)  # creating one
+    assert allows(policy, "apigateway:GET", base + "/a1b2c3")
+
+
+def test_cloudformation_tags_what_the_api_condition_relies_on():
+    """The condition above works because CloudFormation puts its own, unforgeable aws: tags on these types,
+    and API Gateway lets a REST API's children (deployments, stages, resources) inherit them for IAM."""
+    import cfnlint.data.schemas
+
+    schemas = Path(cfnlint.data.schemas.__file__).parent
+    index = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    for resource_type in ("AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage"):
+        schema = json.loads((schemas / "resources" / f"{index[resource_type]}.json").read_text())
+        assert schema["tagging"]["cloudFormationSystemTags"] is True, resource_type
+        assert schema["tagging"]["tagOnCreate"] is True, resource_type
+
+
+def test_the_deployer_may_read_and_delete_the_failure_queues_messages():
+    """The runbook: read what the tally gave up on, recount, then delete the messages so the alarm clears."""
+    policy = filled_policy("deployer-policy.json")
+    queue = f"arn:aws:sqs:{REGION}:{ACCOUNT}:countersign-prod-{QUEUE}-1A2B3C4D5E6F"
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        assert allows(policy, action, queue), action
+        assert not allows(policy, action, f"arn:aws:sqs:{REGION}:{ACCOUNT}:payments-orders"), action
+    assert not allows(policy, "sqs:PurgeQueue", queue)  # one message at a time, each after its batch is recounted
+
+
+def test_the_deployer_changes_only_stream_mappings_of_its_own_functions():
+    policy = filled_policy("deployer-policy.json")
+    mapping = f"arn:aws:lambda:{REGION}:{ACCOUNT}:event-source-mapping:fa123456-14a1-4fd2-9fec-83de64ad683d"
+    ours = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:countersign-dev-tally"
+    theirs = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:payments-ledger"
+    for action in ("lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping",
+                   "lambda:DeleteEventSourceMapping"):
+        resource = "*" if action == "lambda:CreateEventSourceMapping" else mapping
+        assert allows(policy, action, resource, **{"lambda:FunctionArn": ours}), action
+        assert not allows(policy, action, resource, **{"lambda:FunctionArn": theirs}), action
 
 
 # ---- cfn-lint and the Makefile ----------------------------------------------
@@ -506,3 +821,99 @@ def test_make_deploy_packages_uploads_and_deploys_the_stage():
     assert "--stack-name countersign-prod" in deploy
     assert "--capabilities CAPABILITY_IAM" in deploy
     assert "Stage=prod" in deploy
+
+
+def make_deploy_dry_run(tmp_path, profile_region, *args):
+    """`make -n deploy` with no region in the environment and an `aws` whose profile has ``profile_region``."""
+    import os
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "aws").write_text('#!/bin/sh\nif [ "$1 $2 $3" = "configure get region" ]; then echo %s; fi\n'
+                              % profile_region)
+    (fake / "aws").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION", "REGION")}
+    env["PATH"] = f"{fake}{os.pathsep}{env['PATH']}"
+    return subprocess.run(["make", "-n", "deploy", "STAGE=prod", "BUCKET=my-bucket", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
+def test_make_deploy_uses_the_aws_cli_profiles_region(tmp_path):
+    """Not us-east-1 behind the user's back: `aws configure`'s region is the one the AWS CLI itself would use."""
+    dry = make_deploy_dry_run(tmp_path, "eu-west-2")
+    assert dry.returncode == 0, dry.stderr
+    regions = re.findall(r"--region (\S+)", dry.stdout)
+    assert len(regions) == 3 and set(regions) == {"eu-west-2"}
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
+def test_make_deploy_without_any_region_stops_before_packaging(tmp_path):
+    dry = make_deploy_dry_run(tmp_path, "")
+    assert dry.returncode != 0
+    assert "make deploy needs a region" in dry.stderr
+    assert "tools.package" not in dry.stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
+def test_an_explicit_region_wins(tmp_path):
+    dry = make_deploy_dry_run(tmp_path, "eu-west-2", "REGION=ap-southeast-2")
+    assert set(re.findall(r"--region (\S+)", dry.stdout)) == {"ap-southeast-2"}
+
+
+# ---- the deployment guide -----------------------------------------------------
+
+GUIDE = ROOT / "docs" / "deploying.md"
+
+
+def guide_section(heading):
+    """The text under a heading of docs/deploying.md, up to the next heading of the same or a higher level."""
+    text = GUIDE.read_text()
+    match = re.search(r"^(#+) %s\n" % re.escape(heading), text, re.MULTILINE)
+    assert match, heading
+    level = len(match.group(1))
+    end = re.compile(r"^#{1,%d} " % level, re.MULTILINE).search(text, match.end())
+    return text[match.end():end.start() if end else len(text)]
+
+
+def test_the_guide_says_what_to_do_when_the_first_prod_create_rolls_back():
+    """Rollback cannot delete tables under deletion protection: the stack is stuck until someone acts."""
+    section = guide_section("If the first prod deploy rolls back")
+    assert "ROLLBACK_FAILED" in section
+    assert "describe-stack-events" in section  # why it failed, read before the stack is gone
+    assert "--select COUNT" in section  # the tables are checked empty before anything is deleted
+    assert section.index("--no-deletion-protection-enabled") < section.index("delete-stack")
+
+
+def guide_commands():
+    """Each shell line of the guide's code blocks and each inline code span, continuation lines joined."""
+    text = GUIDE.read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.DOTALL)
+    lines = [line for block in blocks for line in re.sub(r"\\\n\s*", " ", block).splitlines()]
+    prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    spans = [re.sub(r"\s+", " ", span) for span in re.findall(r"`([^`]+)`", prose)]
+    return lines + spans
+
+
+def test_every_aws_command_in_the_guide_names_its_region():
+    """A command without --region goes wherever the reader's profile points, which may not be the stage's region."""
+    aws_commands = 0
+    for line in guide_commands():
+        commands = re.findall(r"\baws (?!configure\b)[a-z0-9-]+ [a-z]", line)
+        aws_commands += len(commands)
+        assert line.count("--region ") >= len(commands), line
+    assert aws_commands >= 20
+
+
+def test_the_guide_passes_the_secret_as_one_argument():
+    """token_urlsafe may start the secret with '-', which `--value "$SECRET"` would turn into an option."""
+    [put] = [line for line in guide_commands() if "aws ssm put-parameter" in line]
+    assert '--value="$SECRET"' in put
+
+
+def test_the_guide_runs_the_tests_that_need_nothing_more_and_names_what_the_others_need():
+    section = guide_section("1. Clone, install, test")
+    assert "make unit" in section
+    for prerequisite in ("Java", "npm", "chromium"):
+        assert prerequisite in section, prerequisite
+    assert re.search(r"^unit: ", (ROOT / "Makefile").read_text(), re.MULTILINE)

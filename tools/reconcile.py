@@ -118,8 +118,13 @@ def compare(counted: Counter, before: Counter, after: Counter, latest: dict, qui
     return drifts
 
 
-def behind_from_cloudwatch(function_name: str, since: float, quiet_seconds: int) -> bool:
-    """Deployed: did the tally's IteratorAge exceed the quiet period since ``since``?"""
+def behind_from_cloudwatch(function_name: str, since: float, quiet_seconds: int) -> bool | None:
+    """Deployed: did the tally's IteratorAge exceed the quiet period since ``since``?
+
+    None when CloudWatch has no datapoint at all: Lambda emits IteratorAge only
+    for batches it processes, so an idle tally, a throttled one and a stalled
+    one look the same. None means unknown, never caught up (test ``is False``).
+    """
     cloudwatch = aws.cloudwatch()
     now = clock.utc_now()
     points = cloudwatch.get_metric_statistics(
@@ -128,6 +133,8 @@ def behind_from_cloudwatch(function_name: str, since: float, quiet_seconds: int)
         StartTime=clock.as_utc(since) - timedelta(minutes=1), EndTime=now + timedelta(minutes=1),
         Period=60, Statistics=["Maximum"],
     )["Datapoints"]
+    if not points:
+        return None
     return any(point["Maximum"] >= quiet_seconds * 1000 for point in points)
 
 
@@ -162,11 +169,15 @@ def check(segments: int = 4, quiet_seconds: int = QUIET_SECONDS, *, tally_functi
     drifts = _compare_now(segments, quiet_seconds, started)
     if tally_function:
         behind = behind_from_cloudwatch(tally_function, started - quiet_seconds, quiet_seconds)
+        if behind is None and drifts:
+            print(f"No IteratorAge datapoints for {tally_function} in the last {quiet_seconds + 60} seconds: "
+                  "the tally may be idle, throttled or stalled, so whether it has caught up is unknown. "
+                  "Drift is reported, not repaired.", file=sys.stderr)
     elif runner_checkpoints:
         behind = behind_from_runner(runner_checkpoints, started)
     else:
         return drifts
-    if behind:
+    if behind is not False:
         drifts = [Drift(d.petition_id, d.country, d.counted, d.stored, settled=False) for d in drifts]
     return drifts
 
