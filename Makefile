@@ -5,11 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv test unit petition reconcile help run clean-data package deploy bench
+.PHONY: venv check test unit petition reconcile help run clean-data package deploy bench
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}"
-	@echo "make test     every test (unit, integration on DynamoDB Local, browser)"
+	@echo "make test     lint, types and every test (unit, integration on DynamoDB Local, browser)"
+	@echo "make check    lint (ruff) and types (mypy) only"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
 	@echo "make reconcile [REPAIR=1]   recount totals from the signatures table"
 	@echo "make clean-data   wipe the local database, stream checkpoints and dev secret (.local/)"
@@ -25,7 +26,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-test: venv
+# Lint and import order (ruff), then types (mypy over chalicelib/ and app.py); settings in pyproject.toml.
+check: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: check
 	$(PY) -m pytest
 
 unit: venv

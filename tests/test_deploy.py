@@ -139,7 +139,7 @@ def test_table_names_match_the_stage_configuration(template):
     """So tools.petition_admin with a stage's config.json names reaches the stack's tables."""
     for stage in packaging.STAGES:
         env = CONFIG["stages"][stage]["environment_variables"]
-        for name, variable in zip(TABLES, ("SIGNATURES_TABLE", "PETITIONS_TABLE", "TOTALS_TABLE")):
+        for name, variable in zip(TABLES, ("SIGNATURES_TABLE", "PETITIONS_TABLE", "TOTALS_TABLE"), strict=False):
             table_name = template["Resources"][name]["Properties"]["TableName"]
             assert resolve(table_name, template, stage) == env[variable]
 
@@ -269,7 +269,8 @@ def test_each_policy_lists_exactly_the_needed_actions_and_resources(template, ro
 def test_the_secret_parameter_granted_is_the_one_each_stage_reads(packaged):
     for stage, text in packaged.items():
         template = json.loads(text)
-        parameter = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["SIGNATURE_KEY_PARAMETER"]
+        variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+        parameter = variables["SIGNATURE_KEY_PARAMETER"]
         granted = resolve(SECRET_ARN, template, stage)
         assert granted.endswith(":parameter" + parameter)
 
@@ -699,7 +700,8 @@ def test_the_boundary_allows_only_data_access_to_the_stacks_own_resources():
             assert re.search(r":(table/|parameter/|log-group:/aws/lambda/)?countersign[-/]", resource), resource
     # what the functions never need: another stage's secret is fine (same naming), but not IAM or code
     assert not allows(boundary, "iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/countersign-x")
-    assert not allows(boundary, "dynamodb:DeleteTable", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/countersign-dev-totals")
+    totals_table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/countersign-dev-totals"
+    assert not allows(boundary, "dynamodb:DeleteTable", totals_table)
     assert not allows(boundary, "dynamodb:GetItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/payroll")
 
 

@@ -6,7 +6,7 @@ then could add signatures the tally is still going to add.
 """
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from chalicelib import aws
 from tools import reconcile
@@ -27,7 +27,7 @@ def drift_of_one(client):
                        body=json.dumps(body)).status_code == 202
     dynamodb = aws.dynamodb()
     [item] = dynamodb.scan(TableName="test-signatures")["Items"]
-    ten_minutes_ago = datetime.now(timezone.utc) - timedelta(minutes=10)
+    ten_minutes_ago = datetime.now(UTC) - timedelta(minutes=10)
     item["created_at"] = {"S": ten_minutes_ago.strftime("%Y-%m-%dT%H:%M:%SZ")}  # what reconcile's quiet period reads
     dynamodb.put_item(TableName="test-signatures", Item=item)
 
