@@ -86,6 +86,7 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
     if submission.honeypot_filled(fields):
         return Outcome(OutcomeKind.ACCEPTED, media_type, petition)
 
+    fields = {**fields, "source": submission.campaign_code(fields.get("source"), petition.petition_id)}
     sig, errors = submission.validate(fields)
     if sig is None:
         return Outcome(OutcomeKind.INVALID, media_type, petition, errors=errors, fields=fields)

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import clock, countries, totals
+from . import clock, countries, submission, totals
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {
@@ -156,6 +156,9 @@ def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors
     """The sign page; with ``fields`` and ``errors`` it is the 422 re-render of a form post."""
     fields = fields or {}
     kept = {k: v for k, v in fields.items() if isinstance(v, str)}
+    source = submission.campaign_code(kept.pop("source", None), petition["petition_id"])
+    if source:
+        kept["source"] = source
     selected = (kept.get("country") or "").strip().upper() or country
     if figures is not None:
         total = figures["total"]

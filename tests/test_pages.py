@@ -112,9 +112,18 @@ def test_sign_page_shows_the_count_from_the_visitors_country(client, petition):
     assert "8,500 from United Kingdom" in page
 
 
-def test_source_from_the_link_is_kept_and_escaped(client, petition):
-    _, page = get(client, "/petitions/demo/sign?source=" + 'x"><b>')
-    assert '<input type="hidden" name="source" value="x&#34;&gt;&lt;b&gt;">' in page
+def test_campaign_code_from_the_link_is_kept(client, petition):
+    _, page = get(client, "/petitions/demo/sign?source=email-nov_2026.a")
+    assert '<input type="hidden" name="source" value="email-nov_2026.a">' in page
+
+
+@pytest.mark.parametrize("source", ["+", "%20", 'x"><b>', "x" * 65, "a%0Ab"])
+def test_an_invalid_campaign_code_on_the_link_is_dropped_and_counted(client, petition, caplog, source):
+    caplog.set_level("INFO", logger="chalicelib")
+    response, page = get(client, "/petitions/demo/sign?source=" + source)
+    assert response.status_code == 200
+    assert 'name="source"' not in page
+    assert "campaign code dropped petition=demo" in caplog.messages
 
 
 def test_closed_petition_shows_closed_and_no_form(client, petition):
