@@ -39,16 +39,24 @@ class Asset:
 
 
 @cache
+def _assets() -> dict[str, Asset]:
+    """Every file we ship under static/, read once per container."""
+    found = {}
+    for path in sorted(STATIC_DIR.iterdir()):
+        if path.is_file() and STATIC_NAME.fullmatch(path.name):
+            body = path.read_text(encoding="utf-8")
+            version = hashlib.sha256(body.encode()).hexdigest()[:12]
+            found[path.name] = Asset(body, STATIC_TYPES[path.suffix], version)
+    return found
+
+
 def asset(name: str) -> Asset | None:
-    """A file under static/, or None for any name that is not one of ours."""
-    if not STATIC_NAME.fullmatch(name or ""):
-        return None
-    path = STATIC_DIR / name
-    if not path.is_file():
-        return None
-    body = path.read_text(encoding="utf-8")
-    version = hashlib.sha256(body.encode()).hexdigest()[:12]
-    return Asset(body, STATIC_TYPES[path.suffix], version)
+    """A file under static/, or None for any name that is not one of ours.
+
+    A lookup in the fixed set of shipped files: caching by the requested name
+    would keep every made-up name anyone asks for.
+    """
+    return _assets().get(name)
 
 
 def likely_country(viewer_country: str | None, accept_language: str | None) -> str | None:

@@ -239,6 +239,29 @@ def test_only_our_static_files_are_served(client, tables, name):
     assert client.get(f"/static/{name}").status_code == 404
 
 
+def test_made_up_static_names_cost_no_memory(tables):
+    """Names anyone can ask for must not stay in a cache (each one stayed, keyed by the name)."""
+    import gc
+    import tracemalloc
+
+    names = [f"{i:05d}-" + "a" * 200 + ".js" for i in range(5000)]
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for name in names:
+            assert pages.asset(name) is None
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 128 * 1024, f"{kept} bytes kept after looking up made-up names"
+
+
+def test_a_static_name_too_long_for_a_file_is_a_404(client, tables):
+    assert client.get("/static/" + "a" * 4096 + ".js").status_code == 404
+
+
 def test_asset_urls_carry_the_content_hash(client, petition):
     _, page = get(client, "/petitions/demo/sign")
     version = pages.asset("countersign.js").version
