@@ -224,6 +224,39 @@ def test_privacy_notice(client, tables):
     assert response.status_code == 200 and "Privacy notice" in page
 
 
+# ---- what a browser or CDN may keep -------------------------------------------------
+
+PAGES = {"/": "public", "/petitions/demo/sign": "public", "/petitions/demo/dashboard": "public",
+         "/privacy": "public", "/petitions/demo/thanks": "no-store", "/petitions/no-such/sign": "no-store",
+         "/petitions/no-such/thanks": "no-store", "/petitions/no-such/dashboard": "no-store"}
+
+
+def test_every_html_page_is_listed_here():
+    from app import app
+
+    html_routes = {path for path, methods in app.routes.items() if "GET" in methods} - {
+        "/static/{name}", "/petitions/{petition_id}", "/petitions/{petition_id}/totals"}
+    listed = {re.sub(r"^/petitions/[^/]+", "/petitions/{petition_id}", path) for path in PAGES}
+    assert html_routes == listed
+
+
+@pytest.mark.parametrize("path, kind", PAGES.items())
+def test_every_page_says_what_may_be_kept(client, petition, path, kind):
+    response, _ = get(client, path)
+    assert response.headers["Content-Type"].startswith(HTML)
+    cache = response.headers["Cache-Control"]
+    if kind == "no-store":
+        assert cache == "no-store"
+    else:
+        assert cache.startswith("public, max-age=") and "no-store" not in cache
+
+
+def test_sign_page_cache_keys_on_the_headers_that_choose_its_country(client, petition):
+    response, _ = get(client, "/petitions/demo/sign")
+    assert {v.strip() for v in response.headers["Vary"].split(",")} == {
+        "CloudFront-Viewer-Country", "Accept-Language"}
+
+
 # ---- static assets and what pages load ---------------------------------------------
 
 @pytest.mark.parametrize("name, kind", [("countersign.js", "text/javascript"), ("world.svg", "image/svg+xml")])

@@ -133,6 +133,16 @@ def test_a_form_redrawn_with_errors_drops_an_invalid_campaign_code(client, petit
     assert "Enter a valid email address" in page
 
 
+def test_form_answers_in_html_are_never_stored(client, petition):
+    redrawn = post_form(client, {**GOOD_FORM, "email": "not-an-email"})
+    assert redrawn.status_code == 422 and redrawn.headers["Cache-Control"] == "no-store"
+    petition_admin.update("demo", status=models.PetitionStatus.CLOSED)
+    petitions.reset()
+    closed = post_form(client, GOOD_FORM, headers={"Accept": "text/html"})
+    assert closed.status_code == 409 and closed.headers["Content-Type"].startswith("text/html")
+    assert closed.headers["Cache-Control"] == "no-store"
+
+
 def test_form_page_escapes_what_was_sent(client, petition):
     response = post_form(client, {**GOOD_FORM, "name": '"><script>alert(1)</script>', "email": "x"})
     assert response.status_code == 422
