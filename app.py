@@ -105,8 +105,8 @@ def _petition_page(petition_id, cache, render):
     petition = petitions.load(petition_id)
     if petition is None:
         return responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
-    share_url = f"{pages.base_url(request.headers, prefix)}/petitions/{petition_id}/sign"
-    return responses.html(200, render(petitions.public_view(petition), prefix, share_url), cache=cache)
+    return responses.html(200, render(petitions.public_view(petition), prefix, pages.share_url(petition_id)),
+                          cache=cache)
 
 
 @app.route("/privacy", methods=["GET"])

@@ -68,7 +68,7 @@ def test_likely_country(viewer, accept, expected):
 
 # ---- sign page ----------------------------------------------------------------
 
-def test_sign_page_shows_the_petition_total_and_a_labelled_form(client, petition):
+def test_sign_page_shows_the_petition_total_and_a_labelled_form(client, petition, public_base_url):
     set_totals({"GB": 8500, "FR": 120})
     response, page = get(client, "/petitions/demo/sign")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith(HTML)
@@ -160,14 +160,43 @@ def test_422_rerender_links_each_message_to_its_field(client, petition):
 
 # ---- thanks page ----------------------------------------------------------------
 
-def test_thanks_page_has_total_and_plain_share_links(client, petition):
+@pytest.fixture
+def public_base_url(monkeypatch):
+    """The stage's public address, as a deployment configures it."""
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://sign.example.org/")
+    config.reset()
+    config.settings()  # read now: the test client swaps in the stage's environment during requests
+    yield "https://sign.example.org"
+    monkeypatch.undo()
+    config.reset()
+
+
+def test_thanks_page_has_total_and_plain_share_links(client, petition, public_base_url):
     set_totals({"GB": 12})
-    response, page = get(client, "/petitions/demo/thanks", Host="sign.example.org", **{"X-Forwarded-Proto": "https"})
+    response, page = get(client, "/petitions/demo/thanks")
     assert response.status_code == 200
     assert "Thank you" in page and ">12<" in page
     assert 'value="https://sign.example.org/petitions/demo/sign"' in page
     assert "https%3A%2F%2Fsign.example.org%2Fpetitions%2Fdemo%2Fsign" in page
     assert "mailto:?subject=" in page
+
+
+@pytest.mark.parametrize("path", ["/petitions/demo/thanks", "/petitions/demo/sign"])
+def test_links_that_leave_the_site_ignore_the_requests_host(client, petition, public_base_url, path):
+    _, page = get(client, path, Host="evil.example", **{"X-Forwarded-Host": "evil.example",
+                                                        "X-Forwarded-Proto": "http", "Forwarded": "host=evil.example"})
+    assert "evil.example" not in page
+    assert 'content="https://sign.example.org/petitions/demo/sign"' in page or path.endswith("thanks")
+    assert 'value="https://sign.example.org/petitions/demo/sign"' in page
+
+
+@pytest.mark.parametrize("path", ["/petitions/demo/thanks", "/petitions/demo/sign"])
+def test_without_a_public_address_pages_offer_no_share_link(client, petition, path):
+    assert config.settings().public_base_url is None
+    response, page = get(client, path, Host="evil.example")
+    assert response.status_code == 200
+    assert "evil.example" not in page and "data-share-url" not in page and "og:url" not in page
+    assert "Thank you for signing" in page  # the thanks (page, or the script's in-place panel) stays
 
 
 # ---- dashboard ------------------------------------------------------------------
@@ -313,8 +342,11 @@ def test_pages_load_nothing_from_other_sites(client, petition, path):
     assert "@import" not in page and "url(" not in page
 
 
-def test_pages_keep_the_api_gateway_stage_in_links(petition):
+def test_pages_keep_the_api_gateway_stage_in_links(petition, monkeypatch):
     from app import app
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://abc.execute-api.eu-west-2.amazonaws.com/api")
+    config.reset()
 
     event = {
         "resource": "/petitions/{petition_id}/sign", "path": "/petitions/demo/sign", "httpMethod": "GET",
