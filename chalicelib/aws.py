@@ -94,6 +94,9 @@ def error_code(exc: BaseException) -> str:
     """
     if isinstance(exc, ClientError):
         return exc.response.get("Error", {}).get("Code") or type(exc).__name__
+    own = getattr(exc, "aws_error_code", None)  # an error of ours that stands for an AWS failure
+    if isinstance(own, str):
+        return own
     cause = getattr(exc, "cause", None)
     if isinstance(cause, BaseException):
         return error_code(cause)
