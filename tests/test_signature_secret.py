@@ -67,6 +67,20 @@ def test_a_missing_parameter_is_a_503_naming_ssms_error_and_is_not_asked_again_a
     assert sign(client).status_code == 202 and aws_calls.calls.count("GetParameter") == 2
 
 
+def test_an_error_ssm_has_no_class_for_is_logged_by_its_code(client, from_parameter_store, caplog, monkeypatch):
+    """Modelled errors (ParameterNotFound) get a class named after them; AccessDeniedException is a bare ClientError."""
+    from botocore.exceptions import ClientError
+
+    class Refusing:
+        def get_parameter(self, **_):
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, "GetParameter")
+
+    monkeypatch.setattr(aws, "ssm", Refusing)
+    caplog.set_level(logging.ERROR, logger="chalicelib")
+    assert sign(client).status_code == 503
+    assert "storage unavailable petition=demo error=AccessDeniedException" in caplog.messages
+
+
 def test_a_stalled_parameter_store_gets_the_apps_503_inside_the_budget(
         client, from_parameter_store, monkeypatch, caplog):
     caplog.set_level(logging.ERROR, logger="chalicelib")
