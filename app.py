@@ -45,10 +45,10 @@ def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
     if outcome.kind == OutcomeKind.INVALID and petition is not None:
         page = pages.sign_page(petitions.public_view(petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
-        return responses.html(outcome.status, page)
+        return responses.html(outcome.status, page, cache=responses.NO_STORE)
     if "text/html" in accept:
         page = pages.render("message.html", heading="We couldn't take your signature", message=outcome.message)
-        return responses.html(outcome.status, page)
+        return responses.html(outcome.status, page, cache=responses.NO_STORE)
     return responses.error(outcome.status, outcome.message)
 
 
@@ -60,7 +60,8 @@ def sign_preflight(petition_id):
 @app.route("/", methods=["GET"])
 def index_page():
     open_petitions = [petitions.public_view(p) for p in petitions.list_open()]
-    return responses.html(200, pages.index_page(open_petitions, responses.stage_prefix(_request())))
+    return responses.html(200, pages.index_page(open_petitions, responses.stage_prefix(_request())),
+                          cache=responses.SHARED_PAGE_CACHE)
 
 
 @app.route("/petitions/{petition_id}/sign", methods=["GET"])
@@ -69,24 +70,24 @@ def sign_page(petition_id):
     headers = request.headers
     source = request.query_params.get("source") if request.query_params else None
     country = pages.likely_country(headers.get("cloudfront-viewer-country"), headers.get("accept-language"))
-    response = _petition_page(petition_id, lambda petition, prefix, share_url: pages.sign_page(
-        petition, prefix, country=country, figures=totals.read(petition_id), share_url=share_url,
-        fields={"source": source} if source else None))
+    response = _petition_page(petition_id, responses.SHARED_PAGE_CACHE, lambda petition, prefix, share_url:
+                              pages.sign_page(petition, prefix, country=country, figures=totals.read(petition_id),
+                                              share_url=share_url, fields={"source": source} if source else None))
     # The preselected country depends on these: a cache in front must key on them.
-    response.headers["Vary"] = "CloudFront-Viewer-Country, Accept-Language"
+    response.headers["Vary"] = responses.SIGN_PAGE_VARY
     return response
 
 
 @app.route("/petitions/{petition_id}/thanks", methods=["GET"])
 def thanks_page(petition_id):
-    return _petition_page(petition_id, lambda petition, prefix, share_url: pages.thanks_page(
+    return _petition_page(petition_id, responses.NO_STORE, lambda petition, prefix, share_url: pages.thanks_page(
         petition, prefix, figures=totals.read(petition_id), share_url=share_url))
 
 
 @app.route("/petitions/{petition_id}/dashboard", methods=["GET"])
 def dashboard_page(petition_id):
-    return _petition_page(petition_id, lambda petition, prefix, share_url: pages.dashboard_page(
-        petition, prefix, figures=totals.read(petition_id)))
+    return _petition_page(petition_id, responses.DASHBOARD_CACHE, lambda petition, prefix, share_url:
+                          pages.dashboard_page(petition, prefix, figures=totals.read(petition_id)))
 
 
 def _request() -> Request:
@@ -97,20 +98,20 @@ def _request() -> Request:
     return request
 
 
-def _petition_page(petition_id, render):
-    """Load the petition (404 page if none) and render one of its pages."""
+def _petition_page(petition_id, cache, render):
+    """Load the petition (404 page if none) and render one of its pages, cached as ``cache`` says."""
     request = _request()
     prefix = responses.stage_prefix(request)
     petition = petitions.load(petition_id)
     if petition is None:
-        return responses.html(404, pages.not_found(prefix))
-    share_url = f"{pages.base_url(request.headers, prefix)}/petitions/{petition_id}/sign"
-    return responses.html(200, render(petitions.public_view(petition), prefix, share_url))
+        return responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
+    return responses.html(200, render(petitions.public_view(petition), prefix, pages.share_url(petition_id)),
+                          cache=cache)
 
 
 @app.route("/privacy", methods=["GET"])
 def privacy_page():
-    return responses.html(200, pages.privacy_page(responses.stage_prefix(_request())))
+    return responses.html(200, pages.privacy_page(responses.stage_prefix(_request())), cache=responses.PRIVACY_CACHE)
 
 
 @app.route("/static/{name}", methods=["GET"])

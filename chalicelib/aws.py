@@ -1,6 +1,7 @@
-"""boto3 clients, created lazily once per container and shared."""
+"""boto3 clients, created lazily once per container and shared, and how long their calls may take."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import boto3
@@ -12,13 +13,44 @@ from . import config
 CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
 
 
+@dataclass(frozen=True)
+class CallLimits:
+    """How long one AWS call may take before the app gives up on it.
+
+    botocore's defaults (60 s to connect, 60 s per read, retries) and
+    PynamoDB's (15 s, 30 s, 3 retries) outlast the API function's 10 s: a call
+    that stops answering would end in API Gateway's 502 or 504 instead of our
+    503 and its "try again". DynamoDB and SSM answer in milliseconds in-region,
+    so these leave room for a slow moment and one retry, and still let a
+    stalled call fail with time to answer.
+    """
+
+    connect_seconds: int  # whole seconds: PynamoDB's settings are typed int
+    read_seconds: int
+    attempts: int  # the first try included
+
+    def botocore_config(self) -> Config:
+        return Config(connect_timeout=self.connect_seconds, read_timeout=self.read_seconds,
+                      retries={"mode": "standard", "total_max_attempts": self.attempts})
+
+    @property
+    def retries(self) -> int:
+        return self.attempts - 1
+
+
+# One call that never answers gives up after 2 x (1 s + 2 s), plus at most 1 s
+# of backoff before the retry: 7 s of the API function's 10.
+# tests/test_timeouts.py checks every client against the function's timeout.
+LIMITS = CallLimits(connect_seconds=1, read_seconds=2, attempts=2)
+
+
 @cache
 def _client(service: str, endpoint: str | None, region: str):
     return boto3.client(
         service,
         region_name=region,
         endpoint_url=endpoint,
-        config=Config(retries={"mode": "standard", "max_attempts": 3}),
+        config=LIMITS.botocore_config(),
     )
 
 
@@ -51,6 +83,24 @@ def conditional_check_failed(exc: BaseException) -> bool:
     if isinstance(exc, ClientError):
         return exc.response.get("Error", {}).get("Code") == CONDITIONAL_CHECK_FAILED
     return getattr(exc, "cause_response_code", None) == CONDITIONAL_CHECK_FAILED
+
+
+def error_code(exc: BaseException) -> str:
+    """What went wrong, for a log line: AWS's error code, or the exception's name when no answer came.
+
+    ``ParameterNotFound`` and ``AccessDeniedException`` need a fix,
+    ``ThrottlingException`` and ``ReadTimeoutError`` need patience; a bare
+    ``ClientError`` says neither. PynamoDB keeps botocore's exception as ``cause``.
+    """
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") or type(exc).__name__
+    own = getattr(exc, "aws_error_code", None)  # an error of ours that stands for an AWS failure
+    if isinstance(own, str):
+        return own
+    cause = getattr(exc, "cause", None)
+    if isinstance(cause, BaseException):
+        return error_code(cause)
+    return type(exc).__name__
 
 
 def reset() -> None:

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from functools import lru_cache
+import logging
+import time
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from . import aws, config
+
+log = logging.getLogger(__name__)
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -48,21 +53,53 @@ def log_tag(key: str) -> str:
 # item, not a cryptographic signature); local runs and tests set
 # SIGNATURE_KEY_SECRET directly.
 
+# A failed read is remembered this long: while Parameter Store is down or
+# slow, every request answers 503 at once instead of each waiting out the
+# SSM client's timeouts again.
+FAILURE_SECONDS = 5.0
+
+
 class MissingSecret(RuntimeError):
     pass
 
 
-@lru_cache(maxsize=1)
+class SecretUnavailable(Exception):
+    """Parameter Store did not give the secret just now: a 503, nobody's input is at fault."""
+
+    def __init__(self, code: str):
+        super().__init__(f"the signature key secret is unavailable ({code})")
+        self.aws_error_code = code
+
+
+_secret: bytes | None = None
+_failure: tuple[float, str] | None = None  # (monotonic time to ask again, AWS's error code)
+
+
 def hash_secret() -> bytes:
+    global _secret, _failure
+    if _secret is not None:
+        return _secret
     s = config.settings()
     if s.signature_key_secret:
-        return s.signature_key_secret.encode("utf-8")
-    if s.signature_key_parameter:
+        _secret = s.signature_key_secret.encode("utf-8")
+        return _secret
+    if not s.signature_key_parameter:
+        raise MissingSecret("set SIGNATURE_KEY_SECRET or SIGNATURE_KEY_PARAMETER")
+    if _failure is not None and time.monotonic() < _failure[0]:
+        raise SecretUnavailable(_failure[1])
+    try:
         reply = aws.ssm().get_parameter(Name=s.signature_key_parameter, WithDecryption=True)
-        return reply["Parameter"]["Value"].encode("utf-8")
-    raise MissingSecret("set SIGNATURE_KEY_SECRET or SIGNATURE_KEY_PARAMETER")
+    except (BotoCoreError, ClientError) as exc:
+        code = aws.error_code(exc)
+        _failure = (time.monotonic() + FAILURE_SECONDS, code)
+        log.error("signature key parameter unreadable error=%s asking again in %.0f s", code, FAILURE_SECONDS)
+        raise SecretUnavailable(code) from exc
+    _failure = None
+    _secret = reply["Parameter"]["Value"].encode("utf-8")
+    return _secret
 
 
 def reset() -> None:
-    """Forget the cached secret."""
-    hash_secret.cache_clear()
+    """Forget the cached secret, and any remembered failure."""
+    global _secret, _failure
+    _secret = _failure = None

@@ -6,7 +6,7 @@ here is read at import time: call ``settings()`` when a request needs it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 
@@ -19,7 +19,7 @@ class Settings:
     dynamodb_endpoint: str | None
     allowed_origins: frozenset[str]
     petition_cache_seconds: float
-    signature_key_secret: str | None
+    signature_key_secret: str | None = field(repr=False)  # never in a log line or a traceback's locals
     signature_key_parameter: str | None
     # The stage's public address (``https://petitions.example.org`` or the API's
     # ``https://…/api``): every absolute URL (share links, links in mail) is built

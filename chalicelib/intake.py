@@ -14,7 +14,7 @@ from enum import StrEnum
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from . import clock, petitions, signature_store, submission
+from . import aws, canonical_email, clock, petitions, signature_store, submission
 from .models import Petition
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,8 @@ def receive(petition_id: str, raw: bytes | str, content_type: str | None,
     media_type = submission.media_type(content_type)
     try:
         return _receive(petition_id, raw, content_type, media_type, now)
-    except (PynamoDBException, BotoCoreError, ClientError) as exc:
-        log.error("storage unavailable petition=%s error=%s", petition_id, type(exc).__name__)
+    except (PynamoDBException, BotoCoreError, ClientError, canonical_email.SecretUnavailable) as exc:
+        log.error("storage unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
         return Outcome(OutcomeKind.UNAVAILABLE, media_type,
                        message="We couldn't record signatures just now. Please try again in a minute.")
 
@@ -86,6 +86,7 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
     if submission.honeypot_filled(fields):
         return Outcome(OutcomeKind.ACCEPTED, media_type, petition)
 
+    fields = {**fields, "source": submission.campaign_code(fields.get("source"), petition.petition_id)}
     sig, errors = submission.validate(fields)
     if sig is None:
         return Outcome(OutcomeKind.INVALID, media_type, petition, errors=errors, fields=fields)

@@ -16,7 +16,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
-from . import config
+from . import aws, config
 
 
 class SignatureStatus(StrEnum):
@@ -92,6 +92,10 @@ def _bind() -> None:
         model.Meta.table_name = table
         model.Meta.host = s.dynamodb_endpoint
         model.Meta.region = s.region
+        # Inside the API function's budget, like every boto3 client (aws.LIMITS).
+        model.Meta.connect_timeout_seconds = aws.LIMITS.connect_seconds
+        model.Meta.read_timeout_seconds = aws.LIMITS.read_seconds
+        model.Meta.max_retry_attempts = aws.LIMITS.retries
         model._connection = None  # PynamoDB caches the connection on the class
     _bound = s
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import clock, countries, totals
+from . import clock, config, countries, submission, totals
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {
@@ -39,16 +39,24 @@ class Asset:
 
 
 @cache
+def _assets() -> dict[str, Asset]:
+    """Every file we ship under static/, read once per container."""
+    found = {}
+    for path in sorted(STATIC_DIR.iterdir()):
+        if path.is_file() and STATIC_NAME.fullmatch(path.name):
+            body = path.read_text(encoding="utf-8")
+            version = hashlib.sha256(body.encode()).hexdigest()[:12]
+            found[path.name] = Asset(body, STATIC_TYPES[path.suffix], version)
+    return found
+
+
 def asset(name: str) -> Asset | None:
-    """A file under static/, or None for any name that is not one of ours."""
-    if not STATIC_NAME.fullmatch(name or ""):
-        return None
-    path = STATIC_DIR / name
-    if not path.is_file():
-        return None
-    body = path.read_text(encoding="utf-8")
-    version = hashlib.sha256(body.encode()).hexdigest()[:12]
-    return Asset(body, STATIC_TYPES[path.suffix], version)
+    """A file under static/, or None for any name that is not one of ours.
+
+    A lookup in the fixed set of shipped files: caching by the requested name
+    would keep every made-up name anyone asks for.
+    """
+    return _assets().get(name)
 
 
 def likely_country(viewer_country: str | None, accept_language: str | None) -> str | None:
@@ -83,13 +91,16 @@ def likely_country(viewer_country: str | None, accept_language: str | None) -> s
     return None
 
 
-def base_url(headers, prefix: str) -> str:
-    """``https://host/api`` for links that leave the site (sharing)."""
-    host = headers.get("host") or "localhost"
-    scheme = (headers.get("x-forwarded-proto") or "").split(",")[0].strip()
-    if scheme not in ("http", "https"):
-        scheme = "http" if host.split(":")[0] in ("localhost", "127.0.0.1") else "https"
-    return f"{scheme}://{host}{prefix}"
+def share_url(petition_id: str) -> str | None:
+    """The petition's sign page as a link to send to others, or None.
+
+    Built from the configured public address only: the request's Host and
+    X-Forwarded-* headers are whatever the sender wrote, and a link built
+    from them points wherever they like. With no address configured, pages
+    offer no share link rather than guess one.
+    """
+    base = config.settings().public_base_url
+    return f"{base}/petitions/{petition_id}/sign" if base else None
 
 
 def share_links(url: str, title: str) -> list[tuple[str, str]]:
@@ -156,6 +167,9 @@ def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors
     """The sign page; with ``fields`` and ``errors`` it is the 422 re-render of a form post."""
     fields = fields or {}
     kept = {k: v for k, v in fields.items() if isinstance(v, str)}
+    source = submission.campaign_code(kept.pop("source", None), petition["petition_id"])
+    if source:
+        kept["source"] = source
     selected = (kept.get("country") or "").strip().upper() or country
     if figures is not None:
         total = figures["total"]
@@ -174,10 +188,10 @@ def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors
     )
 
 
-def thanks_page(petition: dict, prefix: str, *, figures: dict | None, share_url: str) -> str:
+def thanks_page(petition: dict, prefix: str, *, figures: dict | None, share_url: str | None) -> str:
     return render("thanks.html", petition=petition, prefix=prefix,
                   total=(figures or {}).get("total"), share_url=share_url,
-                  shares=share_links(share_url, petition["title"]))
+                  shares=share_links(share_url, petition["title"]) if share_url else [])
 
 
 def dashboard_page(petition: dict, prefix: str, *, figures: dict | None) -> str:

@@ -19,12 +19,25 @@ def error(status: int, message: str, headers: dict | None = None) -> Response:
     return json_response(status, {"error": message}, headers)
 
 
-def html(status: int, page: str, headers: dict | None = None) -> Response:
-    return Response(body=page, status_code=status, headers={**HTML_HEADERS, **(headers or {})})
-
-
 PUBLIC = {"Access-Control-Allow-Origin": "*"}  # aggregate figures: anyone may read them
 TOTALS_CACHE = "public, max-age=5, stale-while-revalidate=30"
+
+# What a browser or a CDN may keep of an HTML page; every page names one.
+# A page the same for every visitor may be shared for a minute (the script
+# refreshes its figures); the sign page also varies by the headers that choose
+# its country (SIGN_PAGE_VARY). Anything answering one visitor (the thanks
+# page, a form drawn again with what they typed, an error) is never stored.
+NO_STORE = "no-store"
+SHARED_PAGE_CACHE = "public, max-age=60"
+DASHBOARD_CACHE = TOTALS_CACHE  # the dashboard is the totals, drawn
+PRIVACY_CACHE = "public, max-age=3600"
+SIGN_PAGE_VARY = "CloudFront-Viewer-Country, Accept-Language"
+
+
+def html(status: int, page: str, *, cache: str, headers: dict | None = None) -> Response:
+    return Response(body=page, status_code=status,
+                    headers={**HTML_HEADERS, "Cache-Control": cache, **(headers or {})})
+
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

@@ -5,6 +5,7 @@ Pure functions over bytes and dicts; nothing here touches AWS.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from urllib.parse import parse_qs
 from email_validator import EmailNotValidError, validate_email
 
 from . import countries
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_NAME_CHARS = 255
@@ -44,7 +47,6 @@ MESSAGES = {
     "postcode.formula": "Your postcode can't start with =, +, - or @.",
     "consent.missing": "Tick the box to agree to the privacy notice; we can't count your signature without it.",
     "updates_opt_in.invalid": "Choose yes or no for campaign updates.",
-    "source.invalid": "The campaign code can only use letters, numbers, '.', '_' and '-', up to 64 characters.",
 }
 
 
@@ -150,6 +152,25 @@ def _name_error(name: str | None) -> str | None:
     return None
 
 
+def _campaign_code(value) -> str | None:
+    return value if isinstance(value, str) and SOURCE.fullmatch(value) else None
+
+
+def campaign_code(value, petition_id: str) -> str | None:
+    """The campaign code a link carried (``?source=``), or None.
+
+    A campaign code is attribution, not the signer's input: they never see it
+    and cannot correct it. An invalid one (a link mangled in transit, or made
+    to break the form for everyone who follows it) is dropped and counted in a
+    log line, never refused, so it cannot stop anyone signing. The value
+    itself is not logged: it is whatever the link's author typed.
+    """
+    code = _campaign_code(value)
+    if code is None and value not in (None, ""):
+        log.info("campaign code dropped petition=%s", petition_id)
+    return code
+
+
 def normalise_postcode(postcode: str) -> str:
     return " ".join(postcode.split()).upper()
 
@@ -198,11 +219,8 @@ def validate(fields: dict) -> tuple[SignatureInput | None, dict[str, str]]:
     if updates_opt_in is None:
         errors["updates_opt_in"] = "updates_opt_in.invalid"
 
-    source = fields.get("source")
-    if source in (None, ""):
-        source = None
-    elif not (isinstance(source, str) and SOURCE.fullmatch(source)):
-        errors["source"] = "source.invalid"
+    # Never an error (see campaign_code); the sign path has already counted a dropped one.
+    source = _campaign_code(fields.get("source"))
 
     if errors:
         return None, {field: MESSAGES[code] for field, code in errors.items()}

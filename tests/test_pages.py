@@ -68,7 +68,7 @@ def test_likely_country(viewer, accept, expected):
 
 # ---- sign page ----------------------------------------------------------------
 
-def test_sign_page_shows_the_petition_total_and_a_labelled_form(client, petition):
+def test_sign_page_shows_the_petition_total_and_a_labelled_form(client, petition, public_base_url):
     set_totals({"GB": 8500, "FR": 120})
     response, page = get(client, "/petitions/demo/sign")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith(HTML)
@@ -112,9 +112,18 @@ def test_sign_page_shows_the_count_from_the_visitors_country(client, petition):
     assert "8,500 from United Kingdom" in page
 
 
-def test_source_from_the_link_is_kept_and_escaped(client, petition):
-    _, page = get(client, "/petitions/demo/sign?source=" + 'x"><b>')
-    assert '<input type="hidden" name="source" value="x&#34;&gt;&lt;b&gt;">' in page
+def test_campaign_code_from_the_link_is_kept(client, petition):
+    _, page = get(client, "/petitions/demo/sign?source=email-nov_2026.a")
+    assert '<input type="hidden" name="source" value="email-nov_2026.a">' in page
+
+
+@pytest.mark.parametrize("source", ["+", "%20", 'x"><b>', "x" * 65, "a%0Ab"])
+def test_an_invalid_campaign_code_on_the_link_is_dropped_and_counted(client, petition, caplog, source):
+    caplog.set_level("INFO", logger="chalicelib")
+    response, page = get(client, "/petitions/demo/sign?source=" + source)
+    assert response.status_code == 200
+    assert 'name="source"' not in page
+    assert "campaign code dropped petition=demo" in caplog.messages
 
 
 def test_closed_petition_shows_closed_and_no_form(client, petition):
@@ -151,14 +160,43 @@ def test_422_rerender_links_each_message_to_its_field(client, petition):
 
 # ---- thanks page ----------------------------------------------------------------
 
-def test_thanks_page_has_total_and_plain_share_links(client, petition):
+@pytest.fixture
+def public_base_url(monkeypatch):
+    """The stage's public address, as a deployment configures it."""
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://sign.example.org/")
+    config.reset()
+    config.settings()  # read now: the test client swaps in the stage's environment during requests
+    yield "https://sign.example.org"
+    monkeypatch.undo()
+    config.reset()
+
+
+def test_thanks_page_has_total_and_plain_share_links(client, petition, public_base_url):
     set_totals({"GB": 12})
-    response, page = get(client, "/petitions/demo/thanks", Host="sign.example.org", **{"X-Forwarded-Proto": "https"})
+    response, page = get(client, "/petitions/demo/thanks")
     assert response.status_code == 200
     assert "Thank you" in page and ">12<" in page
     assert 'value="https://sign.example.org/petitions/demo/sign"' in page
     assert "https%3A%2F%2Fsign.example.org%2Fpetitions%2Fdemo%2Fsign" in page
     assert "mailto:?subject=" in page
+
+
+@pytest.mark.parametrize("path", ["/petitions/demo/thanks", "/petitions/demo/sign"])
+def test_links_that_leave_the_site_ignore_the_requests_host(client, petition, public_base_url, path):
+    _, page = get(client, path, Host="evil.example", **{"X-Forwarded-Host": "evil.example",
+                                                        "X-Forwarded-Proto": "http", "Forwarded": "host=evil.example"})
+    assert "evil.example" not in page
+    assert 'content="https://sign.example.org/petitions/demo/sign"' in page or path.endswith("thanks")
+    assert 'value="https://sign.example.org/petitions/demo/sign"' in page
+
+
+@pytest.mark.parametrize("path", ["/petitions/demo/thanks", "/petitions/demo/sign"])
+def test_without_a_public_address_pages_offer_no_share_link(client, petition, path):
+    assert config.settings().public_base_url is None
+    response, page = get(client, path, Host="evil.example")
+    assert response.status_code == 200
+    assert "evil.example" not in page and "data-share-url" not in page and "og:url" not in page
+    assert "Thank you for signing" in page  # the thanks (page, or the script's in-place panel) stays
 
 
 # ---- dashboard ------------------------------------------------------------------
@@ -215,6 +253,39 @@ def test_privacy_notice(client, tables):
     assert response.status_code == 200 and "Privacy notice" in page
 
 
+# ---- what a browser or CDN may keep -------------------------------------------------
+
+PAGES = {"/": "public", "/petitions/demo/sign": "public", "/petitions/demo/dashboard": "public",
+         "/privacy": "public", "/petitions/demo/thanks": "no-store", "/petitions/no-such/sign": "no-store",
+         "/petitions/no-such/thanks": "no-store", "/petitions/no-such/dashboard": "no-store"}
+
+
+def test_every_html_page_is_listed_here():
+    from app import app
+
+    html_routes = {path for path, methods in app.routes.items() if "GET" in methods} - {
+        "/static/{name}", "/petitions/{petition_id}", "/petitions/{petition_id}/totals"}
+    listed = {re.sub(r"^/petitions/[^/]+", "/petitions/{petition_id}", path) for path in PAGES}
+    assert html_routes == listed
+
+
+@pytest.mark.parametrize("path, kind", PAGES.items())
+def test_every_page_says_what_may_be_kept(client, petition, path, kind):
+    response, _ = get(client, path)
+    assert response.headers["Content-Type"].startswith(HTML)
+    cache = response.headers["Cache-Control"]
+    if kind == "no-store":
+        assert cache == "no-store"
+    else:
+        assert cache.startswith("public, max-age=") and "no-store" not in cache
+
+
+def test_sign_page_cache_keys_on_the_headers_that_choose_its_country(client, petition):
+    response, _ = get(client, "/petitions/demo/sign")
+    assert {v.strip() for v in response.headers["Vary"].split(",")} == {
+        "CloudFront-Viewer-Country", "Accept-Language"}
+
+
 # ---- static assets and what pages load ---------------------------------------------
 
 @pytest.mark.parametrize("name, kind", [("countersign.js", "text/javascript"), ("world.svg", "image/svg+xml")])
@@ -228,6 +299,28 @@ def test_static_assets_are_served_with_long_cache(client, tables, name, kind):
 @pytest.mark.parametrize("name", ["app.py", "..%2Fpages.py", "pages.py", "COUNTERSIGN.JS", "missing.js", ".js"])
 def test_only_our_static_files_are_served(client, tables, name):
     assert client.get(f"/static/{name}").status_code == 404
+
+
+def test_made_up_static_names_cost_no_memory(tables):
+    """Names anyone can ask for must not stay in a cache (each one stayed, keyed by the name)."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(5000):  # each name made here, as each request brings its own
+            assert pages.asset(f"{i:05d}-" + "a" * 200 + ".js") is None
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 128 * 1024, f"{kept} bytes kept after looking up made-up names"
+
+
+def test_a_static_name_too_long_for_a_file_is_a_404(client, tables):
+    assert client.get("/static/" + "a" * 4096 + ".js").status_code == 404
 
 
 def test_asset_urls_carry_the_content_hash(client, petition):
@@ -248,8 +341,11 @@ def test_pages_load_nothing_from_other_sites(client, petition, path):
     assert "@import" not in page and "url(" not in page
 
 
-def test_pages_keep_the_api_gateway_stage_in_links(petition):
+def test_pages_keep_the_api_gateway_stage_in_links(petition, monkeypatch):
     from app import app
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://abc.execute-api.eu-west-2.amazonaws.com/api")
+    config.reset()
 
     event = {
         "resource": "/petitions/{petition_id}/sign", "path": "/petitions/demo/sign", "httpMethod": "GET",

@@ -115,6 +115,34 @@ def test_invalid_form_gets_html_page_with_input_kept_and_messages(client, petiti
     assert stored() == []
 
 
+@pytest.mark.parametrize("post", [post_json, post_form])
+def test_an_invalid_campaign_code_is_ignored_and_the_signature_taken(client, petition, post, caplog):
+    caplog.set_level(logging.INFO, logger="chalicelib")
+    body = {**(GOOD if post is post_json else GOOD_FORM), "source": " "}
+    assert post(client, body).status_code == (202 if post is post_json else 303)
+    [sig] = stored()
+    assert sig.source is None
+    assert "campaign code dropped petition=demo" in caplog.messages
+
+
+def test_a_form_redrawn_with_errors_drops_an_invalid_campaign_code(client, petition):
+    response = post_form(client, {**GOOD_FORM, "email": "nope", "source": "not a code"})
+    page = response.body.decode()
+    assert response.status_code == 422
+    assert 'name="source"' not in page and "campaign code" not in page.lower()
+    assert "Enter a valid email address" in page
+
+
+def test_form_answers_in_html_are_never_stored(client, petition):
+    redrawn = post_form(client, {**GOOD_FORM, "email": "not-an-email"})
+    assert redrawn.status_code == 422 and redrawn.headers["Cache-Control"] == "no-store"
+    petition_admin.update("demo", status=models.PetitionStatus.CLOSED)
+    petitions.reset()
+    closed = post_form(client, GOOD_FORM, headers={"Accept": "text/html"})
+    assert closed.status_code == 409 and closed.headers["Content-Type"].startswith("text/html")
+    assert closed.headers["Cache-Control"] == "no-store"
+
+
 def test_form_page_escapes_what_was_sent(client, petition):
     response = post_form(client, {**GOOD_FORM, "name": '"><script>alert(1)</script>', "email": "x"})
     assert response.status_code == 422

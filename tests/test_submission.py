@@ -78,9 +78,18 @@ def test_updates_opt_in_rejects_nonsense():
     assert "updates_opt_in" in errors_for(updates_opt_in="perhaps")
 
 
-@pytest.mark.parametrize("source", ["has space", "x" * 65, "<script>", 5])
-def test_bad_source(source):
-    assert "source" in errors_for(source=source)
+@pytest.mark.parametrize("source", [" ", "has space", "x" * 65, "<script>", 5, ["a"]])
+def test_an_invalid_campaign_code_is_dropped_not_an_error(source):
+    sig, errors = validate({**GOOD, "source": source})
+    assert errors == {} and sig is not None and sig.source is None
+
+
+def test_a_dropped_campaign_code_is_counted_without_its_value(caplog):
+    caplog.set_level("INFO", logger="chalicelib")
+    assert submission.campaign_code("x" * 65, "demo") is None
+    assert submission.campaign_code("", "demo") is None and submission.campaign_code(None, "demo") is None
+    assert submission.campaign_code("email-nov", "demo") == "email-nov"
+    assert caplog.messages == ["campaign code dropped petition=demo"]
 
 
 def test_every_invalid_field_is_listed_at_once():

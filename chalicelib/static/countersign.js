@@ -102,7 +102,7 @@
 
   /* ---------- sign page ---------- */
 
-  var FIELDS = ["name", "email", "country", "postcode", "consent", "updates_opt_in", "source"];
+  var FIELDS = ["name", "email", "country", "postcode", "consent", "updates_opt_in"];
 
   function setUpSignForm(form) {
     var section = $("#sign-section");
