@@ -919,3 +919,16 @@ def test_the_guide_runs_the_tests_that_need_nothing_more_and_names_what_the_othe
     for prerequisite in ("Java", "npm", "chromium"):
         assert prerequisite in section, prerequisite
     assert re.search(r"^unit: ", (ROOT / "Makefile").read_text(), re.MULTILINE)
+
+
+def test_the_api_builds_absolute_links_from_the_stacks_public_address(template):
+    """Share links and mailed links come from a stack parameter, never from a request's Host."""
+    env = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["PUBLIC_BASE_URL"] == {"Ref": "PublicBaseUrl"}
+    parameter = template["Parameters"]["PublicBaseUrl"]
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert parameter["Default"] == "" and pattern.fullmatch("")
+    assert pattern.fullmatch("https://petitions.example.org")
+    assert pattern.fullmatch("https://abc123.execute-api.eu-west-2.amazonaws.com/api")
+    assert not pattern.fullmatch("http://petitions.example.org")
+    assert not pattern.fullmatch("https://evil.example/ x")
