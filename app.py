@@ -5,7 +5,7 @@ import os
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import intake, pages, petitions, responses, stream_tally, submission, totals
+from chalicelib import intake, outages, pages, petitions, responses, stream_tally, submission, totals
 from chalicelib.intake import OutcomeKind
 
 app = Chalice(app_name="countersign")
@@ -14,9 +14,12 @@ app = Chalice(app_name="countersign")
 logging.getLogger("chalicelib").setLevel(logging.INFO)
 
 FORM_AND_JSON = ["*/*"]  # every type reaches the handler, which answers 415 in our own words
+# Read routes answer a 503 (not Chalice's bare 500) when storage fails; see chalicelib/outages.py.
+storage_outage_page = outages.page(lambda: responses.stage_prefix(_request()))
 
 
 @app.route("/petitions/{petition_id}", methods=["GET"])
+@outages.json
 def petition_info(petition_id):
     petition = petitions.load(petition_id)
     if petition is None:
@@ -58,6 +61,7 @@ def sign_preflight(petition_id):
 
 
 @app.route("/", methods=["GET"])
+@storage_outage_page
 def index_page():
     open_petitions = [petitions.public_view(p) for p in petitions.list_open()]
     return responses.html(200, pages.index_page(open_petitions, responses.stage_prefix(_request())),
@@ -65,6 +69,7 @@ def index_page():
 
 
 @app.route("/petitions/{petition_id}/sign", methods=["GET"])
+@storage_outage_page
 def sign_page(petition_id):
     request = _request()
     headers = request.headers
@@ -79,12 +84,14 @@ def sign_page(petition_id):
 
 
 @app.route("/petitions/{petition_id}/thanks", methods=["GET"])
+@storage_outage_page
 def thanks_page(petition_id):
     return _petition_page(petition_id, responses.NO_STORE, lambda petition, prefix, share_url: pages.thanks_page(
         petition, prefix, figures=totals.read(petition_id), share_url=share_url))
 
 
 @app.route("/petitions/{petition_id}/dashboard", methods=["GET"])
+@storage_outage_page
 def dashboard_page(petition_id):
     return _petition_page(petition_id, responses.DASHBOARD_CACHE, lambda petition, prefix, share_url:
                           pages.dashboard_page(petition, prefix, figures=totals.read(petition_id)))
@@ -124,6 +131,7 @@ def static_file(name):
 
 
 @app.route("/petitions/{petition_id}/totals", methods=["GET"])
+@outages.json
 def petition_totals(petition_id):
     figures = totals.read(petition_id) if petitions.valid_id(petition_id) else None
     if figures is None:

@@ -6,11 +6,14 @@ from functools import cache
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
 
 from . import config
 
 CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
+# What a storage failure looks like from boto3 and PynamoDB: answered with a 503, never a 500.
+STORAGE_ERRORS = (PynamoDBException, BotoCoreError, ClientError)
 
 
 @dataclass(frozen=True)

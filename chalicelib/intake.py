@@ -11,9 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
-
 from . import aws, canonical_email, clock, petitions, signature_store, submission
 from .models import Petition
 
@@ -63,7 +60,7 @@ def receive(petition_id: str, raw: bytes | str, content_type: str | None,
     media_type = submission.media_type(content_type)
     try:
         return _receive(petition_id, raw, content_type, media_type, now)
-    except (PynamoDBException, BotoCoreError, ClientError, canonical_email.SecretUnavailable) as exc:
+    except (*aws.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
         log.error("storage unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
         return Outcome(OutcomeKind.UNAVAILABLE, media_type,
                        message="We couldn't record signatures just now. Please try again in a minute.")
