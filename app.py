@@ -32,7 +32,8 @@ def sign(petition_id):
         return _form_reply(outcome, responses.stage_prefix(request), request.headers.get("accept", ""))
     cors = responses.cors_for_allowed(request.headers.get("origin"))
     if outcome.kind == OutcomeKind.ACCEPTED:
-        return responses.json_response(outcome.status, {"status": "received", "petition_id": petition_id}, cors)
+        return responses.json_response(outcome.status, {"status": "received", "petition_id": petition_id,
+                                                        "confirmation_required": outcome.confirmation_required}, cors)
     if outcome.kind == OutcomeKind.INVALID:
         return responses.json_response(outcome.status, {"errors": outcome.errors}, cors)
     return responses.error(outcome.status, outcome.message, cors)
