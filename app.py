@@ -7,6 +7,7 @@ from chalice.app import Request
 
 from chalicelib import intake, pages, petitions, responses, stream_tally, submission, totals
 from chalicelib.intake import OutcomeKind
+from chalicelib.verification import mailer
 
 app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
@@ -144,3 +145,15 @@ PLACEHOLDER_STREAM_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/counter
 )
 def on_signature_change(event):
     return stream_tally.handle(event.to_dict())
+
+
+# The second reader of the signatures stream: sends the verification mail that
+# pending signatures ask for. Its wiring (filter, failure queue, retries) is in
+# infra/resources.json too.
+@app.on_dynamodb_record(
+    stream_arn=os.environ.get("SIGNATURES_STREAM_ARN", PLACEHOLDER_STREAM_ARN),
+    starting_position="TRIM_HORIZON",
+    batch_size=25,
+)
+def send_verification_mail(event):
+    return mailer.handle(event.to_dict())
