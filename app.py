@@ -7,7 +7,7 @@ from chalice.app import Request
 
 from chalicelib import intake, pages, petitions, responses, stream_tally, submission, totals
 from chalicelib.intake import OutcomeKind
-from chalicelib.verification import mailer
+from chalicelib.verification import confirm, mailer, views
 
 app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
@@ -122,6 +122,40 @@ def static_file(name):
         return responses.error(404, "There is no such file.")
     return Response(body=found.body, status_code=200,
                     headers={"Content-Type": found.content_type, "Cache-Control": pages.STATIC_CACHE})
+
+
+# ---- confirmation links (petitions that require verification) ----
+# GET shows a page with one button (mail scanners follow links); its POST confirms.
+
+@app.route("/petitions/{petition_id}/confirm", methods=["GET"])
+def confirm_page(petition_id):
+    request = _request()
+    token = request.query_params.get("token", "") if request.query_params else ""
+    return _confirm_reply(confirm.inspect(petition_id, token), as_json=False)
+
+
+@app.route("/petitions/{petition_id}/confirm", methods=["POST"], content_types=FORM_AND_JSON)
+def confirm_signature(petition_id):
+    return _confirm_action(petition_id, confirm.confirm)
+
+
+@app.route("/petitions/{petition_id}/confirm/resend", methods=["POST"], content_types=FORM_AND_JSON)
+def resend_confirmation(petition_id):
+    return _confirm_action(petition_id, confirm.resend)
+
+
+def _confirm_action(petition_id, action) -> Response:
+    request = _request()
+    content_type = request.headers.get("content-type")
+    token, unreadable = confirm.token_from_body(request.raw_body, content_type)
+    outcome = unreadable or action(petition_id, token)
+    return _confirm_reply(outcome, as_json=submission.media_type(content_type) == submission.JSON)
+
+
+def _confirm_reply(outcome: confirm.Outcome, as_json: bool) -> Response:
+    if as_json:
+        return responses.json_response(outcome.status, views.json_body(outcome), views.HEADERS)
+    return responses.html(outcome.status, views.page(outcome, responses.stage_prefix(_request())), views.HEADERS)
 
 
 @app.route("/petitions/{petition_id}/totals", methods=["GET"])
