@@ -37,9 +37,11 @@ body{margin:0;font:1rem/1.5 system-ui,sans-serif;color:#1b1b1b;background:#f4f5f
 header{background:#3b3f45;color:#fff;padding:.6rem 1rem;font-weight:700}
 main{max-width:60rem;margin:0 auto;padding:1rem}
 a{color:#0b4f8a}
-table{border-collapse:collapse;width:100%;background:#fff}
-caption{text-align:left;font-weight:600;padding:.5rem 0}
-th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #d5d9de;vertical-align:top}
+code{word-break:break-all}
+ol.mail{list-style:none;padding:0;margin:0;background:#fff}
+ol.mail li{padding:.5rem .75rem;border-bottom:1px solid #d5d9de;word-break:break-word}
+ol.mail a{display:block;font-weight:600;padding:.25rem 0}
+ol.mail span{display:block;color:#4a4f55;font-size:.9rem}
 pre{white-space:pre-wrap;word-break:break-word;background:#fff;padding:1rem;border:1px solid #d5d9de}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;background:#fff;padding:1rem}
 dt{font-weight:600}dd{margin:0;word-break:break-word}
@@ -111,22 +113,18 @@ def _page(title: str, body: str) -> str:
 
 def list_page(folder: Path) -> str:
     names = messages(folder)
-    if not names:
-        rows = '<tr><td colspan="3">No mail yet. Sign a petition that requires verification.</td></tr>'
-    else:
-        rows = ""
-        for name in names:
-            message = parse(folder, name)
-            if message is None:
-                continue
-            subject = html.escape(str(message["Subject"] or "(no subject)"))
-            date, to = html.escape(str(message["Date"] or "")), html.escape(str(message["To"] or ""))
-            rows += f'<tr><td>{date}</td><td>{to}</td><td><a href="/messages/{name}">{subject}</a></td></tr>'
-
+    items = []
+    for name in names:
+        message = parse(folder, name)
+        if message is None:
+            continue
+        subject = html.escape(str(message["Subject"] or "(no subject)"))
+        to, date = html.escape(str(message["To"] or "")), html.escape(str(message["Date"] or ""))
+        items.append(f'<li><a href="/messages/{name}">{subject}</a><span>To {to}</span><span>{date}</span></li>')
+    listing = (f'<ol class="mail">{"".join(items)}</ol>' if items
+               else "<p>No mail yet. Sign a petition that requires verification.</p>")
     body = (f"<h1>Mail sent by the app</h1><p>{len(names)} message{'s' if len(names) != 1 else ''}, newest first. "
-            f"Stored as .eml files in {html.escape(str(folder))}. Reload to see new mail.</p>"
-            "<table><caption>Messages</caption><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">To</th>"
-            f"<th scope=\"col\">Subject</th></tr></thead><tbody>{rows}</tbody></table>")
+            f"Stored as .eml files in <code>{html.escape(str(folder))}</code>. Reload to see new mail.</p>{listing}")
     return _page("Local mail", body)
 
 
