@@ -54,6 +54,11 @@ STAGE ?= dev
 STACK ?= countersign-$(STAGE)
 REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
 ALARM_TOPIC ?=
+# Verification mail (docs/deploying.md, "Verification mail with SES"): the From address, the SES identity
+# it belongs to (a domain or the address; empty: the address) and the public address links point to.
+MAIL_FROM ?=
+MAIL_IDENTITY ?=
+PUBLIC_BASE_URL ?=
 BUILD := build/$(STAGE)
 
 package: venv
@@ -66,7 +71,8 @@ deploy: package
 		--s3-bucket $(BUCKET) --s3-prefix $(STACK) --output-template-file $(BUILD)/packaged.yaml
 	aws cloudformation deploy --region $(REGION) --template-file $(BUILD)/packaged.yaml \
 		--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC)
+		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC) \
+			MailFrom=$(MAIL_FROM) MailIdentity=$(MAIL_IDENTITY) PublicBaseUrl=$(PUBLIC_BASE_URL)
 	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
 		--query "Stacks[0].Outputs" --output table
 
