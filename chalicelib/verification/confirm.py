@@ -99,7 +99,7 @@ def _stored(signature_key: str) -> Signature | None:
     return Signature.from_raw_data(item) if item else None
 
 
-def _state(signature: Signature | None, petition: Petition, token: str, now: float) -> Outcome | None:
+def _state(signature: Signature | None, petition: Petition, now: float) -> Outcome | None:
     """What a stored signature says before anything is changed; None when it is pending and may be confirmed."""
     if signature is None or signature.status not in (SignatureStatus.PENDING, SignatureStatus.CONFIRMED):
         return Outcome(Step.GONE, petition)
@@ -131,7 +131,7 @@ def inspect(petition_id: str, token: str, now: float | None = None) -> Outcome:
         assert petition is not None and check.signature_key is not None
         if check.state == TokenState.EXPIRED:
             return Outcome(Step.EXPIRED, petition, token)
-        return _state(_stored(check.signature_key), petition, token, moment) or Outcome(Step.READY, petition, token)
+        return _state(_stored(check.signature_key), petition, moment) or Outcome(Step.READY, petition, token)
 
     return _guarded(petition_id, work)
 
@@ -164,7 +164,7 @@ def confirm(petition_id: str, token: str, now: float | None = None) -> Outcome:
             if not aws.conditional_check_failed(exc):
                 raise
             old = exc.response.get("Item")
-            outcome = _state(Signature.from_raw_data(old) if old else None, petition, token, moment)
+            outcome = _state(Signature.from_raw_data(old) if old else None, petition, moment)
             log.info("not confirmed petition=%s sig=%s because=%s", petition_id, tag,
                      outcome.step if outcome else "unknown")
             return outcome or Outcome(Step.GONE, petition)
@@ -186,7 +186,7 @@ def resend(petition_id: str, token: str, now: float | None = None) -> Outcome:
         if check.issued_at is not None and moment - check.issued_at > config.settings().pending_expiry_seconds:
             return Outcome(Step.GONE, petition)  # older than any unconfirmed signature lives
         signature = _stored(check.signature_key)
-        state = _state(signature, petition, token, moment)
+        state = _state(signature, petition, moment)
         if state is not None:
             return state
         assert signature is not None
