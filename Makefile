@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 .PHONY: venv check test unit petition reconcile help run clean-data package deploy bench
 
 help:
-	@echo "make run      the whole system on http://localhost:$${PORT:-8000}"
+	@echo "make run      the whole system on http://localhost:$${PORT:-8000}, local mail on :$${MAIL_PAGE_PORT:-8025}"
 	@echo "make test     lint, types and every test (unit, integration on DynamoDB Local, browser)"
 	@echo "make check    lint (ruff) and types (mypy) only"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
@@ -62,6 +62,10 @@ STACK ?= countersign-$(STAGE)
 # AWS_DEFAULT_REGION, else the CLI profile's. Looked up once, and only when used.
 REGION ?= $(eval REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),$(shell aws configure get region 2>/dev/null)))$(REGION)
 ALARM_TOPIC ?=
+# Verification mail (docs/deploying.md, "Verification mail with SES"): the From address, the SES identity
+# it belongs to (a domain or the address; empty: the address) and the public address links point to.
+MAIL_FROM ?=
+MAIL_IDENTITY ?=
 PUBLIC_BASE_URL ?=
 BUILD := build/$(STAGE)
 
@@ -85,7 +89,8 @@ deploy: package
 		--s3-bucket $(BUCKET) --s3-prefix $(STACK) --output-template-file $(BUILD)/packaged.yaml
 	aws cloudformation deploy --region $(REGION) --template-file $(BUILD)/packaged.yaml \
 		--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC) PublicBaseUrl=$(PUBLIC_BASE_URL)
+		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC) \
+			MailFrom=$(MAIL_FROM) MailIdentity=$(MAIL_IDENTITY) PublicBaseUrl=$(PUBLIC_BASE_URL)
 	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
 		--query "Stacks[0].Outputs" --output table
 

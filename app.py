@@ -7,6 +7,7 @@ from chalice.app import Request
 
 from chalicelib import intake, outages, pages, petitions, responses, stream_tally, submission, totals
 from chalicelib.intake import OutcomeKind
+from chalicelib.verification import confirm, mailer, views
 
 app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
@@ -35,7 +36,8 @@ def sign(petition_id):
         return _form_reply(outcome, responses.stage_prefix(request), request.headers.get("accept", ""))
     cors = responses.cors_for_allowed(request.headers.get("origin"))
     if outcome.kind == OutcomeKind.ACCEPTED:
-        return responses.json_response(outcome.status, {"status": "received", "petition_id": petition_id}, cors)
+        return responses.json_response(outcome.status, {"status": "received", "petition_id": petition_id,
+                                                        "confirmation_required": outcome.confirmation_required}, cors)
     if outcome.kind == OutcomeKind.INVALID:
         return responses.json_response(outcome.status, {"errors": outcome.errors}, cors)
     return responses.error(outcome.status, outcome.message, cors)
@@ -130,6 +132,41 @@ def static_file(name):
                     headers={"Content-Type": found.content_type, "Cache-Control": pages.STATIC_CACHE})
 
 
+# ---- confirmation links (petitions that require verification) ----
+# GET shows a page with one button (mail scanners follow links); its POST confirms.
+
+@app.route("/petitions/{petition_id}/confirm", methods=["GET"])
+def confirm_page(petition_id):
+    request = _request()
+    token = request.query_params.get("token", "") if request.query_params else ""
+    return _confirm_reply(confirm.inspect(petition_id, token), as_json=False)
+
+
+@app.route("/petitions/{petition_id}/confirm", methods=["POST"], content_types=FORM_AND_JSON)
+def confirm_signature(petition_id):
+    return _confirm_action(petition_id, confirm.confirm)
+
+
+@app.route("/petitions/{petition_id}/confirm/resend", methods=["POST"], content_types=FORM_AND_JSON)
+def resend_confirmation(petition_id):
+    return _confirm_action(petition_id, confirm.resend)
+
+
+def _confirm_action(petition_id, action) -> Response:
+    request = _request()
+    content_type = request.headers.get("content-type")
+    token, unreadable = confirm.token_from_body(request.raw_body, content_type)
+    outcome = unreadable or action(petition_id, token)
+    return _confirm_reply(outcome, as_json=submission.media_type(content_type) == submission.JSON)
+
+
+def _confirm_reply(outcome: confirm.Outcome, as_json: bool) -> Response:
+    if as_json:
+        return responses.json_response(outcome.status, views.json_body(outcome), views.HEADERS)
+    return responses.html(outcome.status, views.page(outcome, responses.stage_prefix(_request())),
+                          cache=responses.NO_STORE, headers=views.HEADERS)
+
+
 @app.route("/petitions/{petition_id}/totals", methods=["GET"])
 @outages.json
 def petition_totals(petition_id):
@@ -152,3 +189,15 @@ PLACEHOLDER_STREAM_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/counter
 )
 def on_signature_change(event):
     return stream_tally.handle(event.to_dict())
+
+
+# The second reader of the signatures stream: sends the verification mail that
+# pending signatures ask for. Its wiring (filter, failure queue, retries) is in
+# infra/resources.json too.
+@app.on_dynamodb_record(
+    stream_arn=os.environ.get("SIGNATURES_STREAM_ARN", PLACEHOLDER_STREAM_ARN),
+    starting_position="TRIM_HORIZON",
+    batch_size=25,
+)
+def send_verification_mail(event):
+    return mailer.handle(event.to_dict())

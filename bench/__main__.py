@@ -9,7 +9,18 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import cold_start, cost, counter_writes, engine, freshness, replay, sign_cost, sign_overhead, tally_cpu
+from . import (
+    cold_start,
+    cost,
+    counter_writes,
+    engine,
+    freshness,
+    replay,
+    sign_cost,
+    sign_overhead,
+    tally_cpu,
+    verified_cost,
+)
 from .measure import clock, machine
 from .report import Section, details, headlines, table
 
@@ -17,9 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "benchmarks.md"
 
 FULL = {"sign": 200, "duplicates": 50, "records": 1000, "cpu": 100_000, "cpu_repeats": 7, "overhead": 300,
-        "imports": 15, "fresh": 500, "fresh_rate": 20.0, "replay": 1_100_000, "gb": 8_500}
+        "imports": 15, "fresh": 500, "fresh_rate": 20.0, "replay": 1_100_000, "gb": 8_500, "verified": 100,
+        "mail_rate": 300}
 QUICK = {"sign": 20, "duplicates": 5, "records": 1000, "cpu": 5_000, "cpu_repeats": 3, "overhead": 30,
-         "imports": 3, "fresh": 20, "fresh_rate": 20.0, "replay": 20_000, "gb": 150}
+         "imports": 3, "fresh": 20, "fresh_rate": 20.0, "replay": 20_000, "gb": 150, "verified": 10, "mail_rate": 20}
 
 
 def step(title: str):
@@ -37,7 +49,7 @@ def run(sizes: dict) -> tuple[list[Section], float]:
     sections.append(tally_cpu.run(records=sizes["cpu"], repeats=sizes["cpu_repeats"]))
 
     with engine.dynamodb_local():
-        from app import app, on_signature_change
+        from app import app, on_signature_change, send_verification_mail
 
         def handler(event):
             return on_signature_change(event, None)  # the Lambda entry point, Chalice's event wrapper included
@@ -49,6 +61,10 @@ def run(sizes: dict) -> tuple[list[Section], float]:
             sections.append(counter_writes.run(handler, engine.new_petition, sizes["records"]))
             step("4. sign request overhead")
             sections.append(sign_overhead.run(client.http, engine.new_petition, sizes["overhead"]))
+            step("9. verified signatures")
+            sections.append(verified_cost.run(
+                client.http, engine.new_petition, lambda event: send_verification_mail(event, None),
+                n=sizes["verified"], sign_ms=sections[-1].data["app_ms"], throughput_n=sizes["mail_rate"]))
         step("7. scale replay")
         sections.append(replay.run(handler, engine.new_petition, sizes["replay"], sizes["gb"]))
 
@@ -64,6 +80,7 @@ def run(sizes: dict) -> tuple[list[Section], float]:
         batch_size=by_number[7].data["batch_size"],
         counter_units_per_record=by_number[7].data["units_per_record"],
     )))
+    verified_cost.compare_cost(by_number[9], sections[-1].data["total"])
     sections.sort(key=lambda s: s.number)
     return sections, clock() - started
 

@@ -77,6 +77,11 @@ def ssm():
     return _client("ssm", None, s.region)
 
 
+def sesv2():
+    s = config.settings()
+    return _client("sesv2", None, s.region)
+
+
 def conditional_check_failed(exc: BaseException) -> bool:
     """Was this error DynamoDB refusing a write because its condition did not hold?
 

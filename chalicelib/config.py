@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+DAY = 24 * 3600
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -25,6 +27,21 @@ class Settings:
     # ``https://…/api``): every absolute URL (share links, links in mail) is built
     # from it, never from the request's Host or X-Forwarded-* headers.
     public_base_url: str | None
+    # Verified signatures: the secret that signs confirmation links (set directly
+    # locally and in tests, or named as an SSM SecureString when deployed), how
+    # long a link works, and how long an unconfirmed signature is kept.
+    verify_token_secret: str | None = None
+    verify_token_parameter: str | None = None
+    verify_link_seconds: int = 7 * DAY
+    pending_expiry_seconds: int = 30 * DAY
+    # Mail: "ses" when deployed, "smtp" for the local mail server; the From
+    # address; the SMTP server's address; the SES configuration set that routes
+    # bounces and complaints.
+    mail_transport: str = "ses"
+    mail_from: str | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    mail_configuration_set: str | None = None
 
 
 def _origins(raw: str) -> frozenset[str]:
@@ -45,6 +62,15 @@ def settings() -> Settings:
         signature_key_secret=env.get("SIGNATURE_KEY_SECRET") or None,
         signature_key_parameter=env.get("SIGNATURE_KEY_PARAMETER") or None,
         public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        verify_token_secret=env.get("VERIFY_TOKEN_SECRET") or None,
+        verify_token_parameter=env.get("VERIFY_TOKEN_PARAMETER") or None,
+        verify_link_seconds=round(float(env.get("VERIFY_LINK_DAYS") or 7) * DAY),
+        pending_expiry_seconds=round(float(env.get("PENDING_EXPIRY_DAYS") or 30) * DAY),
+        mail_transport=(env.get("MAIL_TRANSPORT") or "ses").strip().lower(),
+        mail_from=env.get("MAIL_FROM") or None,
+        smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
+        smtp_port=int(env.get("SMTP_PORT") or 25),
+        mail_configuration_set=env.get("MAIL_CONFIGURATION_SET") or None,
     )
 
 

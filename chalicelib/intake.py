@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from . import aws, canonical_email, clock, petitions, signature_store, submission
 from .models import Petition
+from .verification import pending
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,11 @@ class Outcome:
     def status(self) -> int:
         return HTTP_STATUS[self.kind]
 
+    @property
+    def confirmation_required(self) -> bool:
+        """The signer must confirm by email before the signature counts (the same for every signer)."""
+        return bool(self.petition is not None and self.petition.require_verification)
+
 
 def receive(petition_id: str, raw: bytes | str, content_type: str | None,
             now: datetime | None = None) -> Outcome:
@@ -87,11 +93,14 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
     sig, errors = submission.validate(fields)
     if sig is None:
         return Outcome(OutcomeKind.INVALID, media_type, petition, errors=errors, fields=fields)
-    signature = signature_store.build(petition.petition_id, sig, now)
+    signature = signature_store.build(petition.petition_id, sig, now, verify=bool(petition.require_verification))
     if not signature_store.fits_one_write_unit(signature):
         return Outcome(OutcomeKind.INVALID, media_type, petition,
                        errors={"name": submission.MESSAGES["name.too_big"]}, fields=fields)
     # A duplicate answers exactly like a first signature: nobody can probe
-    # whether an address has signed.
-    signature_store.store(signature)
+    # whether an address has signed, or whether it is still unconfirmed.
+    stored = signature_store.store(signature)
+    if not stored and stored.existing is not None:
+        # Signing again while unconfirmed sends the link again (capped); never changes the answer.
+        pending.request_resend(stored.existing, clock.epoch(now))
     return Outcome(OutcomeKind.ACCEPTED, media_type, petition)

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -75,6 +76,12 @@ class Signature(_BoundModel):
     source = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     status = UnicodeAttribute(default=SignatureStatus.CONFIRMED)
+    # Only on petitions that require verification (chalicelib/verification):
+    expires_at = NumberAttribute(null=True)  # the table's TTL attribute, while pending (epoch seconds)
+    mail_requested = NumberAttribute(null=True)  # verification mails asked for: 1 on signing, +1 per resend
+    mail_sent = NumberAttribute(null=True)  # the highest of those the mailer has claimed
+    resent_at: ListAttribute[int] = ListAttribute(of=NumberAttribute, null=True)  # type: ignore[arg-type]  # when the link was re-sent in the last 24 hours
+    confirmed_at = UnicodeAttribute(null=True)
 
 
 _bound: config.Settings | None = None

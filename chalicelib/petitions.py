@@ -67,6 +67,8 @@ def public_view(petition: models.Petition) -> dict:
         "goal": int(petition.goal),
         "status": models.PetitionStatus.OPEN if is_open(petition) else models.PetitionStatus.CLOSED,
         "closes_at": petition.closes_at.isoformat().replace("+00:00", "Z") if petition.closes_at else None,
+        # Signers confirm by email before their signature counts.
+        "require_verification": bool(petition.require_verification),
     }
 
 

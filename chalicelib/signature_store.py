@@ -2,22 +2,25 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import PutError
+from botocore.exceptions import ClientError
 
-from . import aws, canonical_email, capacity, clock, models
+from . import aws, canonical_email, capacity, clock, config, models
 from .submission import SignatureInput
+from .verification import pending
 
 log = logging.getLogger(__name__)
 
 WRITE_UNIT_BYTES = capacity.WRITE_UNIT_BYTES
 
 
-def build(petition_id: str, sig: SignatureInput, now: datetime) -> models.Signature:
+def build(petition_id: str, sig: SignatureInput, now: datetime, *, verify: bool = False) -> models.Signature:
+    """The signature item: confirmed, or pending (with its verification attributes) when ``verify``."""
     key = canonical_email.signature_key(petition_id, sig.email, canonical_email.hash_secret())
     stamp = clock.stamp(now)
-    return models.Signature(
+    signature = models.Signature(
         signature_key=key,
         petition_id=petition_id,
         name=sig.name,
@@ -30,6 +33,10 @@ def build(petition_id: str, sig: SignatureInput, now: datetime) -> models.Signat
         created_at=stamp,
         status=models.SignatureStatus.CONFIRMED,
     )
+    if verify:
+        for name, value in pending.attributes(clock.epoch(now)).items():
+            setattr(signature, name, value)
+    return signature
 
 
 def item_bytes(signature: models.Signature) -> int:
@@ -37,23 +44,55 @@ def item_bytes(signature: models.Signature) -> int:
     return capacity.item_size(signature.serialize())
 
 
+def largest_bytes(signature: models.Signature) -> int:
+    """The most the item can grow to: a pending one gains resend times, mail counters and a confirmation stamp."""
+    if signature.status != models.SignatureStatus.PENDING:
+        return item_bytes(signature)
+    grown = models.Signature.from_raw_data(signature.serialize())
+    now = int(signature.expires_at or 0)
+    grown.resent_at = [now] * pending.RESENDS_PER_DAY
+    grown.mail_requested = grown.mail_sent = 999
+    grown.confirmed_at = clock.stamp(now)
+    grown.status = models.SignatureStatus.CONFIRMED
+    return item_bytes(grown)
+
+
 def fits_one_write_unit(signature: models.Signature) -> bool:
-    return item_bytes(signature) <= WRITE_UNIT_BYTES
+    return largest_bytes(signature) <= WRITE_UNIT_BYTES
 
 
-def store(signature: models.Signature) -> bool:
-    """Write the signature unless this person already signed. True when new.
+@dataclass(frozen=True)
+class Stored:
+    """What the conditional write found: truthy when the signature is new."""
 
-    A duplicate changes nothing: the condition fails and the stored item stays.
+    new: bool
+    existing: models.Signature | None = None  # the item already there, when not new
+
+    def __bool__(self) -> bool:
+        return self.new
+
+
+def store(signature: models.Signature) -> Stored:
+    """Write the signature unless this person already signed.
+
+    A duplicate changes nothing: the condition fails and the stored item
+    stays. DynamoDB hands back that item with the refusal, at no extra cost,
+    so the caller can tell a pending signature from a confirmed one.
     """
     try:
-        signature.save(condition=models.Signature.signature_key.does_not_exist())
-    except PutError as exc:
+        aws.dynamodb().put_item(
+            TableName=config.settings().signatures_table,
+            Item=signature.serialize(),
+            ConditionExpression="attribute_not_exists(signature_key)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as exc:
         if aws.conditional_check_failed(exc):
             log.info("duplicate signature petition=%s sig=%s", signature.petition_id,
                      canonical_email.log_tag(signature.signature_key))
-            return False
+            old = exc.response.get("Item")
+            return Stored(False, models.Signature.from_raw_data(old) if old else None)
         raise
     log.info("signature stored petition=%s sig=%s", signature.petition_id,
              canonical_email.log_tag(signature.signature_key))
-    return True
+    return Stored(True)

@@ -8,6 +8,7 @@ from tools import fake_aws
 fake_aws.apply(os.environ)
 os.environ.update({
     "SIGNATURE_KEY_SECRET": "test-secret",
+    "VERIFY_TOKEN_SECRET": "test-token-secret",
     "SIGNATURES_TABLE": "test-signatures",
     "PETITIONS_TABLE": "test-petitions",
     "TOTALS_TABLE": "test-totals",

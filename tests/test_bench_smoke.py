@@ -62,3 +62,19 @@ def test_replay_totals_match_the_generated_data(handler, new_petition):
 def test_tally_cpu_runs():
     section = tally_cpu.run(records=2000, repeats=1)
     assert section.data["records_per_second"] > 0
+
+
+def test_verified_signatures_cost_four_more_requests_and_two_more_writes(client, new_petition):
+    from app import send_verification_mail
+    from bench import verified_cost
+
+    section = verified_cost.run(client, new_petition, lambda e: send_verification_mail(e, None), n=4,
+                                throughput_n=3)
+    steps = section.data["steps"]
+    assert {name: s["requests"] for name, s in steps.items()} == {
+        "one-write sign": 1, "sign": 1, "mail claim": 1, "confirm page": 1, "confirm": 2}  # + the totals shown
+    assert section.data["requests"] == 5 and section.data["base_requests"] == 1
+    assert section.data["writes"] == 3
+    assert section.data["mails"] == 4
+    assert section.data["throughput"]["mails"] == 3 and section.data["throughput"]["delivered"] == 6
+    assert section.data["extra_cost"] > 100  # SES's $0.10 per 1,000 messages alone is $100 per million

@@ -21,7 +21,8 @@ from tools.stream_settings import stream_settings
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 TABLES = ("SignaturesTable", "PetitionsTable", "TotalsTable")
-FUNCTIONS = {"APIHandler": "ApiHandlerRole", "OnSignatureChange": "OnSignatureChangeRole"}
+FUNCTIONS = {"APIHandler": "ApiHandlerRole", "OnSignatureChange": "OnSignatureChangeRole",
+             "SendVerificationMail": "SendVerificationMailRole"}  # the mailer's own checks: test_deploy_mailer.py
 EVENT = "OnSignatureChangeDynamodbEventSource"
 QUEUE = "SignatureStreamFailureQueue"
 
@@ -38,12 +39,18 @@ def logs_arn(suffix):
 SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                          "parameter/countersign/${Stage}/signature-key-secret"}
 
+VERIFY_SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
+                                "parameter/countersign/${Stage}/verify-token-secret"}
+
 # Exactly what each function may do, on exactly which resource.
 EXPECTED_GRANTS = {
     "ApiHandlerRole": [
         ("dynamodb:GetItem", get_att("PetitionsTable", "Arn")),
         ("dynamodb:Scan", get_att("PetitionsTable", "Arn")),
         ("dynamodb:PutItem", get_att("SignaturesTable", "Arn")),
+        ("dynamodb:GetItem", get_att("SignaturesTable", "Arn")),  # confirmation links
+        ("dynamodb:UpdateItem", get_att("SignaturesTable", "Arn")),
+        ("ssm:GetParameter", VERIFY_SECRET_ARN),
         ("dynamodb:GetItem", get_att("TotalsTable", "Arn")),
         ("ssm:GetParameter", SECRET_ARN),
         ("logs:CreateLogStream", logs_arn("api")),
@@ -220,7 +227,8 @@ def test_the_local_runner_reads_the_deployed_settings(template):
 
 def test_alarms_watch_iterator_age_errors_throttles_and_the_failure_queue(template):
     alarms = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]): a["Properties"]
-              for a in resources(template, "AWS::CloudWatch::Alarm").values()}
+              for name, a in resources(template, "AWS::CloudWatch::Alarm").items()
+              if not name.startswith("Mail")}  # the mailer's: test_deploy_mailer.py
     function = [{"Name": "FunctionName", "Value": {"Ref": "OnSignatureChange"}}]
     assert alarms[("AWS/Lambda", "IteratorAge")]["Dimensions"] == function
     assert alarms[("AWS/Lambda", "Errors")]["Dimensions"] == function
@@ -280,9 +288,11 @@ def test_log_permissions_name_the_functions_own_log_groups(packaged):
         template = json.loads(text)
         groups = {r["Properties"]["LogGroupName"]["Fn::Sub"]: r["Properties"]["RetentionInDays"]
                   for r in resources(template, "AWS::Logs::LogGroup").values()}
-        assert set(groups) == {"/aws/lambda/${AWS::StackName}-api", "/aws/lambda/${AWS::StackName}-tally"}
+        assert set(groups) == {"/aws/lambda/${AWS::StackName}-api", "/aws/lambda/${AWS::StackName}-tally",
+                               "/aws/lambda/${AWS::StackName}-mailer"}
         assert all(days <= 90 for days in groups.values())
-        for function, suffix in (("APIHandler", "api"), ("OnSignatureChange", "tally")):
+        for function, suffix in (("APIHandler", "api"), ("OnSignatureChange", "tally"),
+                                 ("SendVerificationMail", "mailer")):
             name = resolve(template["Resources"][function]["Properties"]["FunctionName"], template, stage)
             assert name == f"countersign-{stage}-{suffix}"
             assert f":log-group:/aws/lambda/{name}:*" in resolve(logs_arn(suffix), template, stage)
@@ -404,8 +414,8 @@ def transformed(packaged):
 
 def test_lambda_gets_every_stream_setting(transformed):
     mappings = resources(transformed["dev"], "AWS::Lambda::EventSourceMapping")
-    assert len(mappings) == 1
-    (mapping,) = mappings.values()
+    assert len(mappings) == 2  # the tally's and the verification mailer's (test_deploy_mailer.py)
+    (mapping,) = [m for m in mappings.values() if m["Properties"]["FunctionName"] == {"Ref": "OnSignatureChange"}]
     assert mapping["Properties"] == {
         "FunctionName": {"Ref": "OnSignatureChange"},
         "EventSourceArn": get_att("SignaturesTable", "StreamArn"),
@@ -485,7 +495,7 @@ def test_the_sam_transform_grants_nothing_more(packaged, transformed):
 # The services the stack's resources are made with (the rest of a handler's
 # list serves features this stack does not use: VPCs, EFS, Kinesis, KMS
 # customer keys, Firehose).
-DEPLOY_SERVICES = {"apigateway", "cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "sqs"}
+DEPLOY_SERVICES = {"apigateway", "cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "ses", "sns", "sqs"}
 # Handler permissions for features the stack does not use.
 UNUSED_FEATURES = {
     # DynamoDB global tables, imports, Kinesis destinations, resource policies, contributor insights;
@@ -806,7 +816,7 @@ def test_cfn_lint_does_catch_a_broken_template(template):
 
 def test_cfn_lint_does_check_the_event_source_mapping(transformed):
     broken = json.loads(json.dumps(transformed["dev"]))
-    (mapping,) = resources(broken, "AWS::Lambda::EventSourceMapping").values()
+    mapping = next(iter(resources(broken, "AWS::Lambda::EventSourceMapping").values()))
     mapping["Properties"]["ParallelizationFactor"] = 100
     assert any(error.startswith("E3034") for error in lint_errors(json.dumps(broken)))
 

@@ -33,7 +33,7 @@ def stored():
 def test_json_signature_is_accepted_and_stored(client, petition):
     response = post_json(client, GOOD)
     assert response.status_code == 202
-    assert response.json_body == {"status": "received", "petition_id": "demo"}
+    assert response.json_body == {"status": "received", "petition_id": "demo", "confirmation_required": False}
     [sig] = stored()
     assert (sig.petition_id, sig.name, sig.email, sig.country, sig.postcode, sig.source, sig.status) == (
         "demo", "Amina Yusuf", "amina@example.org", "GB", "SW1A 1AA", "newsletter", "confirmed")
@@ -277,7 +277,7 @@ def test_public_petition_info(client, petition):
     assert response.status_code == 200
     assert response.json_body == {"petition_id": "demo", "title": "Protect people seeking asylum",
                                   "summary": "Five asks to world leaders.", "goal": 1500000,
-                                  "status": "open", "closes_at": None}
+                                  "status": "open", "closes_at": None, "require_verification": False}
     post_json(client, GOOD)
     assert "amina" not in client.get("/petitions/demo").body.decode().lower()
     assert client.get("/petitions/nope").status_code == 404

@@ -119,5 +119,34 @@ def expired_prefix(created: list[float], now: float, max_age: int | None) -> int
     return count
 
 
+# ---- pure: event filtering -------------------------------------------------------
+
+def matches(record: dict, pattern: dict) -> bool:
+    """Does a record match one Lambda event filter pattern?
+
+    The subset this project uses: nested keys, and a list of exact values at
+    a leaf. Any other operator (prefix, exists, numeric, anything-but) is
+    refused rather than guessed at.
+    """
+    for key, wanted in pattern.items():
+        value = record.get(key) if isinstance(record, dict) else None
+        if isinstance(wanted, dict):
+            if not isinstance(value, dict) or not matches(value, wanted):
+                return False
+        elif isinstance(wanted, list):
+            if any(isinstance(w, dict) for w in wanted):
+                raise NotImplementedError(f"filter operator {wanted!r} is not emulated locally")
+            if value not in wanted:
+                return False
+        else:
+            raise ValueError(f"a filter pattern's leaf must be a list, not {wanted!r}")
+    return True
+
+
+def passes_filters(record: dict, patterns: list[dict]) -> bool:
+    """Lambda delivers a record that matches any pattern, and every record when there are none."""
+    return not patterns or any(matches(record, pattern) for pattern in patterns)
+
+
 def backoff_seconds(attempts: int) -> float:
     return 0.0 if attempts <= 0 else min(MAX_BACKOFF_SECONDS, 0.1 * 2 ** (attempts - 1))

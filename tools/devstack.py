@@ -1,4 +1,4 @@
-"""The whole collector on one machine: DynamoDB Local, tables, demo petition, stream runner, API.
+"""The whole collector on one machine: DynamoDB Local, tables, demo petition, stream runners, local mail, API.
 
     python -m tools.devstack run          # what `make run` does
     python -m tools.devstack clean-data   # what `make clean-data` does
@@ -11,8 +11,13 @@
 Every child gets its settings in its process environment (Chalice would
 inject a configured stage's variables over ours, so the API runs under a
 stage that .chalice/config.json does not define). Children ignore Ctrl-C
-and die with their parent; the parent stops them in order: API, runner,
-then the database, so the runner's last batch can finish.
+and die with their parent; the parent stops them in order: API, runners,
+mail server, then the database, so the runners' last batches can finish.
+
+Two stream runners read the signatures stream, as two functions do in AWS:
+the tally and the verification mailer. The mailer sends over SMTP to the
+local mail server (tools.local_mail), which keeps every message in
+``mail/`` and lists them on a page (``.mail_url``).
 
 Only the standard library is imported at module level, so ``clean-data``
 runs before the virtualenv exists.
@@ -44,12 +49,22 @@ DEFAULT_TABLES = {
 }
 # Not in .chalice/config.json, so `chalice local` adds only the global variables.
 CHALICE_STAGE = "local"
+MAIL_FROM = "Countersign <no-reply@countersign.localhost>"
 READY_TIMEOUT_SECONDS = 60
 
 
 def signature_secret(state_dir: Path) -> str:
     """A dev secret made once per data folder, so a duplicate stays a duplicate across restarts."""
-    path = state_dir / "signature-key-secret"
+    return _secret(state_dir, "signature-key-secret")
+
+
+def verify_token_secret(state_dir: Path) -> str:
+    """The dev secret that signs confirmation links, kept so links in earlier mail still work."""
+    return _secret(state_dir, "verify-token-secret")
+
+
+def _secret(state_dir: Path, name: str) -> str:
+    path = state_dir / name
     if not path.exists():
         state_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -68,9 +83,12 @@ class DevStack:
 
     def __init__(self, state_dir: Path, *, port: int | None = None, endpoint: str | None = None,
                  persist: bool = True, tables: dict[str, str] | None = None, seed_demo: bool = True,
-                 quiet: bool = True, extra_env: dict[str, str] | None = None):
+                 quiet: bool = True, extra_env: dict[str, str] | None = None,
+                 mail_port: int | None = None, smtp_port: int | None = None):
         self.state_dir = Path(state_dir)
         self.port = port or free_port()
+        self.mail_port = mail_port or free_port()
+        self.smtp_port = smtp_port or free_port()
         self.persist = persist
         self.tables = {**DEFAULT_TABLES, **(tables or {})}
         self.seed_demo = seed_demo
@@ -81,6 +99,8 @@ class DevStack:
             log_path=self.state_dir / "dynamodb.log")
         self._endpoint = endpoint
         self.runner: subprocess.Popen | None = None
+        self.mail_runner: subprocess.Popen | None = None
+        self.mail: subprocess.Popen | None = None
         self.api: subprocess.Popen | None = None
 
     # -- addresses and environment --
@@ -94,6 +114,16 @@ class DevStack:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def mail_url(self) -> str:
+        """The local mail page."""
+        return f"http://127.0.0.1:{self.mail_port}"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the local mail server writes each message as an .eml file."""
+        return self.state_dir / "mail"
+
+    @property
     def env(self) -> dict[str, str]:
         env = fake_aws.environment(os.environ)
         env.update({
@@ -101,6 +131,12 @@ class DevStack:
             "SIGNATURE_KEY_SECRET": signature_secret(self.state_dir),
             # Links that leave the site (share links, mail) point here, whatever Host a request names.
             "PUBLIC_BASE_URL": self.base_url,
+            "VERIFY_TOKEN_SECRET": verify_token_secret(self.state_dir),
+            # The mailer sends to the local mail server, as it would hand the same bytes to SES.
+            "MAIL_TRANSPORT": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(self.smtp_port),
+            "MAIL_FROM": MAIL_FROM,
             "PYTHONUNBUFFERED": "1",
             **self.tables,
             **self.extra_env,
@@ -139,9 +175,33 @@ class DevStack:
             print(result.stdout.strip(), flush=True)
 
     def start_runner(self) -> None:
+        """The tally's stream runner."""
         if self.runner is None or self.runner.poll() is not None:
             self.runner = self._spawn("stream-runner", [sys.executable, "-m", "tools.stream_runner",
                                                         "--state-dir", str(self.state_dir)])
+
+    def start_mail_runner(self) -> None:
+        """The verification mailer's stream runner: a second reader of the same stream."""
+        if self.mail_runner is None or self.mail_runner.poll() is not None:
+            self.mail_runner = self._spawn("mail-runner", [sys.executable, "-m", "tools.stream_runner",
+                                                           "--consumer", "mailer", "--state-dir", str(self.state_dir)])
+
+    def start_mail(self) -> None:
+        """The local SMTP server and mail page."""
+        if self.mail is not None and self.mail.poll() is None:
+            return
+        for port in (self.smtp_port, self.mail_port):
+            if port_in_use(port):
+                raise RuntimeError(f"port {port} is already in use")
+        self.mail = self._spawn("mail", [sys.executable, "-m", "tools.local_mail", "--dir", str(self.mail_dir),
+                                         "--smtp-port", str(self.smtp_port), "--http-port", str(self.mail_port)])
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while not (port_in_use(self.smtp_port) and port_in_use(self.mail_port)):
+            if self.mail.poll() is not None:
+                raise RuntimeError(f"the local mail server exited with code {self.mail.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the local mail server did not start")
+            time.sleep(0.1)
 
     def start_api(self) -> None:
         if self.api is not None and self.api.poll() is None:
@@ -173,7 +233,9 @@ class DevStack:
         try:
             self.start_database()
             self.prepare()
+            self.start_mail()
             self.start_runner()
+            self.start_mail_runner()
             self.start_api()
         except BaseException:
             self.stop()
@@ -188,6 +250,12 @@ class DevStack:
     def stop_runner(self, kill: bool = False) -> None:
         end_process(self.runner, kill=kill)
 
+    def stop_mail_runner(self, kill: bool = False) -> None:
+        end_process(self.mail_runner, kill=kill)
+
+    def stop_mail(self, kill: bool = False) -> None:
+        end_process(self.mail, kill=kill)
+
     def stop_database(self, kill: bool = False) -> None:
         if self.database is not None:
             self.database.stop(kill=kill)
@@ -195,14 +263,18 @@ class DevStack:
     def stop(self) -> None:
         self.stop_api()
         self.stop_runner()
+        self.stop_mail_runner()
+        self.stop_mail()
         self.stop_database()
 
     def kill(self) -> None:
         """SIGKILL every part at once, as a crash or `kill -9` of the process group would."""
-        for process in (self.api, self.runner, self.database.process if self.database else None):
+        processes = (self.api, self.runner, self.mail_runner, self.mail,
+                     self.database.process if self.database else None)
+        for process in processes:
             if process is not None and process.poll() is None:
                 process.kill()
-        for process in (self.api, self.runner, self.database.process if self.database else None):
+        for process in processes:
             if process is not None:
                 process.wait()
         if self.database is not None:
@@ -210,8 +282,8 @@ class DevStack:
 
     def died(self) -> str | None:
         """The name of a part that exited on its own, if any."""
-        parts = {"API server": self.api, "stream runner": self.runner,
-                 "DynamoDB Local": self.database.process if self.database else None}
+        parts = {"API server": self.api, "stream runner": self.runner, "mail stream runner": self.mail_runner,
+                 "local mail server": self.mail, "DynamoDB Local": self.database.process if self.database else None}
         for name, process in parts.items():
             if process is not None and process.poll() is not None:
                 return name
@@ -301,7 +373,10 @@ def run(port: int, state_dir: Path) -> int:
               file=sys.stderr)
         return 1
     tables = {name: os.environ.get(name) or default for name, default in DEFAULT_TABLES.items()}
-    stack = DevStack(state_dir, port=port, endpoint=endpoint, tables=tables, quiet=False)
+    mail_port, smtp_port = (_port_or_free(int(os.environ.get(name) or default))
+                            for name, default in (("MAIL_PAGE_PORT", 8025), ("SMTP_PORT", 1025)))
+    stack = DevStack(state_dir, port=port, endpoint=endpoint, tables=tables, quiet=False,
+                     mail_port=mail_port, smtp_port=smtp_port)
 
     def terminate(signum, _frame):
         raise KeyboardInterrupt
@@ -322,6 +397,8 @@ Countersign is running.
   Home:                    {base}/
   API, petition:           {base}/petitions/demo
   API, totals:             {base}/petitions/demo/totals
+  Local mail:              http://localhost:{stack.mail_port}/   (SMTP on port {stack.smtp_port}, \
+messages in {shown_dir}/mail/)
   DynamoDB endpoint:       {stack.endpoint}   (data in {shown_dir}/)
 Press Ctrl-C to stop.
 """, flush=True)
@@ -338,6 +415,11 @@ Press Ctrl-C to stop.
         (state_dir / STACK_ENV).unlink(missing_ok=True)
         stack.stop()
         lock.close()
+
+
+def _port_or_free(port: int) -> int:
+    """The usual port when it is free (stable addresses from run to run), else any free one."""
+    return free_port() if port_in_use(port) else port
 
 
 def clean_data(state_dir: Path) -> int:

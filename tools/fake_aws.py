@@ -27,7 +27,8 @@ SETTINGS = {
 CLIENT_ARGUMENTS = {"region_name": REGION, "aws_access_key_id": CREDENTIAL, "aws_secret_access_key": CREDENTIAL}
 
 # Variables that would point a process at real AWS or at a deployed stage's secret.
-SCRUBBED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "SIGNATURE_KEY_PARAMETER")
+SCRUBBED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "SIGNATURE_KEY_PARAMETER",
+            "VERIFY_TOKEN_PARAMETER")
 SCRUBBED_PREFIX = "AWS_ENDPOINT_URL"  # and every AWS_ENDPOINT_URL_<SERVICE>
 
 

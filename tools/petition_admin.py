@@ -2,6 +2,7 @@
 
     python -m tools.petition_admin create demo --title "..." --summary "..." --goal 1500000
     python -m tools.petition_admin update demo --goal 2000000 --closes-at 2026-12-31T23:59:59Z
+    python -m tools.petition_admin update demo --require-verification   # signers confirm by email
     python -m tools.petition_admin close demo
     python -m tools.petition_admin list
 
@@ -41,14 +42,14 @@ def _when(text: str | None) -> datetime | None:
 
 
 def create(petition_id: str, title: str, summary: str, goal: int, *, closes_at: str | None = None,
-           thanks_url: str | None = None, if_absent: bool = False) -> bool:
+           thanks_url: str | None = None, require_verification: bool = False, if_absent: bool = False) -> bool:
     """Create a petition and its totals item. False if it exists and if_absent is set."""
     if not petitions.valid_id(petition_id):
         raise SystemExit(f"petition id must be lower-case letters, digits and dashes (max 48): {petition_id!r}")
     petition = models.Petition(
         petition_id=petition_id, title=title, summary=summary, goal=goal,
         status=PetitionStatus.OPEN, closes_at=_when(closes_at), thanks_url=thanks_url,
-        require_verification=False,
+        require_verification=require_verification,
     )
     condition = models.Petition.petition_id.does_not_exist() if if_absent else None
     try:
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--goal", type=int, required=True)
     c.add_argument("--closes-at")
     c.add_argument("--thanks-url")
+    c.add_argument("--require-verification", action=argparse.BooleanOptionalAction, default=False,
+                   help="signers confirm by email before their signature counts")
     u = sub.add_parser("update", help="change a petition's fields")
     u.add_argument("petition_id")
     u.add_argument("--title")
@@ -89,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--goal", type=int)
     u.add_argument("--closes-at")
     u.add_argument("--thanks-url")
+    u.add_argument("--require-verification", action=argparse.BooleanOptionalAction, default=None,
+                   help="signers confirm by email before their signature counts (new signatures only)")
     for verb in ("close", "reopen", "show"):
         sub.add_parser(verb, help=f"{verb} a petition").add_argument("petition_id")
     sub.add_parser("list", help="list every petition")
@@ -98,12 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "create":
             if not create(args.petition_id, args.title, args.summary, args.goal,
-                          closes_at=args.closes_at, thanks_url=args.thanks_url, if_absent=True):
+                          closes_at=args.closes_at, thanks_url=args.thanks_url,
+                          require_verification=args.require_verification, if_absent=True):
                 print(f"petition {args.petition_id} already exists; use update", file=sys.stderr)
                 return 1
         elif args.command == "update":
             update(args.petition_id, title=args.title, summary=args.summary, goal=args.goal,
-                   closes_at=args.closes_at, thanks_url=args.thanks_url)
+                   closes_at=args.closes_at, thanks_url=args.thanks_url,
+                   require_verification=args.require_verification)
         elif args.command in ("close", "reopen"):
             update(args.petition_id, status=PetitionStatus.CLOSED if args.command == "close" else PetitionStatus.OPEN)
         elif args.command == "seed-demo":

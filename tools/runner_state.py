@@ -75,14 +75,15 @@ class Checkpoints:
 class FailureLog:
     """Append-only JSON lines: where skipped batches were, in the shape Lambda sends to an on-failure queue."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, function: str = "on_signature_change"):
         self.path = Path(path)
+        self.function = function
 
     def write(self, stream_arn: str, shard_id: str, batch: list[dict], reason: str, attempts: int) -> None:
         first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
         entry = {
             "requestContext": {"condition": reason, "approximateInvokeCount": attempts,
-                               "functionArn": "local:on_signature_change"},
+                               "functionArn": f"local:{self.function}"},
             "timestamp": clock.utc_now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # Lambda's record has microseconds
             "DDBStreamBatchInfo": {
                 "shardId": shard_id,

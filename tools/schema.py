@@ -43,8 +43,20 @@ def table_definitions() -> dict[str, dict]:
     return definitions
 
 
+def time_to_live() -> dict[str, str]:
+    """The TTL attribute of each table that has one, by table name (from the current settings)."""
+    s = config.settings()
+    resources = template()["Resources"]
+    found = {}
+    for logical_id, setting in TABLE_SETTINGS.items():
+        spec = resources[logical_id]["Properties"].get("TimeToLiveSpecification")
+        if spec and spec.get("Enabled"):
+            found[getattr(s, setting)] = spec["AttributeName"]
+    return found
+
+
 def create_tables(client=None) -> list[str]:
-    """Create any missing table; return the names created."""
+    """Create any missing table, and switch on TTL where the template does; return the names created."""
     client = client or aws.dynamodb()
     existing = set(client.list_tables()["TableNames"])
     created = []
@@ -54,4 +66,10 @@ def create_tables(client=None) -> list[str]:
         client.create_table(**args)
         client.get_waiter("table_exists").wait(TableName=args["TableName"])
         created.append(args["TableName"])
+    for table, attribute in time_to_live().items():
+        # Tables made before the template had TTL get it too (a `make run` data folder from earlier).
+        status = client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["TimeToLiveStatus"]
+        if status not in ("ENABLED", "ENABLING"):
+            client.update_time_to_live(TableName=table,
+                                       TimeToLiveSpecification={"AttributeName": attribute, "Enabled": True})
     return created

@@ -31,7 +31,12 @@ This module is the polling loop and its wiring; the rules it follows are in
 ``tools.delivery_rules``, the events it builds in ``tools.lambda_events`` and
 its checkpoint and failure files in ``tools.runner_state``.
 
-    python -m tools.stream_runner            # table and endpoint from the environment
+    python -m tools.stream_runner                     # the tally; table and endpoint from the environment
+    python -m tools.stream_runner --consumer mailer   # the verification mailer, a second reader
+
+Each consumer is a reader of its own, as each function's event source mapping
+is in AWS: its own settings and filter from the template, its own checkpoint
+and failure files.
 """
 from __future__ import annotations
 
@@ -56,6 +61,7 @@ from tools.delivery_rules import (
     decide,
     expired_prefix,
     outcome_of,
+    passes_filters,
     ready_shards,
 )
 from tools.lambda_events import lambda_event, lambda_record, window_of
@@ -74,15 +80,15 @@ FUNCTION_TIMEOUT_MS = 60_000
 class LocalContext:
     """The parts of Lambda's context object a handler may use."""
 
-    function_name = "on_signature_change"
     function_version = "$LATEST"
     memory_limit_in_mb = 128
     log_group_name = "local"
     log_stream_name = "stream-runner"
 
-    def __init__(self):
+    def __init__(self, function_name: str = "on_signature_change"):
+        self.function_name = function_name
         self.aws_request_id = str(uuid.uuid4())
-        self.invoked_function_arn = "local:on_signature_change"
+        self.invoked_function_arn = f"local:{function_name}"
         self._deadline = time.monotonic() + FUNCTION_TIMEOUT_MS / 1000
 
     def get_remaining_time_in_millis(self) -> int:
@@ -165,7 +171,8 @@ class ShardReader:
                 self.iterator = None  # iterators live 15 minutes; get another from where we are
                 return
             raise
-        records = reply.get("Records", [])
+        # Lambda drops records that match none of the mapping's filters before batching.
+        records = [r for r in reply.get("Records", []) if passes_filters(r, self.runner.filters)]
         if records and not self.buffer:
             self.first_buffered_at = now
         self.buffer.extend(records)
@@ -214,7 +221,7 @@ class ShardReader:
         started = time.monotonic()
         error = None
         try:
-            response = runner.handler(event, LocalContext())
+            response = runner.handler(event, LocalContext(runner.function_name))
             outcome = outcome_of(response, [r["dynamodb"]["SequenceNumber"] for r in records],
                                  runner.reports_item_failures)
             if isinstance(response, dict) and isinstance(response.get("state"), dict):
@@ -255,8 +262,11 @@ class StreamRunner:
     """Finds the table's stream and its shards, and keeps a reader on every ready shard."""
 
     def __init__(self, table_name: str, dynamodb, streams, handler: Callable, checkpoints: Checkpoints,
-                 failures: FailureLog, settings: dict):
+                 failures: FailureLog, settings: dict, filters: list[dict] | None = None,
+                 function_name: str = "on_signature_change"):
         self.table_name = table_name
+        self.filters = filters or []
+        self.function_name = function_name
         self.dynamodb = dynamodb
         self.streams = streams
         self.handler = handler
@@ -342,26 +352,44 @@ class StreamRunner:
 
 # ---- wiring --------------------------------------------------------------------
 
-def app_handler() -> Callable:
+@dataclass(frozen=True)
+class Consumer:
+    """One reader of the signatures stream: a deployed handler and where its local state lives."""
+
+    handler: str  # the function in app.py
+    function: str  # its logical id in the template, which holds its event source settings
+    files: str  # prefix of its checkpoint and failure files
+
+
+CONSUMERS = {
+    "tally": Consumer("on_signature_change", "OnSignatureChange", "stream"),
+    "mailer": Consumer("send_verification_mail", "SendVerificationMail", "mail-stream"),
+}
+
+
+def app_handler(consumer: str = "tally") -> Callable:
     """The deployed stream handler itself (Chalice's handler object takes a raw Lambda event)."""
-    from app import on_signature_change  # imported late: the environment must be set first
+    import app  # imported late: the environment must be set first
 
-    return on_signature_change
+    return getattr(app, CONSUMERS[consumer].handler)
 
 
-def build_runner(state_dir: Path, handler: Callable | None = None) -> StreamRunner:
+def build_runner(state_dir: Path, handler: Callable | None = None, consumer: str = "tally") -> StreamRunner:
     from chalicelib import aws, config
-    from tools.stream_settings import stream_settings
+    from tools.stream_settings import filter_patterns, stream_settings
 
     s = config.settings()
+    spec = CONSUMERS[consumer]
     return StreamRunner(
         table_name=s.signatures_table,
         dynamodb=aws.dynamodb(),
         streams=aws.dynamodb_streams(),
-        handler=handler or app_handler(),
-        checkpoints=Checkpoints(state_dir / "stream-checkpoints.json"),
-        failures=FailureLog(state_dir / "stream-failures.jsonl"),
-        settings=stream_settings(),
+        handler=handler or app_handler(consumer),
+        checkpoints=Checkpoints(state_dir / f"{spec.files}-checkpoints.json"),
+        failures=FailureLog(state_dir / f"{spec.files}-failures.jsonl", function=spec.handler),
+        settings=stream_settings(spec.function),
+        filters=filter_patterns(spec.function),
+        function_name=spec.handler,
     )
 
 
@@ -370,16 +398,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, default=Path(".local"),
                         help="where checkpoints and the failure file live (default .local)")
     parser.add_argument("--verbose", action="store_true", help="also show the handler's own log lines")
+    parser.add_argument("--consumer", choices=sorted(CONSUMERS), default="tally",
+                        help="which deployed stream function to drive (default: the tally)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(message)s")
     log.setLevel(logging.INFO)
-    runner = build_runner(args.state_dir)
+    runner = build_runner(args.state_dir, consumer=args.consumer)
     if not args.verbose:
         # The handler logs its own line per batch too; one line per batch is enough here.
         logging.getLogger("chalicelib").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, runner.stop)
-    log.info("stream runner started for table %s", runner.table_name)
+    log.info("stream runner (%s) started for table %s", args.consumer, runner.table_name)
     try:
         runner.run()
     except KeyboardInterrupt:

@@ -1,0 +1,75 @@
+"""The pages and JSON bodies that answer a confirmation link's requests."""
+from __future__ import annotations
+
+from .. import config, pages, petitions, totals
+from .confirm import Outcome, Step
+from .pending import RESENDS_PER_DAY
+
+# Token pages are private to one signer: never cached, never indexed, and the
+# token never leaves in a Referer header (to a share service, say).
+HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+def _days(seconds: int) -> str:
+    days = round(seconds / 86400)
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def texts(step: Step) -> tuple[str, str]:
+    """Heading and message for a step, written for the signer."""
+    s = config.settings()
+    return {
+        Step.CONFIRMED: ("Your signature is confirmed",
+                         "Thank you. Your signature now counts, and it will be in the total within a few seconds."),
+        Step.ALREADY: ("Your signature is already confirmed",
+                       "You confirmed it before, so it already counts. There is nothing more to do."),
+        Step.RESENT: ("We've sent you a new link",
+                      "Check your email and open the newest message from us. The new link works for "
+                      f"{_days(s.verify_link_seconds)}."),
+        Step.BROKEN: ("This confirmation link doesn't work",
+                      "The link is incomplete or has been changed. Open it again from the email we sent you; "
+                      "if you copy it, copy the whole address."),
+        Step.WRONG_PETITION: ("This link is for another petition",
+                              "The confirmation link doesn't belong to this petition. Open it again from the email "
+                              "we sent you."),
+        Step.NO_PETITION: ("Petition not found",
+                           "There is no petition at this address. Check the link you followed."),
+        Step.GONE: ("We can't find this signature",
+                    "It may have been deleted: signatures that are not confirmed are deleted after "
+                    f"{_days(s.pending_expiry_seconds)}. Sign the petition again to get a new link."),
+        Step.CLOSED: ("This petition has closed",
+                      "It no longer takes signatures, so this signature can't be confirmed."),
+        Step.EXPIRED: ("This confirmation link has expired",
+                       f"Links work for {_days(s.verify_link_seconds)}. We can send you a new one."),
+        Step.CAPPED: ("We've already sent you several links",
+                      f"We send at most {RESENDS_PER_DAY} new links a day. Look for them in your inbox and spam "
+                      "folder, or try again tomorrow."),
+        Step.UNREADABLE: ("We couldn't read that request",
+                          "Please go back to the email we sent you and open the link again."),
+        Step.UNAVAILABLE: ("We couldn't do that just now",
+                           "Something went wrong on our side. Please try again in a minute."),
+        Step.READY: ("Confirm your signature", ""),
+    }[step]
+
+
+def json_body(outcome: Outcome) -> dict:
+    heading, message = texts(outcome.step)
+    if outcome.status < 400:
+        return {"status": outcome.step.value, "message": message or heading}
+    return {"error": message, "reason": outcome.step.value}
+
+
+def page(outcome: Outcome, prefix: str) -> str:
+    heading, message = texts(outcome.step)
+    petition = petitions.public_view(outcome.petition) if outcome.petition is not None else None
+    context: dict[str, object] = {"petition": petition, "heading": heading, "message": message,
+               "token": outcome.token, "step": outcome.step.value,
+               "expiry_days": _days(config.settings().pending_expiry_seconds)}
+    if outcome.step == Step.READY:
+        return pages.render("verification/confirm.html", prefix=prefix, **context)
+    if outcome.step in (Step.CONFIRMED, Step.ALREADY) and petition is not None:
+        figures = totals.read(petition["petition_id"])
+        share_url = f"{config.settings().public_base_url or prefix}/petitions/{petition['petition_id']}/sign"
+        return pages.render("verification/confirmed.html", prefix=prefix, total=(figures or {}).get("total"),
+                            share_url=share_url, shares=pages.share_links(share_url, petition["title"]), **context)
+    return pages.render("verification/problem.html", prefix=prefix, **context)
