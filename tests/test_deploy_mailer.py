@@ -289,3 +289,22 @@ def test_sign_mail_and_confirm_make_only_the_calls_each_function_may_make(deploy
     assert mailer_calls <= allowed(MAILER_GRANTS)
     assert {("dynamodb:UpdateItem", "test-signatures"), ("ssm:GetParameter", "/countersign/dev/verify-token-secret"),
             ("dynamodb:GetItem", "test-petitions")} <= mailer_calls
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_permissions_boundary_lets_the_mailer_do_its_job(stage):
+    """Every role carries the boundary, so anything the mailer is granted must also be inside it."""
+    from tests.test_deploy import ACCOUNT, REGION, allows, concrete, filled_policy
+
+    boundary = filled_policy("function-boundary.json")
+    stack = f"countersign-{stage}"
+    arns = {
+        json.dumps(IDENTITY_ARN, sort_keys=True): f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/example.org",
+        json.dumps(CONFIGURATION_SET_ARN, sort_keys=True):
+            f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{stack}-VerificationMailConfigurationSet-1A2B3C",
+        json.dumps(get_att(QUEUE, "Arn"), sort_keys=True):
+            f"arn:aws:sqs:{REGION}:{ACCOUNT}:{stack}-{QUEUE}-1A2B3C4D5E6F",
+    }
+    for action, resource in MAILER_GRANTS:
+        arn = arns.get(json.dumps(resource, sort_keys=True)) or concrete(resource, stage)
+        assert allows(boundary, action, arn), (action, arn)
