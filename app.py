@@ -6,6 +6,7 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import intake, outages, pages, petitions, responses, stream_tally, submission, totals
+from chalicelib.campaign import targets
 from chalicelib.intake import OutcomeKind
 
 app = Chalice(app_name="countersign")
@@ -76,7 +77,7 @@ def sign_page(petition_id):
     source = request.query_params.get("source") if request.query_params else None
     country = pages.likely_country(headers.get("cloudfront-viewer-country"), headers.get("accept-language"))
     response = _petition_page(petition_id, responses.SHARED_PAGE_CACHE, lambda petition, prefix, share_url:
-                              pages.sign_page(petition, prefix, country=country, figures=totals.read(petition_id),
+                              pages.sign_page(petition, prefix, country=country, figures=_figures(petition),
                                               share_url=share_url, fields={"source": source} if source else None))
     # The preselected country depends on these: a cache in front must key on them.
     response.headers["Vary"] = responses.SIGN_PAGE_VARY
@@ -87,14 +88,29 @@ def sign_page(petition_id):
 @storage_outage_page
 def thanks_page(petition_id):
     return _petition_page(petition_id, responses.NO_STORE, lambda petition, prefix, share_url: pages.thanks_page(
-        petition, prefix, figures=totals.read(petition_id), share_url=share_url))
+        petition, prefix, figures=_figures(petition), share_url=share_url))
 
 
 @app.route("/petitions/{petition_id}/dashboard", methods=["GET"])
 @storage_outage_page
 def dashboard_page(petition_id):
     return _petition_page(petition_id, responses.DASHBOARD_CACHE, lambda petition, prefix, share_url:
-                          pages.dashboard_page(petition, prefix, figures=totals.read(petition_id)))
+                          pages.dashboard_page(petition, prefix, figures=_figures(petition)))
+
+
+def _figures(petition: dict) -> dict | None:
+    """The petition's public totals, with which countries reached their targets."""
+    figures = totals.read(petition["petition_id"])
+    return None if figures is None else targets.with_targets(figures, petition["country_targets"])
+
+
+def _totals_of(petition_id: str) -> dict | None:
+    """The totals response: None for no petition or a draft (its configuration is cached, like the sign path's)."""
+    petition = petitions.load(petition_id)
+    figures = totals.read(petition_id) if petition is not None else None
+    if petition is None or figures is None:
+        return None
+    return targets.with_targets(figures, petitions.targets_of(petition))
 
 
 def _request() -> Request:
@@ -133,7 +149,7 @@ def static_file(name):
 @app.route("/petitions/{petition_id}/totals", methods=["GET"])
 @outages.json
 def petition_totals(petition_id):
-    figures = totals.read(petition_id) if petitions.valid_id(petition_id) else None
+    figures = _totals_of(petition_id)
     if figures is None:
         return responses.error(404, "There is no petition with this id.", responses.PUBLIC)
     return responses.cacheable_json(figures, totals.etag(figures), _request().headers.get("if-none-match"))
