@@ -63,6 +63,7 @@ STACK ?= countersign-$(STAGE)
 REGION ?= $(eval REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),$(shell aws configure get region 2>/dev/null)))$(REGION)
 ALARM_TOPIC ?=
 PUBLIC_BASE_URL ?=
+ADMIN_EMAILS ?=
 BUILD := build/$(STAGE)
 
 # Checked before anything is packaged, so a missing setting fails at once.
@@ -85,7 +86,8 @@ deploy: package
 		--s3-bucket $(BUCKET) --s3-prefix $(STACK) --output-template-file $(BUILD)/packaged.yaml
 	aws cloudformation deploy --region $(REGION) --template-file $(BUILD)/packaged.yaml \
 		--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC) PublicBaseUrl=$(PUBLIC_BASE_URL)
+		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC) PublicBaseUrl=$(PUBLIC_BASE_URL) \
+		$(if $(ADMIN_EMAILS),AdminEmails=$(ADMIN_EMAILS))
 	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
 		--query "Stacks[0].Outputs" --output table
 

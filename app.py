@@ -6,6 +6,7 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import intake, outages, pages, petitions, responses, stream_tally, submission, totals
+from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
 from chalicelib.intake import OutcomeKind
 
@@ -153,6 +154,116 @@ def petition_totals(petition_id):
     if figures is None:
         return responses.error(404, "There is no petition with this id.", responses.PUBLIC)
     return responses.cacheable_json(figures, totals.etag(figures), _request().headers.get("if-none-match"))
+
+
+# ---- the admin area: pages, then the JSON API (chalicelib/admin/web.py; never cached) ----
+FORM = ["application/x-www-form-urlencoded"]
+JSON = ["application/json"]
+
+
+@app.route("/admin/sign-in", methods=["GET"])
+def admin_sign_in_form():
+    return admin.sign_in_form(_request())
+
+
+@app.route("/admin/sign-in", methods=["POST"], content_types=FORM)
+def admin_sign_in_request():
+    return admin.sign_in_request(_request())
+
+
+@app.route("/admin/sign-in/{token}", methods=["GET"])
+def admin_sign_in_link(token):
+    return admin.link_page(_request(), token)
+
+
+@app.route("/admin/sign-in/{token}", methods=["POST"], content_types=FORM)
+def admin_sign_in_use(token):
+    return admin.link_use(_request(), token)
+
+
+@app.route("/admin/sign-out", methods=["POST"], content_types=FORM)
+def admin_sign_out():
+    return admin.sign_out(_request())
+
+
+@app.route("/admin", methods=["GET"])
+def admin_home():
+    return admin.home(_request())
+
+
+@app.route("/admin/new", methods=["GET"])
+def admin_new_petition():
+    return admin.new_form(_request())
+
+
+@app.route("/admin/petitions", methods=["POST"], content_types=FORM)
+def admin_create_petition():
+    return admin.create(_request())
+
+
+@app.route("/admin/petitions/{petition_id}", methods=["GET"])
+def admin_petition(petition_id):
+    return admin.petition_page(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}", methods=["POST"], content_types=FORM)
+def admin_update_petition(petition_id):
+    return admin.update(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/edit", methods=["GET"])
+def admin_edit_petition(petition_id):
+    return admin.edit_form(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/status", methods=["POST"], content_types=FORM)
+def admin_petition_status(petition_id):
+    return admin.change_status(_request(), petition_id)
+
+
+@app.route("/admin/preview", methods=["POST"], content_types=FORM)
+def admin_preview():
+    return admin.preview(_request())
+
+
+@app.route("/admin/audit", methods=["GET"])
+def admin_audit():
+    return admin.audit_page(_request())
+
+
+@app.route("/admin/api/session", methods=["GET"])
+def admin_api_session():
+    return admin.api_session(_request())
+
+
+@app.route("/admin/api/petitions", methods=["GET"])
+def admin_api_petitions():
+    return admin.api_list(_request())
+
+
+@app.route("/admin/api/petitions", methods=["POST"], content_types=JSON)
+def admin_api_create():
+    return admin.api_create(_request())
+
+
+@app.route("/admin/api/petitions/{petition_id}", methods=["GET"])
+def admin_api_petition(petition_id):
+    return admin.api_petition(_request(), petition_id)
+
+
+@app.route("/admin/api/petitions/{petition_id}", methods=["POST"], content_types=JSON)
+def admin_api_update(petition_id):
+    return admin.api_update(_request(), petition_id)
+
+
+@app.route("/admin/api/petitions/{petition_id}/status", methods=["POST"], content_types=JSON)
+def admin_api_status(petition_id):
+    return admin.api_status(_request(), petition_id)
+
+
+@app.route("/admin/api/audit", methods=["GET"])
+def admin_api_audit():
+    return admin.api_audit(_request())
 
 
 PLACEHOLDER_STREAM_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/countersign-signatures"

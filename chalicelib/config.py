@@ -25,6 +25,14 @@ class Settings:
     # ``https://…/api``): every absolute URL (share links, links in mail) is built
     # from it, never from the request's Host or X-Forwarded-* headers.
     public_base_url: str | None
+    # The admin area (chalicelib/admin): its tables, who may sign in (a comma-separated
+    # list locally, an SSM StringList parameter when deployed), and where sign-in mail
+    # goes until the project's mail sender is wired (a folder of .eml files, dev only).
+    admin_table: str = "countersign-admin"
+    audit_table: str = "countersign-audit"
+    admin_allowlist: frozenset[str] = frozenset()
+    admin_allowlist_parameter: str | None = None
+    mail_drop_dir: str | None = None
 
 
 def _origins(raw: str) -> frozenset[str]:
@@ -45,6 +53,11 @@ def settings() -> Settings:
         signature_key_secret=env.get("SIGNATURE_KEY_SECRET") or None,
         signature_key_parameter=env.get("SIGNATURE_KEY_PARAMETER") or None,
         public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        admin_table=env.get("ADMIN_TABLE", "countersign-admin"),
+        audit_table=env.get("AUDIT_TABLE", "countersign-audit"),
+        admin_allowlist=frozenset(a.strip().lower() for a in env.get("ADMIN_ALLOWLIST", "").split(",") if a.strip()),
+        admin_allowlist_parameter=env.get("ADMIN_ALLOWLIST_PARAMETER") or None,
+        mail_drop_dir=env.get("MAIL_DROP_DIR") or None,
     )
 
 

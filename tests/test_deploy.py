@@ -20,7 +20,7 @@ from tools.stream_settings import stream_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
-TABLES = ("SignaturesTable", "PetitionsTable", "TotalsTable")
+TABLES = ("SignaturesTable", "PetitionsTable", "TotalsTable", "AdminTable", "AuditTable")
 FUNCTIONS = {"APIHandler": "ApiHandlerRole", "OnSignatureChange": "OnSignatureChangeRole"}
 EVENT = "OnSignatureChangeDynamodbEventSource"
 QUEUE = "SignatureStreamFailureQueue"
@@ -37,6 +37,8 @@ def logs_arn(suffix):
 
 SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                          "parameter/countersign/${Stage}/signature-key-secret"}
+ALLOWLIST_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
+                            "parameter/countersign/${Stage}/admin-allowlist"}
 
 # Exactly what each function may do, on exactly which resource.
 EXPECTED_GRANTS = {
@@ -46,6 +48,16 @@ EXPECTED_GRANTS = {
         ("dynamodb:PutItem", get_att("SignaturesTable", "Arn")),
         ("dynamodb:GetItem", get_att("TotalsTable", "Arn")),
         ("ssm:GetParameter", SECRET_ARN),
+        # the admin area: petitions and their goal, sign-in links and sessions, the audit, the allowlist
+        ("dynamodb:PutItem", get_att("PetitionsTable", "Arn")),
+        ("dynamodb:UpdateItem", get_att("TotalsTable", "Arn")),
+        ("dynamodb:GetItem", get_att("AdminTable", "Arn")),
+        ("dynamodb:PutItem", get_att("AdminTable", "Arn")),
+        ("dynamodb:UpdateItem", get_att("AdminTable", "Arn")),
+        ("dynamodb:DeleteItem", get_att("AdminTable", "Arn")),
+        ("dynamodb:PutItem", get_att("AuditTable", "Arn")),
+        ("dynamodb:Query", get_att("AuditTable", "Arn")),
+        ("ssm:GetParameter", ALLOWLIST_ARN),
         ("logs:CreateLogStream", logs_arn("api")),
         ("logs:PutLogEvents", logs_arn("api")),
     ],
@@ -324,13 +336,14 @@ def secret_from_ssm(tables, monkeypatch):
 
 def table_grants(role):
     """The policy of a role in terms of the test tables' names."""
-    names = {"SignaturesTable": "test-signatures", "PetitionsTable": "test-petitions", "TotalsTable": "test-totals"}
+    names = {"SignaturesTable": "test-signatures", "PetitionsTable": "test-petitions", "TotalsTable": "test-totals",
+             "AdminTable": "test-admin", "AuditTable": "test-audit"}
     allowed = set()
     for action, resource in EXPECTED_GRANTS[role]:
         if "Fn::GetAtt" in resource and resource["Fn::GetAtt"][1] == "Arn":
             allowed.add((action, names.get(resource["Fn::GetAtt"][0])))
         elif action == "ssm:GetParameter":
-            allowed.add((action, "/countersign/dev/signature-key-secret"))
+            allowed.add((action, resource["Fn::Sub"].split(":parameter")[1].replace("${Stage}", "dev")))
     return allowed
 
 
@@ -485,7 +498,7 @@ def test_the_sam_transform_grants_nothing_more(packaged, transformed):
 # The services the stack's resources are made with (the rest of a handler's
 # list serves features this stack does not use: VPCs, EFS, Kinesis, KMS
 # customer keys, Firehose).
-DEPLOY_SERVICES = {"apigateway", "cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "sqs"}
+DEPLOY_SERVICES = {"apigateway", "cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "sqs", "ssm"}
 # Handler permissions for features the stack does not use.
 UNUSED_FEATURES = {
     # DynamoDB global tables, imports, Kinesis destinations, resource policies, contributor insights;
@@ -635,6 +648,8 @@ def concrete(value, stage):
         ("SignaturesTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-signatures",
         ("PetitionsTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-petitions",
         ("TotalsTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-totals",
+        ("AdminTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-admin",
+        ("AuditTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-audit",
         ("SignaturesTable", "StreamArn"):
             f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-signatures/stream/2026-11-27T20:00:00.000",
         (QUEUE, "Arn"): f"arn:aws:sqs:{REGION}:{ACCOUNT}:{stack}-{QUEUE}-1A2B3C4D5E6F",

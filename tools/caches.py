@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from chalicelib import aws, canonical_email, config, models, petitions, stream_tally
+from chalicelib.admin import signin
 
 
 def reset_caches() -> None:
     """Every container cache of chalicelib, for tests and benchmarks (each module owns a ``reset()``)."""
-    for module in (config, aws, canonical_email, petitions, models, stream_tally):
+    for module in (config, aws, canonical_email, petitions, models, stream_tally, signin):
         module.reset()

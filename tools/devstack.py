@@ -41,9 +41,13 @@ DEFAULT_TABLES = {
     "SIGNATURES_TABLE": "countersign-local-signatures",
     "PETITIONS_TABLE": "countersign-local-petitions",
     "TOTALS_TABLE": "countersign-local-totals",
+    "ADMIN_TABLE": "countersign-local-admin",
+    "AUDIT_TABLE": "countersign-local-audit",
 }
 # Not in .chalice/config.json, so `chalice local` adds only the global variables.
 CHALICE_STAGE = "local"
+# Who may sign in to /admin locally (ADMIN_ALLOWLIST overrides); `make run` prints it.
+DEFAULT_ADMIN = "admin@countersign.localhost"
 READY_TIMEOUT_SECONDS = 60
 
 
@@ -94,6 +98,11 @@ class DevStack:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def mail_dir(self) -> Path:
+        """Where mail the app sends is kept, one .eml file per message."""
+        return self.state_dir / "mail"
+
+    @property
     def env(self) -> dict[str, str]:
         env = fake_aws.environment(os.environ)
         env.update({
@@ -101,6 +110,8 @@ class DevStack:
             "SIGNATURE_KEY_SECRET": signature_secret(self.state_dir),
             # Links that leave the site (share links, mail) point here, whatever Host a request names.
             "PUBLIC_BASE_URL": self.base_url,
+            "ADMIN_ALLOWLIST": os.environ.get("ADMIN_ALLOWLIST") or DEFAULT_ADMIN,
+            "MAIL_DROP_DIR": str(self.mail_dir),
             "PYTHONUNBUFFERED": "1",
             **self.tables,
             **self.extra_env,
@@ -322,6 +333,8 @@ Countersign is running.
   Home:                    {base}/
   API, petition:           {base}/petitions/demo
   API, totals:             {base}/petitions/demo/totals
+  Admin area:              {base}/admin   (sign in as {stack.env["ADMIN_ALLOWLIST"]}; the link arrives
+                           as an .eml file in {shown_dir}/mail/)
   DynamoDB endpoint:       {stack.endpoint}   (data in {shown_dir}/)
 Press Ctrl-C to stop.
 """, flush=True)

@@ -9,17 +9,20 @@
     python -m tools.petition_admin list
 
 Every change goes through the same functions as the admin area (the field
-rules, the lifecycle, and later its audit). Table names and the endpoint come
+rules, the lifecycle and the audit log, where the actor is "make petition"
+and the local user name). Table names and the endpoint come
 from the same environment variables as the app.
 """
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
 
 from chalicelib import petitions
+from chalicelib.admin import operations
 from chalicelib.campaign import store
 from chalicelib.models import PetitionStatus
 
@@ -59,13 +62,21 @@ DEMO = {
 }
 
 
+def actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"make petition ({user})"
+
+
 def create(petition_id: str, title: str, summary: str, goal: int, *, if_absent: bool = False,
            status: PetitionStatus = PetitionStatus.OPEN, **fields) -> bool:
     """Create a petition (open unless told otherwise) and its totals item. False if it exists and if_absent."""
     raw = {"petition_id": petition_id, "title": title, "summary": summary, "goal": goal,
            **{k: v for k, v in fields.items() if v is not None}}
     try:
-        store.create(raw, status=status)
+        operations.create(actor(), raw, status)
     except store.Exists:
         if if_absent:
             return False
@@ -79,11 +90,11 @@ def update(petition_id: str, *, status: PetitionStatus | None = None, **changes)
     """Change the given fields (None leaves a field alone); ``status`` opens or closes the petition."""
     raw = {k: v for k, v in changes.items() if v is not None}
     try:
-        after = store.update(petition_id, raw)[1] if raw else store.fields_of(_existing(petition_id))
+        after = operations.update(actor(), petition_id, raw) if raw else store.fields_of(_existing(petition_id))
         if status is not None and status != after["status"]:
             change = {PetitionStatus.OPEN: "reopen" if after["status"] == PetitionStatus.CLOSED else "open",
                       PetitionStatus.CLOSED: "close"}[PetitionStatus(status)]
-            after = store.set_status(petition_id, change)[1]
+            after = operations.change_status(actor(), petition_id, change)
     except store.Problems as problems:
         raise SystemExit(_explain(problems)) from None
     except store.WrongState as problem:
@@ -167,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             update(args.petition_id, title=args.title, summary=args.summary, goal=args.goal, **_content(args))
         elif args.command in store.TRANSITIONS:
             try:
-                store.set_status(args.petition_id, args.command)
+                operations.change_status(actor(), args.petition_id, args.command)
             except store.WrongState as problem:
                 print(problem, file=sys.stderr)
                 return 1
