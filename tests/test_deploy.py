@@ -366,6 +366,62 @@ def test_the_api_makes_only_the_calls_its_policy_allows(secret_from_ssm, monkeyp
     assert recorder.calls <= table_grants("ApiHandlerRole")
 
 
+def test_the_admin_area_makes_only_the_calls_its_policy_allows(secret_from_ssm, monkeypatch):
+    """Sign in through the deployed allowlist parameter, create, edit, open, close, read the audit: all granted."""
+    import re as re_
+    from urllib.parse import urlencode
+
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import aws, config
+    from chalicelib.admin import web
+    from tools.caches import reset_caches
+
+    aws.ssm().put_parameter(Name="/countersign/dev/admin-allowlist", Value="boss@example.org", Type="StringList")
+    monkeypatch.setenv("ADMIN_ALLOWLIST_PARAMETER", "/countersign/dev/admin-allowlist")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://sign.example.org")
+    reset_caches()
+    config.settings()
+    sent = []
+    monkeypatch.setattr(web.sign_in_request.__wrapped__, "__defaults__", (lambda *m: sent.append(m),))
+    recorder = Recorder(monkeypatch)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def token(page):
+        return re_.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
+
+    with Client(app) as client:
+        http = client.http
+        page = http.get("/admin/sign-in")
+        pre = page.headers["Set-Cookie"].split(";")[0]
+        http.post("/admin/sign-in", headers={**form, "Cookie": pre},
+                  body=urlencode({"email": "boss@example.org", "csrf_token": token(page)}))
+        path = re_.search(r"https://sign.example.org(\S+)", sent[0][2]).group(1)
+        done = http.post(path, headers={**form, "Cookie": pre},
+                         body=urlencode({"csrf_token": token(http.get(path, headers={"Cookie": pre}))}))
+        cookies = done.headers["Set-Cookie"]
+        session = [c for c in (cookies if isinstance(cookies, list) else re_.split(r", (?=cs_)", cookies))
+                   if c.startswith("cs_admin=")][0].split(";")[0]
+        csrf = token(http.get("/admin/new", headers={"Cookie": session}))
+        fields = {"csrf_token": csrf, "petition_id": "camp", "title": "T", "summary": "S", "goal": "10"}
+        assert http.post("/admin/petitions", headers={**form, "Cookie": session},
+                         body=urlencode(fields)).status_code == 303
+        assert http.post("/admin/petitions/camp", headers={**form, "Cookie": session},
+                         body=urlencode({**fields, "goal": "20"})).status_code == 303
+        for change in ("open", "close"):
+            assert http.post("/admin/petitions/camp/status", headers={**form, "Cookie": session},
+                             body=urlencode({"csrf_token": csrf, "change": change})).status_code == 303
+        for path in ("/admin", "/admin/petitions/camp", "/admin/audit"):
+            assert http.get(path, headers={"Cookie": session}).status_code == 200
+        assert http.post("/admin/sign-out", headers={**form, "Cookie": session},
+                         body=urlencode({"csrf_token": csrf})).status_code == 303
+    assert ("ssm:GetParameter", "/countersign/dev/admin-allowlist") in recorder.calls
+    assert {call for call in recorder.calls if call[1] in ("test-admin", "test-audit")} >= {
+        ("dynamodb:PutItem", "test-admin"), ("dynamodb:DeleteItem", "test-admin"), ("dynamodb:Query", "test-audit")}
+    assert recorder.calls <= table_grants("ApiHandlerRole")
+
+
 def window_event(record):
     """What Lambda sends a mapping with a tumbling window: the shard, the window and its state."""
     return {"shardId": "shardId-00000001", "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x",
