@@ -67,6 +67,7 @@ ALARM_TOPIC ?=
 MAIL_FROM ?=
 MAIL_IDENTITY ?=
 PUBLIC_BASE_URL ?=
+ADMIN_EMAILS ?=
 BUILD := build/$(STAGE)
 
 # Checked before anything is packaged, so a missing setting fails at once.
@@ -90,7 +91,8 @@ deploy: package
 	aws cloudformation deploy --region $(REGION) --template-file $(BUILD)/packaged.yaml \
 		--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
 		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC) \
-			MailFrom=$(MAIL_FROM) MailIdentity=$(MAIL_IDENTITY) PublicBaseUrl=$(PUBLIC_BASE_URL)
+			MailFrom=$(MAIL_FROM) MailIdentity=$(MAIL_IDENTITY) PublicBaseUrl=$(PUBLIC_BASE_URL) \
+		$(if $(ADMIN_EMAILS),AdminEmails=$(ADMIN_EMAILS))
 	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
 		--query "Stacks[0].Outputs" --output table
 

@@ -6,6 +6,8 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import intake, outages, pages, petitions, responses, stream_tally, submission, totals
+from chalicelib.admin import web as admin
+from chalicelib.campaign import targets
 from chalicelib.intake import OutcomeKind
 from chalicelib.verification import confirm, mailer, views
 
@@ -78,7 +80,7 @@ def sign_page(petition_id):
     source = request.query_params.get("source") if request.query_params else None
     country = pages.likely_country(headers.get("cloudfront-viewer-country"), headers.get("accept-language"))
     response = _petition_page(petition_id, responses.SHARED_PAGE_CACHE, lambda petition, prefix, share_url:
-                              pages.sign_page(petition, prefix, country=country, figures=totals.read(petition_id),
+                              pages.sign_page(petition, prefix, country=country, figures=_figures(petition),
                                               share_url=share_url, fields={"source": source} if source else None))
     # The preselected country depends on these: a cache in front must key on them.
     response.headers["Vary"] = responses.SIGN_PAGE_VARY
@@ -89,14 +91,29 @@ def sign_page(petition_id):
 @storage_outage_page
 def thanks_page(petition_id):
     return _petition_page(petition_id, responses.NO_STORE, lambda petition, prefix, share_url: pages.thanks_page(
-        petition, prefix, figures=totals.read(petition_id), share_url=share_url))
+        petition, prefix, figures=_figures(petition), share_url=share_url))
 
 
 @app.route("/petitions/{petition_id}/dashboard", methods=["GET"])
 @storage_outage_page
 def dashboard_page(petition_id):
     return _petition_page(petition_id, responses.DASHBOARD_CACHE, lambda petition, prefix, share_url:
-                          pages.dashboard_page(petition, prefix, figures=totals.read(petition_id)))
+                          pages.dashboard_page(petition, prefix, figures=_figures(petition)))
+
+
+def _figures(petition: dict) -> dict | None:
+    """The petition's public totals, with which countries reached their targets."""
+    figures = totals.read(petition["petition_id"])
+    return None if figures is None else targets.with_targets(figures, petition["country_targets"])
+
+
+def _totals_of(petition_id: str) -> dict | None:
+    """The totals response: None for no petition or a draft (its configuration is cached, like the sign path's)."""
+    petition = petitions.load(petition_id)
+    figures = totals.read(petition_id) if petition is not None else None
+    if petition is None or figures is None:
+        return None
+    return targets.with_targets(figures, petitions.targets_of(petition))
 
 
 def _request() -> Request:
@@ -170,10 +187,120 @@ def _confirm_reply(outcome: confirm.Outcome, as_json: bool) -> Response:
 @app.route("/petitions/{petition_id}/totals", methods=["GET"])
 @outages.json
 def petition_totals(petition_id):
-    figures = totals.read(petition_id) if petitions.valid_id(petition_id) else None
+    figures = _totals_of(petition_id)
     if figures is None:
         return responses.error(404, "There is no petition with this id.", responses.PUBLIC)
     return responses.cacheable_json(figures, totals.etag(figures), _request().headers.get("if-none-match"))
+
+
+# ---- the admin area: pages, then the JSON API (chalicelib/admin/web.py; never cached) ----
+FORM = ["application/x-www-form-urlencoded"]
+JSON = ["application/json"]
+
+
+@app.route("/admin/sign-in", methods=["GET"])
+def admin_sign_in_form():
+    return admin.sign_in_form(_request())
+
+
+@app.route("/admin/sign-in", methods=["POST"], content_types=FORM)
+def admin_sign_in_request():
+    return admin.sign_in_request(_request())
+
+
+@app.route("/admin/sign-in/{token}", methods=["GET"])
+def admin_sign_in_link(token):
+    return admin.link_page(_request(), token)
+
+
+@app.route("/admin/sign-in/{token}", methods=["POST"], content_types=FORM)
+def admin_sign_in_use(token):
+    return admin.link_use(_request(), token)
+
+
+@app.route("/admin/sign-out", methods=["POST"], content_types=FORM)
+def admin_sign_out():
+    return admin.sign_out(_request())
+
+
+@app.route("/admin", methods=["GET"])
+def admin_home():
+    return admin.home(_request())
+
+
+@app.route("/admin/new", methods=["GET"])
+def admin_new_petition():
+    return admin.new_form(_request())
+
+
+@app.route("/admin/petitions", methods=["POST"], content_types=FORM)
+def admin_create_petition():
+    return admin.create(_request())
+
+
+@app.route("/admin/petitions/{petition_id}", methods=["GET"])
+def admin_petition(petition_id):
+    return admin.petition_page(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}", methods=["POST"], content_types=FORM)
+def admin_update_petition(petition_id):
+    return admin.update(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/edit", methods=["GET"])
+def admin_edit_petition(petition_id):
+    return admin.edit_form(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/status", methods=["POST"], content_types=FORM)
+def admin_petition_status(petition_id):
+    return admin.change_status(_request(), petition_id)
+
+
+@app.route("/admin/preview", methods=["POST"], content_types=FORM)
+def admin_preview():
+    return admin.preview(_request())
+
+
+@app.route("/admin/audit", methods=["GET"])
+def admin_audit():
+    return admin.audit_page(_request())
+
+
+@app.route("/admin/api/session", methods=["GET"])
+def admin_api_session():
+    return admin.api_session(_request())
+
+
+@app.route("/admin/api/petitions", methods=["GET"])
+def admin_api_petitions():
+    return admin.api_list(_request())
+
+
+@app.route("/admin/api/petitions", methods=["POST"], content_types=JSON)
+def admin_api_create():
+    return admin.api_create(_request())
+
+
+@app.route("/admin/api/petitions/{petition_id}", methods=["GET"])
+def admin_api_petition(petition_id):
+    return admin.api_petition(_request(), petition_id)
+
+
+@app.route("/admin/api/petitions/{petition_id}", methods=["POST"], content_types=JSON)
+def admin_api_update(petition_id):
+    return admin.api_update(_request(), petition_id)
+
+
+@app.route("/admin/api/petitions/{petition_id}/status", methods=["POST"], content_types=JSON)
+def admin_api_status(petition_id):
+    return admin.api_status(_request(), petition_id)
+
+
+@app.route("/admin/api/audit", methods=["GET"])
+def admin_api_audit():
+    return admin.api_audit(_request())
 
 
 PLACEHOLDER_STREAM_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/countersign-signatures"

@@ -42,6 +42,12 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     mail_configuration_set: str | None = None
+    # The admin area (chalicelib/admin): its tables, who may sign in (a comma-separated
+    # list locally, an SSM StringList parameter when deployed).
+    admin_table: str = "countersign-admin"
+    audit_table: str = "countersign-audit"
+    admin_allowlist: frozenset[str] = frozenset()
+    admin_allowlist_parameter: str | None = None
 
 
 def _origins(raw: str) -> frozenset[str]:
@@ -71,6 +77,10 @@ def settings() -> Settings:
         smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
         smtp_port=int(env.get("SMTP_PORT") or 25),
         mail_configuration_set=env.get("MAIL_CONFIGURATION_SET") or None,
+        admin_table=env.get("ADMIN_TABLE", "countersign-admin"),
+        audit_table=env.get("AUDIT_TABLE", "countersign-audit"),
+        admin_allowlist=frozenset(a.strip().lower() for a in env.get("ADMIN_ALLOWLIST", "").split(",") if a.strip()),
+        admin_allowlist_parameter=env.get("ADMIN_ALLOWLIST_PARAMETER") or None,
     )
 
 

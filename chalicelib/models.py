@@ -11,6 +11,7 @@ from enum import StrEnum
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -27,6 +28,7 @@ class SignatureStatus(StrEnum):
 
 
 class PetitionStatus(StrEnum):
+    DRAFT = "draft"  # not public: its pages and API answer 404 until it is opened
     OPEN = "open"
     CLOSED = "closed"
 
@@ -52,6 +54,16 @@ class Petition(_BoundModel):
     closes_at = UTCDateTimeAttribute(null=True)
     thanks_url = UnicodeAttribute(null=True)
     require_verification = BooleanAttribute(default=False)
+    # The campaign page (chalicelib/campaign): what the sign page shows besides the form.
+    asks: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    body = UnicodeAttribute(null=True)  # Markdown, rendered and sanitised on the way out
+    image_url = UnicodeAttribute(null=True)
+    image_alt = UnicodeAttribute(null=True)
+    image_credit = UnicodeAttribute(null=True)
+    organiser_name = UnicodeAttribute(null=True)
+    organiser_url = UnicodeAttribute(null=True)
+    featured_country = UnicodeAttribute(null=True)  # the country whose figure the sign page shows
+    country_targets: MapAttribute[str, int] = MapAttribute(null=True)  # country code -> signatures wanted there
 
 
 class Signature(_BoundModel):

@@ -145,6 +145,7 @@ def _env() -> Environment:
     env.filters["when"] = _when
     env.globals["percent"] = _percent
     env.globals["country_name"] = lambda code: countries.names().get(code, code)
+    env.globals["country_in_sentence"] = countries.in_sentence
     return env
 
 
@@ -183,9 +184,20 @@ def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors
         selected_country=selected,
         total=total,
         by_country=(figures or {}).get("by_country", {}),
+        # The campaign's featured country when it has one, else the visitor's likely country.
+        figure_country=petition.get("featured_country") or selected,
+        targets_line=targets_line(figures),
         share_url=share_url,
         shares=share_links(share_url, petition["title"]) if share_url else [],
     )
+
+
+def targets_line(figures: dict | None) -> str:
+    """``7 of 7 countries over their threshold``, or '' when the petition sets no targets."""
+    if not figures or not figures.get("targets"):
+        return ""
+    targets, reached = figures["targets"], figures.get("targets_reached") or []
+    return f"{len(reached)} of {len(targets)} {'country' if len(targets) == 1 else 'countries'} over their threshold"
 
 
 def thanks_page(petition: dict, prefix: str, *, figures: dict | None, share_url: str | None) -> str:
@@ -199,7 +211,8 @@ def dashboard_page(petition: dict, prefix: str, *, figures: dict | None) -> str:
     by_country = figures["by_country"]
     top = max(by_country.values(), default=0)
     return render("dashboard.html", petition=petition, prefix=prefix, figures=figures,
-                  top=top, names=countries.names(), etag=totals.etag(figures) if "petition_id" in figures else "")
+                  top=top, names=countries.names(), etag=totals.etag(figures) if "petition_id" in figures else "",
+                  targets_line=targets_line(figures))
 
 
 def index_page(open_petitions: list[dict], prefix: str) -> str:

@@ -28,7 +28,7 @@ def valid_id(petition_id: str) -> bool:
 
 
 def load(petition_id: str) -> models.Petition | None:
-    """The petition, or None when there is none; read through the cache."""
+    """The public petition, or None when there is none or it is a draft; read through the cache."""
     if not valid_id(petition_id):
         return None
     now = time.monotonic()
@@ -43,6 +43,8 @@ def load(petition_id: str) -> models.Petition | None:
     _cache.move_to_end(petition_id)
     while len(_cache) > CACHE_ENTRIES:
         _cache.popitem(last=False)
+    if petition is not None and petition.status == models.PetitionStatus.DRAFT:
+        return None  # not public yet: every public page and API answers as for no petition
     return petition
 
 
@@ -51,24 +53,55 @@ def reset() -> None:
     _cache.clear()
 
 
-def is_open(petition: models.Petition, now: datetime | None = None) -> bool:
+def state(petition: models.Petition, now: datetime | None = None) -> models.PetitionStatus:
+    """Where the petition is in its life now: a passed ``closes_at`` closes it, with no job to run."""
+    if petition.status == models.PetitionStatus.DRAFT:
+        return models.PetitionStatus.DRAFT
     now = now or datetime.now(UTC)
-    if petition.status != models.PetitionStatus.OPEN:
-        return False
-    return petition.closes_at is None or now < petition.closes_at
+    if petition.status == models.PetitionStatus.OPEN and (petition.closes_at is None or now < petition.closes_at):
+        return models.PetitionStatus.OPEN
+    return models.PetitionStatus.CLOSED
 
 
-def public_view(petition: models.Petition) -> dict:
+def is_open(petition: models.Petition, now: datetime | None = None) -> bool:
+    return state(petition, now) == models.PetitionStatus.OPEN
+
+
+def targets_of(petition: models.Petition) -> dict[str, int]:
+    """The per-country targets as plain ``{code: number}``."""
+    stored = petition.country_targets
+    if stored is None:
+        return {}
+    raw = stored.as_dict() if hasattr(stored, "as_dict") else dict(stored)
+    return {str(code): int(n) for code, n in raw.items()}
+
+
+def public_view(petition: models.Petition, now: datetime | None = None) -> dict:
     """What anyone may see of a petition: never signer data."""
+    from .campaign import markdown  # the campaign package reads this module's rules
+
+    image = None
+    if petition.image_url:
+        image = {"url": petition.image_url, "alt": petition.image_alt or "", "credit": petition.image_credit}
+    organiser = None
+    if petition.organiser_name:
+        organiser = {"name": petition.organiser_name, "url": petition.organiser_url}
     return {
         "petition_id": petition.petition_id,
         "title": petition.title,
         "summary": petition.summary,
         "goal": int(petition.goal),
-        "status": models.PetitionStatus.OPEN if is_open(petition) else models.PetitionStatus.CLOSED,
+        "status": state(petition, now),
         "closes_at": petition.closes_at.isoformat().replace("+00:00", "Z") if petition.closes_at else None,
         # Signers confirm by email before their signature counts.
         "require_verification": bool(petition.require_verification),
+        "asks": list(petition.asks or []),
+        "body": petition.body or "",
+        "body_html": str(markdown.to_html(petition.body)),
+        "image": image,
+        "organiser": organiser,
+        "featured_country": petition.featured_country,
+        "country_targets": dict(sorted(targets_of(petition).items())),
     }
 
 

@@ -12,6 +12,9 @@ os.environ.update({
     "SIGNATURES_TABLE": "test-signatures",
     "PETITIONS_TABLE": "test-petitions",
     "TOTALS_TABLE": "test-totals",
+    "ADMIN_TABLE": "test-admin",
+    "AUDIT_TABLE": "test-audit",
+    "ADMIN_ALLOWLIST": "admin@example.org",
     "ALLOWED_ORIGINS": "https://campaign.example.org",
 })
 os.environ.pop("DYNAMODB_ENDPOINT", None)

@@ -20,7 +20,7 @@ from tools.stream_settings import stream_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
-TABLES = ("SignaturesTable", "PetitionsTable", "TotalsTable")
+TABLES = ("SignaturesTable", "PetitionsTable", "TotalsTable", "AdminTable", "AuditTable")
 FUNCTIONS = {"APIHandler": "ApiHandlerRole", "OnSignatureChange": "OnSignatureChangeRole",
              "SendVerificationMail": "SendVerificationMailRole"}  # the mailer's own checks: test_deploy_mailer.py
 EVENT = "OnSignatureChangeDynamodbEventSource"
@@ -38,6 +38,8 @@ def logs_arn(suffix):
 
 SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                          "parameter/countersign/${Stage}/signature-key-secret"}
+ALLOWLIST_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
+                            "parameter/countersign/${Stage}/admin-allowlist"}
 
 VERIFY_SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                                 "parameter/countersign/${Stage}/verify-token-secret"}
@@ -53,6 +55,16 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", VERIFY_SECRET_ARN),
         ("dynamodb:GetItem", get_att("TotalsTable", "Arn")),
         ("ssm:GetParameter", SECRET_ARN),
+        # the admin area: petitions and their goal, sign-in links and sessions, the audit, the allowlist
+        ("dynamodb:PutItem", get_att("PetitionsTable", "Arn")),
+        ("dynamodb:UpdateItem", get_att("TotalsTable", "Arn")),
+        ("dynamodb:GetItem", get_att("AdminTable", "Arn")),
+        ("dynamodb:PutItem", get_att("AdminTable", "Arn")),
+        ("dynamodb:UpdateItem", get_att("AdminTable", "Arn")),
+        ("dynamodb:DeleteItem", get_att("AdminTable", "Arn")),
+        ("dynamodb:PutItem", get_att("AuditTable", "Arn")),
+        ("dynamodb:Query", get_att("AuditTable", "Arn")),
+        ("ssm:GetParameter", ALLOWLIST_ARN),
         ("logs:CreateLogStream", logs_arn("api")),
         ("logs:PutLogEvents", logs_arn("api")),
     ],
@@ -334,13 +346,14 @@ def secret_from_ssm(tables, monkeypatch):
 
 def table_grants(role):
     """The policy of a role in terms of the test tables' names."""
-    names = {"SignaturesTable": "test-signatures", "PetitionsTable": "test-petitions", "TotalsTable": "test-totals"}
+    names = {"SignaturesTable": "test-signatures", "PetitionsTable": "test-petitions", "TotalsTable": "test-totals",
+             "AdminTable": "test-admin", "AuditTable": "test-audit"}
     allowed = set()
     for action, resource in EXPECTED_GRANTS[role]:
         if "Fn::GetAtt" in resource and resource["Fn::GetAtt"][1] == "Arn":
             allowed.add((action, names.get(resource["Fn::GetAtt"][0])))
         elif action == "ssm:GetParameter":
-            allowed.add((action, "/countersign/dev/signature-key-secret"))
+            allowed.add((action, resource["Fn::Sub"].split(":parameter")[1].replace("${Stage}", "dev")))
     return allowed
 
 
@@ -360,6 +373,62 @@ def test_the_api_makes_only_the_calls_its_policy_allows(secret_from_ssm, monkeyp
         for path in ("/petitions/demo", "/petitions/demo/sign", "/petitions/demo/thanks", "/petitions/demo/totals"):
             assert client.http.get(path).status_code == 200
     assert ("ssm:GetParameter", "/countersign/dev/signature-key-secret") in recorder.calls
+    assert recorder.calls <= table_grants("ApiHandlerRole")
+
+
+def test_the_admin_area_makes_only_the_calls_its_policy_allows(secret_from_ssm, monkeypatch):
+    """Sign in through the deployed allowlist parameter, create, edit, open, close, read the audit: all granted."""
+    import re as re_
+    from urllib.parse import urlencode
+
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import aws, config
+    from chalicelib.admin import web
+    from tools.caches import reset_caches
+
+    aws.ssm().put_parameter(Name="/countersign/dev/admin-allowlist", Value="boss@example.org", Type="StringList")
+    monkeypatch.setenv("ADMIN_ALLOWLIST_PARAMETER", "/countersign/dev/admin-allowlist")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://sign.example.org")
+    reset_caches()
+    config.settings()
+    sent = []
+    monkeypatch.setattr(web.sign_in_request.__wrapped__, "__defaults__", (lambda *m: sent.append(m),))
+    recorder = Recorder(monkeypatch)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def token(page):
+        return re_.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
+
+    with Client(app) as client:
+        http = client.http
+        page = http.get("/admin/sign-in")
+        pre = page.headers["Set-Cookie"].split(";")[0]
+        http.post("/admin/sign-in", headers={**form, "Cookie": pre},
+                  body=urlencode({"email": "boss@example.org", "csrf_token": token(page)}))
+        path = re_.search(r"https://sign.example.org(\S+)", sent[0][2]).group(1)
+        done = http.post(path, headers={**form, "Cookie": pre},
+                         body=urlencode({"csrf_token": token(http.get(path, headers={"Cookie": pre}))}))
+        cookies = done.headers["Set-Cookie"]
+        session = [c for c in (cookies if isinstance(cookies, list) else re_.split(r", (?=cs_)", cookies))
+                   if c.startswith("cs_admin=")][0].split(";")[0]
+        csrf = token(http.get("/admin/new", headers={"Cookie": session}))
+        fields = {"csrf_token": csrf, "petition_id": "camp", "title": "T", "summary": "S", "goal": "10"}
+        assert http.post("/admin/petitions", headers={**form, "Cookie": session},
+                         body=urlencode(fields)).status_code == 303
+        assert http.post("/admin/petitions/camp", headers={**form, "Cookie": session},
+                         body=urlencode({**fields, "goal": "20"})).status_code == 303
+        for change in ("open", "close"):
+            assert http.post("/admin/petitions/camp/status", headers={**form, "Cookie": session},
+                             body=urlencode({"csrf_token": csrf, "change": change})).status_code == 303
+        for path in ("/admin", "/admin/petitions/camp", "/admin/audit"):
+            assert http.get(path, headers={"Cookie": session}).status_code == 200
+        assert http.post("/admin/sign-out", headers={**form, "Cookie": session},
+                         body=urlencode({"csrf_token": csrf})).status_code == 303
+    assert ("ssm:GetParameter", "/countersign/dev/admin-allowlist") in recorder.calls
+    assert {call for call in recorder.calls if call[1] in ("test-admin", "test-audit")} >= {
+        ("dynamodb:PutItem", "test-admin"), ("dynamodb:DeleteItem", "test-admin"), ("dynamodb:Query", "test-audit")}
     assert recorder.calls <= table_grants("ApiHandlerRole")
 
 
@@ -495,7 +564,7 @@ def test_the_sam_transform_grants_nothing_more(packaged, transformed):
 # The services the stack's resources are made with (the rest of a handler's
 # list serves features this stack does not use: VPCs, EFS, Kinesis, KMS
 # customer keys, Firehose).
-DEPLOY_SERVICES = {"apigateway", "cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "ses", "sns", "sqs"}
+DEPLOY_SERVICES = {"apigateway", "cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "ses", "sns", "sqs", "ssm"}
 # Handler permissions for features the stack does not use.
 UNUSED_FEATURES = {
     # DynamoDB global tables, imports, Kinesis destinations, resource policies, contributor insights;
@@ -645,6 +714,8 @@ def concrete(value, stage):
         ("SignaturesTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-signatures",
         ("PetitionsTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-petitions",
         ("TotalsTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-totals",
+        ("AdminTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-admin",
+        ("AuditTable", "Arn"): f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-audit",
         ("SignaturesTable", "StreamArn"):
             f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-signatures/stream/2026-11-27T20:00:00.000",
         (QUEUE, "Arn"): f"arn:aws:sqs:{REGION}:{ACCOUNT}:{stack}-{QUEUE}-1A2B3C4D5E6F",

@@ -7,7 +7,8 @@ from app import app
 
 SPEC = yaml.safe_load((Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml").read_text())
 API_PATHS = {path for path in app.routes if path.startswith("/petitions/{petition_id}") and
-             not path.endswith(("/sign", "/thanks", "/dashboard"))}
+             not path.endswith(("/sign", "/thanks", "/dashboard"))} | {
+    path for path in app.routes if path.startswith("/admin/api/")}
 
 
 def test_every_api_route_and_method_is_documented():
@@ -27,3 +28,10 @@ def test_documented_fields_are_the_fields_the_rules_read():
     documented = set(SPEC["components"]["schemas"]["SignatureRequest"]["properties"])
     assert documented == {"name", "email", "country", "postcode", "consent", "updates_opt_in", "source", "website"}
     assert set(SPEC["components"]["schemas"]["SignatureRequest"]["required"]) == set(submission.validate({})[1])
+
+
+def test_admin_api_fields_are_the_fields_the_rules_read():
+    from chalicelib.campaign import rules
+
+    documented = set(SPEC["components"]["schemas"]["AdminPetitionFields"]["properties"])
+    assert documented == {"petition_id", "status", *rules.NAMES}

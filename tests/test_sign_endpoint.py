@@ -277,7 +277,10 @@ def test_public_petition_info(client, petition):
     assert response.status_code == 200
     assert response.json_body == {"petition_id": "demo", "title": "Protect people seeking asylum",
                                   "summary": "Five asks to world leaders.", "goal": 1500000,
-                                  "status": "open", "closes_at": None, "require_verification": False}
+                                  "status": "open", "closes_at": None, "require_verification": False,
+                                  # the campaign page's fields, empty for this petition
+                                  "asks": [], "body": "", "body_html": "", "image": None, "organiser": None,
+                                  "featured_country": None, "country_targets": {}}
     post_json(client, GOOD)
     assert "amina" not in client.get("/petitions/demo").body.decode().lower()
     assert client.get("/petitions/nope").status_code == 404

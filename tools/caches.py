@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from chalicelib import aws, canonical_email, config, mail, models, petitions, stream_tally
+from chalicelib.admin import signin
 from chalicelib.verification import tokens
 
 
 def reset_caches() -> None:
     """Every container cache of chalicelib, for tests and benchmarks (each module owns a ``reset()``)."""
-    for module in (config, aws, canonical_email, petitions, models, stream_tally, tokens, mail):
+    for module in (config, aws, canonical_email, petitions, models, stream_tally, tokens, mail, signin):
         module.reset()

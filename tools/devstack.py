@@ -46,10 +46,14 @@ DEFAULT_TABLES = {
     "SIGNATURES_TABLE": "countersign-local-signatures",
     "PETITIONS_TABLE": "countersign-local-petitions",
     "TOTALS_TABLE": "countersign-local-totals",
+    "ADMIN_TABLE": "countersign-local-admin",
+    "AUDIT_TABLE": "countersign-local-audit",
 }
 # Not in .chalice/config.json, so `chalice local` adds only the global variables.
 CHALICE_STAGE = "local"
 MAIL_FROM = "Countersign <no-reply@countersign.localhost>"
+# Who may sign in to /admin locally (ADMIN_ALLOWLIST overrides); `make run` prints it.
+DEFAULT_ADMIN = "admin@countersign.localhost"
 READY_TIMEOUT_SECONDS = 60
 
 
@@ -137,6 +141,7 @@ class DevStack:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp_port),
             "MAIL_FROM": MAIL_FROM,
+            "ADMIN_ALLOWLIST": os.environ.get("ADMIN_ALLOWLIST") or DEFAULT_ADMIN,
             "PYTHONUNBUFFERED": "1",
             **self.tables,
             **self.extra_env,
@@ -399,6 +404,8 @@ Countersign is running.
   API, totals:             {base}/petitions/demo/totals
   Local mail:              http://localhost:{stack.mail_port}/   (SMTP on port {stack.smtp_port}, \
 messages in {shown_dir}/mail/)
+  Admin area:              {base}/admin   (sign in as {stack.env["ADMIN_ALLOWLIST"]}; the link arrives
+                           as an .eml file in {shown_dir}/mail/)
   DynamoDB endpoint:       {stack.endpoint}   (data in {shown_dir}/)
 Press Ctrl-C to stop.
 """, flush=True)

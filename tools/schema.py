@@ -17,6 +17,8 @@ TABLE_SETTINGS = {
     "SignaturesTable": "signatures_table",
     "PetitionsTable": "petitions_table",
     "TotalsTable": "totals_table",
+    "AdminTable": "admin_table",
+    "AuditTable": "audit_table",
 }
 
 

@@ -72,6 +72,15 @@
     $$("[data-bar]", root).forEach(function (el) { el.style.width = percent(figures.total, goal).toFixed(1) + "%"; });
   }
 
+  /* "7 of 7 countries over their threshold", for a petition with per-country targets. */
+  function showTargetsLine(root, figures) {
+    var line = $("[data-targets-line]", root);
+    var targets = Object.keys(figures.targets || {}).length;
+    if (!line || !targets) return;
+    var reached = (figures.targets_reached || []).length;
+    line.textContent = reached + " of " + targets + (targets === 1 ? " country" : " countries") + " over their threshold";
+  }
+
   /* ---------- sharing (thanks page and the in-place thanks) ---------- */
 
   function setUpSharing(root) {
@@ -316,6 +325,7 @@
       showUpdated(figures.updated_at);
       showCountries(figures.by_country || {});
       paintMap(figures.by_country || {});
+      showTargetsLine(root, figures);
     }
 
     filter.addEventListener("input", applyFilter);

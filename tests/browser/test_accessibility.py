@@ -9,6 +9,42 @@ pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/petitions/demo/sign", "/petitions/demo/thanks", "/petitions/demo/dashboard", "/privacy",
          "/petitions/no-such-petition/sign"]
+# The campaign page's other states: a petition with an image, targets and an organiser link; a closed one.
+CAMPAIGN_PAGES = ["/petitions/a11y-campaign/sign", "/petitions/a11y-campaign/dashboard",
+                  "/petitions/a11y-closed/sign", "/petitions/a11y-closed/dashboard"]
+
+
+@pytest.fixture(scope="module")
+def campaign_petitions(stack):
+    """Petitions in the campaign page's other states, made with `make petition` against the session's stack."""
+    import subprocess
+    import sys
+
+    def petition_admin(*args):
+        subprocess.run([sys.executable, "-m", "tools.petition_admin", *args], env=stack.env, check=True,
+                       capture_output=True)
+
+    petition_admin("create", "a11y-campaign", "--title", "A campaign with everything", "--summary", "Why it matters.",
+                   "--goal", "1000", "--ask", "The first ask", "--ask", "The second ask",
+                   "--body", "## Background\n\nSome **context** and [a link](https://example.org/why).",
+                   "--image-url", "https://images.example.org/photo.jpg", "--image-alt", "People at a crossing",
+                   "--image-credit", "Photo: A. Photographer", "--organiser-name", "A charity",
+                   "--organiser-url", "https://example.org", "--featured-country", "GB",
+                   "--target", "GB=10", "--target", "FR=5")
+    petition_admin("create", "a11y-closed", "--title", "A closed petition", "--summary", "It has ended.",
+                   "--goal", "100", "--ask", "One ask", "--featured-country", "GB")
+    petition_admin("close", "a11y-closed")
+
+
+@pytest.mark.parametrize("path", CAMPAIGN_PAGES)
+@pytest.mark.parametrize("device", ["page", "phone"])
+def test_campaign_states_have_no_accessibility_violations(request, campaign_petitions, device, path):
+    page = request.getfixturevalue(device)
+    page.route("https://images.example.org/**", lambda route: route.abort())  # no network here, nor in CI
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    assert violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
 @pytest.mark.parametrize("path", PAGES)

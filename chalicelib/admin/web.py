@@ -1,0 +1,400 @@
+"""The admin area over HTTP: its pages, its JSON API, and the checks every request passes.
+
+Each view takes Chalice's request and returns a response; app.py only routes.
+Every answer is ``no-store`` (nothing here may sit in a browser's or a CDN's
+cache). Without a live session, a page answers with the sign-in page (a 303
+to it) and the API with 401; a POST without this session's CSRF token (the
+``csrf_token`` field, or the ``X-CSRF-Token`` header for JSON) answers 403
+and changes nothing.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from urllib.parse import parse_qs
+
+from chalice import Response
+
+from .. import aws, canonical_email, countries, pages, responses
+from ..campaign import markdown, rules
+from ..models import PetitionStatus
+from . import audit, operations, outbox, sessions, signin
+
+log = logging.getLogger(__name__)
+
+NO_STORE = "no-store"
+MAX_BODY = 64 * 1024
+CSRF_HEADER = "x-csrf-token"
+
+
+# ---- responses ----------------------------------------------------------------------------------
+
+def _page(status: int, template: str, request, *, headers: dict | None = None, **context) -> Response:
+    prefix = responses.stage_prefix(request)
+    body = pages.render(f"admin/{template}", prefix=prefix, **context)
+    return responses.html(status, body, cache=NO_STORE, headers=headers)
+
+
+def _json(status: int, body, headers: dict | None = None) -> Response:
+    return responses.json_response(status, body, {"Cache-Control": NO_STORE, **(headers or {})})
+
+
+def _see_other(request, path: str, headers: dict | None = None) -> Response:
+    return Response(body="", status_code=303, headers={"Location": responses.stage_prefix(request) + path,
+                                                       "Cache-Control": NO_STORE, **(headers or {})})
+
+
+def _message(request, status: int, heading: str, message: str) -> Response:
+    return _page(status, "message.html", request, heading=heading, message=message, session=None)
+
+
+# ---- reading requests --------------------------------------------------------------------------------
+
+class BadRequest(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _form(request) -> dict[str, str]:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY:
+        raise BadRequest(413, "That is more than 64 KB.")
+    try:
+        parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise BadRequest(400, "The form could not be read (not UTF-8).") from None
+    return {name: values[-1] for name, values in parsed.items()}
+
+
+def _json_body(request) -> dict:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY:
+        raise BadRequest(413, "The body is over 64 KB.")
+    try:
+        body = json.loads(raw.decode("utf-8") or "{}")
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest(400, "The body is not JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest(400, "The body must be a JSON object.")
+    return body
+
+
+def _cookie_header(request) -> str | None:
+    return request.headers.get("cookie")
+
+
+# ---- the guard every admin view passes ------------------------------------------------------------------
+
+def _unavailable(api: bool, request) -> Response:
+    message = "The admin area can't reach its storage just now. Please try again in a minute."
+    if api:
+        return _json(503, {"error": message}, {"Retry-After": "30"})
+    return _message(request, 503, "Please try again in a minute", message)
+
+
+def guarded(*, api: bool) -> Callable:
+    """Views that need a live session (and, on POST, its CSRF token); the view gets the session first."""
+    def wrap(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def run(request, *args, **kwargs) -> Response:
+            try:
+                session = sessions.current(_cookie_header(request))
+                if session is None:
+                    if api:
+                        return _json(401, {"error": "Sign in first: POST /admin/sign-in, then follow the "
+                                                    "emailed link."})
+                    return _see_other(request, "/admin/sign-in")
+                if request.method == "POST":
+                    form = None if api else _form(request)
+                    token = request.headers.get(CSRF_HEADER) or (form or {}).get("csrf_token")
+                    if not sessions.csrf_ok(token, session.sid):
+                        log.warning("admin POST refused: no valid CSRF token route=%s", view.__name__)
+                        if api:
+                            return _json(403, {"error": "Send this session's CSRF token in X-CSRF-Token."})
+                        return _message(request, 403, "That didn't come from this site",
+                                        "The form was missing its security token, so nothing was changed. "
+                                        "Go back, reload the page and try again.")
+                    if form is not None:
+                        kwargs["form"] = form
+                return view(request, session, *args, **kwargs)
+            except BadRequest as problem:
+                if api:
+                    return _json(problem.status, {"error": problem.message})
+                return _message(request, problem.status, "We couldn't read that", problem.message)
+            except (*aws.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
+                log.error("admin storage unavailable route=%s error=%s", view.__name__, aws.error_code(exc))
+                return _unavailable(api, request)
+        return run
+    return wrap
+
+
+def _open(api: bool) -> Callable:
+    """Views before sign-in: storage failures answer 503, unreadable bodies 4xx."""
+    def wrap(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def run(request, *args, **kwargs) -> Response:
+            try:
+                return view(request, *args, **kwargs)
+            except BadRequest as problem:
+                return _message(request, problem.status, "We couldn't read that", problem.message)
+            except (*aws.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
+                log.error("admin storage unavailable route=%s error=%s", view.__name__, aws.error_code(exc))
+                return _unavailable(api, request)
+        return run
+    return wrap
+
+
+# ---- signing in and out ----------------------------------------------------------------------------------
+
+def _pre_csrf(request) -> tuple[str, dict]:
+    binding, set_cookie = sessions.pre_binding(_cookie_header(request))
+    return sessions.csrf_token(binding), ({"Set-Cookie": set_cookie} if set_cookie else {})
+
+
+def _pre_csrf_ok(request, form: dict) -> bool:
+    binding = sessions.cookies(_cookie_header(request)).get(sessions.PRE_COOKIE)
+    return sessions.csrf_ok(form.get("csrf_token"), binding)
+
+
+def _refused_sign_in(request) -> Response:
+    return _message(request, 403, "That didn't come from this site",
+                    "The form was missing its security token. Open the sign-in page again and retry.")
+
+
+@_open(api=False)
+def sign_in_form(request) -> Response:
+    if sessions.current(_cookie_header(request)) is not None:
+        return _see_other(request, "/admin")
+    token, headers = _pre_csrf(request)
+    return _page(200, "sign_in.html", request, csrf_token=token, headers=headers, session=None)
+
+
+@_open(api=False)
+def sign_in_request(request, send: signin.SendMail = outbox.send) -> Response:
+    form = _form(request)
+    if not _pre_csrf_ok(request, form):
+        return _refused_sign_in(request)
+    try:
+        answer = signin.request_link(form.get("email", ""), send)
+    except signin.NoPublicAddress:
+        log.error("admin sign-in impossible: PUBLIC_BASE_URL is not set")
+        answer = signin.ANSWER
+    return _page(200, "sign_in_sent.html", request, answer=answer, session=None)
+
+
+@_open(api=False)
+def link_page(request, token: str) -> Response:
+    """GET shows a button; only the POST uses the link (mail scanners follow links)."""
+    if not signin.token_looks_valid(token):
+        return _link_problem(request)
+    csrf, headers = _pre_csrf(request)
+    return _page(200, "sign_in_link.html", request, csrf_token=csrf, token=token, headers=headers, session=None)
+
+
+@_open(api=False)
+def link_use(request, token: str) -> Response:
+    form = _form(request)
+    if not _pre_csrf_ok(request, form):
+        return _refused_sign_in(request)
+    opened = signin.use_link(token)
+    if opened is None:
+        return _link_problem(request)
+    session, cookie = sessions.start(opened.email)
+    audit.record(opened.email, "sign-in")
+    return _see_other(request, "/admin", {"Set-Cookie": [sessions.session_cookie(cookie),
+                                                         sessions.cleared(sessions.PRE_COOKIE)]})
+
+
+def _link_problem(request) -> Response:
+    return _page(400, "message.html", request, session=None, heading="This sign-in link doesn't work",
+                 message="It has been used already, has expired (links work for 15 minutes), or was copied "
+                         "incompletely. Ask for a new one.", link=("/admin/sign-in", "Ask for a new link"))
+
+
+@guarded(api=False)
+def sign_out(request, session: sessions.Session, form: dict) -> Response:
+    sessions.end(session)
+    audit.record(session.email, "sign-out")
+    return _see_other(request, "/admin/sign-in", {"Set-Cookie": sessions.cleared()})
+
+
+# ---- pages ----------------------------------------------------------------------------------------------------
+
+def _petition_form_values(fields: dict) -> dict[str, str]:
+    """Stored fields as the form's text boxes show them."""
+    targets = fields.get("country_targets") or {}
+    return {**{name: "" if fields.get(name) is None else str(fields[name]) for name in rules.NAMES},
+            "petition_id": fields.get("petition_id") or "",
+            "asks": "\n".join(fields.get("asks") or []),
+            "country_targets": "\n".join(f"{code} {n}" for code, n in targets.items())}
+
+
+def _form_page(request, session, *, status: int, values: dict, errors: dict, creating: bool,
+               petition_id: str | None = None) -> Response:
+    return _page(status, "petition_form.html", request, session=session, values=values, errors=errors,
+                 creating=creating, petition_id=petition_id, countries=countries.names(),
+                 preview=_preview_view(values), title_prefix="Error: " if errors else "")
+
+
+@guarded(api=False)
+def home(request, session) -> Response:
+    return _page(200, "home.html", request, session=session, rows=operations.overview())
+
+
+@guarded(api=False)
+def new_form(request, session) -> Response:
+    return _form_page(request, session, status=200, values=_petition_form_values({"goal": ""}), errors={},
+                      creating=True)
+
+
+@guarded(api=False)
+def create(request, session, form: dict) -> Response:
+    values = {name: form.get(name, "") for name in ("petition_id", *rules.NAMES)}
+    try:
+        after = operations.create(session.email, values)
+    except operations.Problems as problems:
+        return _form_page(request, session, status=422, values=values, errors=problems.errors, creating=True)
+    except operations.Exists:
+        return _form_page(request, session, status=409, values=values, creating=True,
+                          errors={"petition_id": "A petition with this id exists already. Choose another."})
+    return _see_other(request, f"/admin/petitions/{after['petition_id']}")
+
+
+@guarded(api=False)
+def petition_page(request, session, petition_id: str) -> Response:
+    try:
+        fields, figures = operations.details(petition_id)
+    except operations.NotFound:
+        return _message(request, 404, "No such petition", "There is no petition with this id.")
+    return _page(200, "petition.html", request, session=session, petition=fields, figures=figures,
+                 names=countries.names(), targets_line=pages.targets_line(figures))
+
+
+@guarded(api=False)
+def edit_form(request, session, petition_id: str) -> Response:
+    try:
+        fields, _ = operations.details(petition_id)
+    except operations.NotFound:
+        return _message(request, 404, "No such petition", "There is no petition with this id.")
+    return _form_page(request, session, status=200, values=_petition_form_values(fields), errors={},
+                      creating=False, petition_id=petition_id)
+
+
+@guarded(api=False)
+def update(request, session, petition_id: str, form: dict) -> Response:
+    values = {name: form.get(name, "") for name in rules.NAMES}
+    try:
+        operations.update(session.email, petition_id, values)
+    except operations.NotFound:
+        return _message(request, 404, "No such petition", "There is no petition with this id.")
+    except operations.Problems as problems:
+        return _form_page(request, session, status=422, values={**values, "petition_id": petition_id},
+                          errors=problems.errors, creating=False, petition_id=petition_id)
+    return _see_other(request, f"/admin/petitions/{petition_id}")
+
+
+@guarded(api=False)
+def change_status(request, session, petition_id: str, form: dict) -> Response:
+    try:
+        operations.change_status(session.email, petition_id, form.get("change", ""))
+    except operations.NotFound:
+        return _message(request, 404, "No such petition", "There is no petition with this id.")
+    except operations.WrongState as problem:
+        return _message(request, 409, "That can't be done now", str(problem))
+    return _see_other(request, f"/admin/petitions/{petition_id}")
+
+
+@guarded(api=False)
+def preview(request, session, form: dict) -> Response:
+    """The sign page's campaign part for the fields as typed (the edit page's live preview)."""
+    body = pages.render("admin/_preview.html", prefix=responses.stage_prefix(request), preview=_preview_view(form))
+    return responses.html(200, body, cache=NO_STORE)
+
+
+def _preview_view(raw: dict) -> dict:
+    """What the sign page would show for these fields: the good ones as stored, the rest left out."""
+    values, _ = rules.parse({name: raw.get(name, "") for name in rules.NAMES}, creating=False)
+    image = None
+    if values.get("image_url"):
+        image = {"url": values["image_url"], "alt": values.get("image_alt") or "", "credit": values.get("image_credit")}
+    organiser = {"name": values["organiser_name"], "url": values.get("organiser_url")} \
+        if values.get("organiser_name") else None
+    return {"title": values.get("title") or "(no title yet)", "summary": values.get("summary") or "",
+            "asks": values.get("asks") or [], "body_html": markdown.to_html(values.get("body")), "image": image,
+            "organiser": organiser, "featured_country": values.get("featured_country"),
+            "goal": values.get("goal") or 0}
+
+
+@guarded(api=False)
+def audit_page(request, session) -> Response:
+    return _page(200, "audit.html", request, session=session, entries=audit.latest(200))
+
+
+# ---- the JSON API: the same operations, the same session ------------------------------------------------
+
+@guarded(api=True)
+def api_session(request, session) -> Response:
+    return _json(200, {"email": session.email, "csrf_token": session.csrf_token})
+
+
+@guarded(api=True)
+def api_list(request, session) -> Response:
+    return _json(200, {"petitions": operations.overview()})
+
+
+@guarded(api=True)
+def api_create(request, session) -> Response:
+    body = _json_body(request)
+    status = body.pop("status", PetitionStatus.DRAFT)
+    if status not in (PetitionStatus.DRAFT, PetitionStatus.OPEN):
+        return _json(422, {"errors": {"status": "A new petition is a draft or open."}})
+    try:
+        after = operations.create(session.email, body, PetitionStatus(status))
+    except operations.Problems as problems:
+        return _json(422, {"errors": problems.errors})
+    except operations.Exists:
+        return _json(409, {"error": "A petition with this id exists already."})
+    return _json(201, after)
+
+
+@guarded(api=True)
+def api_petition(request, session, petition_id: str) -> Response:
+    try:
+        fields, figures = operations.details(petition_id)
+    except operations.NotFound:
+        return _json(404, {"error": "There is no petition with this id."})
+    return _json(200, {"petition": fields, "figures": figures})
+
+
+@guarded(api=True)
+def api_update(request, session, petition_id: str) -> Response:
+    body = _json_body(request)
+    try:
+        after = operations.update(session.email, petition_id, body)
+    except operations.NotFound:
+        return _json(404, {"error": "There is no petition with this id."})
+    except operations.Problems as problems:
+        return _json(422, {"errors": problems.errors})
+    return _json(200, after)
+
+
+@guarded(api=True)
+def api_status(request, session, petition_id: str) -> Response:
+    change = _json_body(request).get("change")
+    if change not in operations.store.TRANSITIONS:
+        return _json(422, {"errors": {"change": "One of open, close, reopen."}})
+    try:
+        after = operations.change_status(session.email, petition_id, change)
+    except operations.NotFound:
+        return _json(404, {"error": "There is no petition with this id."})
+    except operations.WrongState as problem:
+        return _json(409, {"error": str(problem)})
+    return _json(200, after)
+
+
+@guarded(api=True)
+def api_audit(request, session) -> Response:
+    return _json(200, {"entries": [entry.as_json() for entry in audit.latest(200)]})

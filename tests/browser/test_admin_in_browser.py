@@ -1,0 +1,160 @@
+"""The admin area in Chromium: sign in from the mailed link, run a petition's life, and the doors that stay shut."""
+from __future__ import annotations
+
+import email
+import re
+import time
+from email import policy
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.accessibility import violations
+
+pytestmark = pytest.mark.browser
+
+ADMIN_URLS = ["/admin", "/admin/new", "/admin/audit", "/admin/petitions/demo", "/admin/petitions/demo/edit"]
+
+
+def admin_address(stack) -> str:
+    """The address the stack lets sign in (make run's default, or ADMIN_ALLOWLIST)."""
+    return stack.env["ADMIN_ALLOWLIST"].split(",")[0]
+
+
+def latest_link(stack, after: float) -> str:
+    """The sign-in link in the newest mail the stack wrote after ``after`` (waits a little for it)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        files = sorted(p for p in stack.mail_dir.glob("*.eml") if p.stat().st_mtime >= after) \
+            if stack.mail_dir.is_dir() else []
+        if files:
+            message = email.message_from_bytes(files[-1].read_bytes(), policy=policy.default)
+            assert message["To"] == admin_address(stack)
+            text = message.get_body(("plain",)).get_content()
+            return re.search(r"https?://\S+/admin/sign-in/\S+", text).group(0)
+        time.sleep(0.1)
+    raise AssertionError("no sign-in mail arrived")
+
+
+def sign_in(page, stack):
+    page.goto("/admin")
+    expect(page).to_have_url(re.compile(r"/admin/sign-in$"))  # anonymous: the sign-in page
+    asked = time.time() - 1
+    page.fill("#email", admin_address(stack))
+    page.click("button[type=submit]")
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    link = latest_link(stack, asked)
+    assert link.startswith(stack.base_url)  # built from the configured address
+    page.goto(link)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Petitions")).to_be_visible()
+
+
+@pytest.fixture
+def admin_page(page, stack):
+    sign_in(page, stack)
+    return page
+
+
+def test_a_campaign_from_sign_in_to_closed(admin_page, stack):
+    page = admin_page
+    page.route("https://images.example.org/**", lambda route: route.abort())  # no network here
+    page.get_by_role("link", name="Create a petition").click()
+    page.fill("#petition_id", "browser-camp")
+    page.fill("#title", "Keep the library open")
+    page.fill("#summary", "Our town's library is the only free place to study.")
+    page.fill("#goal", "5000")
+    page.fill("#asks", "Keep the opening hours\nFund the children's room\nListen to the users")
+    page.fill("#body", "## Why it matters\n\nExams are coming. <script>alert(1)</script>")
+    # The live preview follows the typing, rendered and sanitised by the server.
+    preview = page.locator("[data-preview]")
+    expect(preview.locator("h3", has_text="Why it matters")).to_be_visible()
+    expect(preview.locator("ol.asks li")).to_have_count(3)
+    assert preview.locator("script").count() == 0
+    page.fill("#image_url", "https://images.example.org/library.jpg")
+    page.fill("#image_alt", "Students at the library's long tables")
+    page.fill("#image_credit", "Photo: Friends of the Library")
+    page.fill("#organiser_name", "Friends of the Library")
+    page.fill("#organiser_url", "https://library.example.org")
+    page.select_option("#featured_country", "GB")
+    page.fill("#country_targets", "GB 1\nFR 5")
+    expect(preview.locator("img")).to_have_attribute("alt", "Students at the library's long tables")
+    page.get_by_role("button", name="Create the petition").click()
+    expect(page.get_by_role("heading", name="Keep the library open")).to_be_visible()
+    expect(page.locator(".state")).to_have_text("draft")
+    assert page.request.get(f"{stack.base_url}/petitions/browser-camp/sign").status == 404  # a draft is private
+
+    page.get_by_role("button", name="Open it").click()
+    expect(page.locator(".state")).to_have_text("open")
+    page.goto("/petitions/browser-camp/sign")
+    expect(page.get_by_role("heading", name="Keep the library open", level=1)).to_be_visible()
+    expect(page.locator("ol.asks li")).to_have_count(3)
+    expect(page.locator("figure.hero img")).to_have_attribute("alt", "Students at the library's long tables")
+    expect(page.locator("figcaption")).to_have_text("Photo: Friends of the Library")
+    expect(page.get_by_role("link", name="Friends of the Library")).to_have_attribute(
+        "href", "https://library.example.org")
+    expect(page.get_by_text("0 of 2 countries over their threshold")).to_be_visible()
+    expect(page.locator("form[data-sign-form]")).to_be_visible()
+
+    page.goto("/admin/petitions/browser-camp")
+    page.get_by_role("button", name="Close it").click()
+    expect(page.locator(".state")).to_have_text("closed")
+    page.goto("/petitions/browser-camp/sign")
+    expect(page.get_by_role("heading", name="This petition is closed")).to_be_visible()
+    expect(page.get_by_text("Final figures")).to_be_visible()
+    expect(page.locator("form[data-sign-form]")).to_have_count(0)
+
+    page.goto("/admin/audit")
+    for action in ("create", "open", "close"):
+        expect(page.locator(".audit strong", has_text=re.compile(f"^{action}$")).first).to_be_visible()
+
+
+def test_anonymous_and_signed_out_visitors_get_the_sign_in_page(browser, stack):
+    context = browser.new_context(base_url=stack.base_url)
+    page = context.new_page()
+    for path in ADMIN_URLS:
+        page.goto(path)
+        expect(page).to_have_url(re.compile(r"/admin/sign-in$"))
+        expect(page.get_by_role("heading", name="Sign in to the admin area")).to_be_visible()
+    sign_in(page, stack)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/admin/sign-in$"))
+    for path in ADMIN_URLS:
+        page.goto(path)
+        expect(page).to_have_url(re.compile(r"/admin/sign-in$"))
+    context.close()
+
+
+def test_a_post_from_another_site_or_without_the_token_changes_nothing(admin_page, stack):
+    page = admin_page
+    # A page on another site submits a form to the admin area: the session cookie (SameSite=Strict) stays home.
+    form = (f'<!doctype html><form method="post" action="{stack.base_url}/admin/petitions/demo/status">'
+            '<input name="change" value="close"><button>Go</button></form>')
+    page.route("https://elsewhere.example/**", lambda route: route.fulfill(body=form, content_type="text/html"))
+    page.goto("https://elsewhere.example/")
+    with page.expect_navigation():
+        page.click("button")
+    expect(page).to_have_url(re.compile(r"/admin/sign-in$"))
+    # A page of the same site (the cookie goes along) without the token: refused.
+    page.goto("/admin")
+    page.set_content(f'<form method="post" action="{stack.base_url}/admin/petitions/demo/status">'
+                     '<input name="change" value="close"><button>Go</button></form>')
+    with page.expect_navigation():
+        page.click("button")
+    expect(page.get_by_role("heading", name="That didn't come from this site")).to_be_visible()
+    answer = page.request.post(f"{stack.base_url}/admin/petitions/demo/status", form={"change": "close"})
+    assert answer.status == 403
+    assert page.request.get(f"{stack.base_url}/petitions/demo").json()["status"] == "open"
+
+
+@pytest.mark.parametrize("device", ["page", "phone"])
+def test_admin_pages_have_no_accessibility_violations(request, stack, device):
+    page = request.getfixturevalue(device)
+    page.goto("/admin/sign-in")
+    assert violations(page) == []
+    sign_in(page, stack)
+    for path in ["/admin", "/admin/new", "/admin/petitions/demo", "/admin/petitions/demo/edit", "/admin/audit"]:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert violations(page) == [], path
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"], path
