@@ -24,7 +24,10 @@ and sends everything after it again). So:
 A record the tally cannot read (a poison record) is reported as failed, so
 Lambda retries it a bounded number of times and then skips it (and sends its
 batch's position to the failure queue). Marks of shards idle for longer than
-the stream's 24-hour retention are removed, so the item stays small.
+the stream's 24-hour retention are removed, so the item stays small: at most
+PRUNE_PER_WRITE of them per write, because DynamoDB refuses an expression of
+more than 4 KB or 300 operators, and a write refused for its pruning would
+stop the petition's counting altogether.
 
 Powertools' ``BatchProcessor`` handles stream batches one record at a time;
 the tally cannot use it, because it must sum a whole batch into one write per
@@ -47,6 +50,10 @@ log = logging.getLogger(__name__)
 SEQUENCE_DIGITS = 40
 # A shard's records live 24 hours; a mark idle for longer guards nothing.
 MARK_RETENTION_SECONDS = 25 * 3600
+# Idle marks one write removes: each costs two names, a REMOVE and a condition
+# (two operators), so 20 keep a write far below DynamoDB's expression limits
+# (4 KB, 300 operators) even beside a delta for every country in the world.
+PRUNE_PER_WRITE = 20
 
 
 class PoisonRecord(ValueError):
@@ -201,7 +208,8 @@ def _update_arguments(petition_id: str, shard: str, batch: PetitionBatch, expect
             values[f":d{i}"] = delta
             adds.append(f"#c{i} :d{i}")
     removes = []
-    for j, old_shard in enumerate(sorted(_stale_marks.get(petition_id, set()) - {shard})):
+    stale = sorted(_stale_marks.get(petition_id, set()) - {shard})[:PRUNE_PER_WRITE]
+    for j, old_shard in enumerate(stale):
         names[f"#oh{j}"] = totals.mark_attribute(old_shard)
         names[f"#ot{j}"] = totals.mark_time_attribute(old_shard)
         removes += [f"#oh{j}", f"#ot{j}"]
@@ -235,6 +243,17 @@ def _note_stale_marks(petition_id: str, item: dict, now: float) -> None:
 def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None) -> int:
     """Apply one petition's changes from one batch exactly once; return the writes made."""
     now = time.time() if now is None else now
+    try:
+        return _apply(batch, shard, now)
+    except Exception:
+        # Whatever went wrong, the marks we meant to prune may be part of it
+        # (a write refused as too large, say): start again from what the next
+        # reply shows rather than retry the same write until Lambda gives up.
+        _stale_marks.pop(batch.petition_id, None)
+        raise
+
+
+def _apply(batch: PetitionBatch, shard: str, now: float) -> int:
     client = aws.dynamodb()
     petition_id = batch.petition_id
     try:

@@ -31,7 +31,7 @@ def get_att(resource, attribute):
 
 def logs_arn(suffix):
     return {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
-                       "log-group:/aws/lambda/${AWS::StackName}-%s:*" % suffix}
+                       "log-group:/aws/lambda/${AWS::StackName}-" + suffix + ":*"}
 
 
 SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
@@ -129,7 +129,7 @@ def test_table_names_match_the_stage_configuration(template):
     """So tools.petition_admin with a stage's config.json names reaches the stack's tables."""
     for stage in packaging.STAGES:
         env = CONFIG["stages"][stage]["environment_variables"]
-        for name, variable in zip(TABLES, ("SIGNATURES_TABLE", "PETITIONS_TABLE", "TOTALS_TABLE")):
+        for name, variable in zip(TABLES, ("SIGNATURES_TABLE", "PETITIONS_TABLE", "TOTALS_TABLE"), strict=True):
             table_name = template["Resources"][name]["Properties"]["TableName"]
             assert resolve(table_name, template, stage) == env[variable]
 
@@ -244,7 +244,8 @@ def test_each_policy_lists_exactly_the_needed_actions_and_resources(template, ro
 def test_the_secret_parameter_granted_is_the_one_each_stage_reads(packaged):
     for stage, text in packaged.items():
         template = json.loads(text)
-        parameter = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["SIGNATURE_KEY_PARAMETER"]
+        variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+        parameter = variables["SIGNATURE_KEY_PARAMETER"]
         granted = resolve(SECRET_ARN, template, stage)
         assert granted.endswith(":parameter" + parameter)
 

@@ -237,6 +237,21 @@ def test_marks_of_idle_shards_are_pruned(tables):
     assert by_country("p1") == {"GB": 3}
 
 
+def test_a_refused_write_drops_the_containers_view_of_idle_marks(tables, monkeypatch):
+    """A write DynamoDB refuses (too large, say) must not be retried with the same marks to prune."""
+    h = History()
+    one = lambda rec: stream_tally.group_by_petition([stream_tally.effect_of(rec)])["p1"]  # noqa: E731
+    stream_tally.reset()
+    stream_tally.apply_petition(one(h.put("a")), "old-shard", now=1_000_000)
+    later = 1_000_000 + stream_tally.MARK_RETENTION_SECONDS + 10
+    stream_tally.apply_petition(one(h.put("b")), SHARD_A, now=later)
+    assert stream_tally._stale_marks["p1"] == {"old-shard"}
+    Faults(monkeypatch, ["ValidationException"])
+    with pytest.raises(ClientError):
+        stream_tally.apply_petition(one(h.put("c")), SHARD_A, now=later + 1)
+    assert "p1" not in stream_tally._stale_marks
+
+
 # ---- any schedule of faults: totals equal a recount ------------------------
 
 operations = st.lists(

@@ -27,8 +27,8 @@ def package(stage: str, out: Path) -> Path:
     if stage not in STAGES:
         raise SystemExit(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
     if sys.version_info[:2] != RUNTIME:
-        raise SystemExit("package with Python %d.%d, the functions' runtime (this is %d.%d)"
-                         % (*RUNTIME, *sys.version_info[:2]))
+        wanted, running = ".".join(map(str, RUNTIME)), ".".join(map(str, sys.version_info[:2]))
+        raise SystemExit(f"package with Python {wanted}, the functions' runtime (this is {running})")
     out = Path(out).resolve()
     if out.exists():
         shutil.rmtree(out)
