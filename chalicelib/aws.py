@@ -11,6 +11,16 @@ from . import config
 
 CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
 
+# Bounded, so that no request can outlast a function's time (botocore waits a
+# minute by default); DynamoDB answers in milliseconds.
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 5
+MAX_ATTEMPTS = 3
+# Standard retry mode sleeps up to 1 s, then 2 s, between attempts.
+RETRY_SLEEP_SECONDS = sum(2 ** i for i in range(MAX_ATTEMPTS - 1))
+# The longest one request can take, retries included (the stream tally keeps this much time in hand).
+WORST_REQUEST_SECONDS = MAX_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) + RETRY_SLEEP_SECONDS
+
 
 @cache
 def _client(service: str, endpoint: str | None, region: str):
@@ -18,7 +28,8 @@ def _client(service: str, endpoint: str | None, region: str):
         service,
         region_name=region,
         endpoint_url=endpoint,
-        config=Config(retries={"mode": "standard", "max_attempts": 3}),
+        config=Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                      connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS),
     )
 
 

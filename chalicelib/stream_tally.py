@@ -21,6 +21,10 @@ and sends everything after it again). So:
    when the mapping has a tumbling window (``shardId``), which is why the
    deployment sets one; the local runner passes it the same way.
 
+Every invocation ends in an answer, never a function error or a timeout: a
+petition whose writes fail for any reason, and every petition left when the
+invocation's time runs short, is reported as failed (see ``handle``).
+
 A record the tally cannot read (a poison record) is reported as failed, so
 Lambda retries it a bounded number of times and then skips it (and sends its
 batch's position to the failure queue). Marks of shards idle for longer than
@@ -40,7 +44,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from . import aws, clock, config, totals
 from .models import SignatureStatus
@@ -62,6 +66,25 @@ class PoisonRecord(ValueError):
 
 class MissingShard(RuntimeError):
     """The event does not say which shard it came from (no tumbling window configured)."""
+
+
+class OutOfTime(RuntimeError):
+    """Too little of the invocation's time is left to start another write."""
+
+
+class Deadline:
+    """The invocation's time left, from Lambda's context (none when called without one, as in tests)."""
+
+    # A write is started only while this much time is left: the longest one
+    # request can take with its retries, so the invocation always ends with an
+    # answer rather than a timeout.
+    RESERVE_MS = aws.WORST_REQUEST_SECONDS * 1000
+
+    def __init__(self, context=None):
+        self.remaining = getattr(context, "get_remaining_time_in_millis", None)
+
+    def near(self) -> bool:
+        return self.remaining is not None and self.remaining() < self.RESERVE_MS
 
 
 @dataclass(frozen=True)
@@ -240,11 +263,12 @@ def _note_stale_marks(petition_id: str, item: dict, now: float) -> None:
                                  if now - written > MARK_RETENTION_SECONDS}
 
 
-def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None) -> int:
+def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None,
+                   deadline: Deadline | None = None) -> int:
     """Apply one petition's changes from one batch exactly once; return the writes made."""
     now = time.time() if now is None else now
     try:
-        return _apply(batch, shard, now)
+        return _apply(batch, shard, now, deadline or Deadline())
     except Exception:
         # Whatever went wrong, the marks we meant to prune may be part of it
         # (a write refused as too large, say): start again from what the next
@@ -253,7 +277,7 @@ def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None) -
         raise
 
 
-def _apply(batch: PetitionBatch, shard: str, now: float) -> int:
+def _apply(batch: PetitionBatch, shard: str, now: float, deadline: Deadline) -> int:
     client = aws.dynamodb()
     petition_id = batch.petition_id
     try:
@@ -270,6 +294,8 @@ def _apply(batch: PetitionBatch, shard: str, now: float) -> int:
         remaining = batch.above(int(stored)) if stored is not None else batch
         if not remaining.changes:
             return 1
+        if deadline.near():
+            raise OutOfTime(petition_id) from None  # nothing of this batch was applied: it is all redelivered
         expected = stored if stored is not None else ABSENT
         reply = client.update_item(**_update_arguments(petition_id, shard, remaining, expected, now))
         writes = 2
@@ -286,9 +312,25 @@ def shard_of(event: dict) -> str:
     return shard
 
 
-def handle(event: dict) -> dict:
-    """Apply a batch of signature-table stream records; report the ones to retry."""
+def _sequence_label(record) -> str | None:
+    dynamodb = record.get("dynamodb") if isinstance(record, dict) else None
+    sequence = dynamodb.get("SequenceNumber") if isinstance(dynamodb, dict) else None
+    return sequence if isinstance(sequence, str) and sequence.isdigit() else None
+
+
+def handle(event: dict, context=None) -> dict:
+    """Apply a batch of signature-table stream records; report the ones to retry.
+
+    Every batch ends in an answer: a petition whose writes fail for any reason,
+    and every petition left when the invocation's time runs short, is
+    reported as failed. A function error or a timeout instead would make
+    Lambda retry or bisect the batch, and its redeliveries may come out of
+    order: a later record applied first would move the mark past an earlier
+    one, which would then never count. A partial-failure answer makes Lambda
+    resume in order from the lowest failed record.
+    """
     started = time.monotonic()
+    deadline = Deadline(context)
     shard = shard_of(event)
     records = event.get("Records") or []
     effects: list[Effect] = []
@@ -296,24 +338,33 @@ def handle(event: dict) -> dict:
     for record in records:
         try:
             effects.append(effect_of(record))
-        except PoisonRecord as exc:
-            dynamodb = record.get("dynamodb") if isinstance(record, dict) else None
-            sequence = dynamodb.get("SequenceNumber") if isinstance(dynamodb, dict) else None
+        except Exception as exc:
+            sequence = _sequence_label(record)
+            reason = exc if isinstance(exc, PoisonRecord) else type(exc).__name__
             log.error("unreadable stream record event=%s reason=%s",
-                      record.get("eventID") if isinstance(record, dict) else None, exc)
-            if not (isinstance(sequence, str) and sequence.isdigit()):
+                      record.get("eventID") if isinstance(record, dict) else None, reason)
+            if sequence is None:
                 raise  # without a sequence number Lambda cannot be told where to resume
             failed.append(sequence)
 
     batches = group_by_petition(effects)
-    writes = 0
+    writes, left = 0, 0
     for batch in batches.values():
+        if deadline.near():
+            failed.append(batch.first_label)
+            left += 1
+            continue
         try:
-            writes += apply_petition(batch, shard)
-        except (ClientError, BotoCoreError) as exc:
+            writes += apply_petition(batch, shard, deadline=deadline)
+        except OutOfTime:
+            failed.append(batch.first_label)
+            left += 1
+        except Exception as exc:
             code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
             log.warning("tally write failed petition=%s error=%s", batch.petition_id, code)
             failed.append(batch.first_label)
+    if left:
+        log.warning("tally stopped before the deadline shard=%s petitions_left=%d", shard, left)
 
     failures = []
     if failed:

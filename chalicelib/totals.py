@@ -18,7 +18,7 @@ import json
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from . import aws, config
+from . import aws, config, metrics
 
 COUNTRY_PREFIX = "c_"
 MARK_PREFIX = "hw_"
@@ -115,7 +115,18 @@ def read(petition_id: str) -> dict | None:
 
 
 def view(petition_id: str, item: dict) -> dict:
-    by_country = {country: count for country, count in counts(item).items() if count}
+    """The public figures. A country below zero is shown as none and counted in a metric.
+
+    The tally can only go below zero when a signature's removal was counted but
+    its arrival was not (a stream record given up on after its retries): never
+    publish that, raise an alarm instead, and let ``make reconcile`` repair it.
+    """
+    stored = counts(item)
+    negative = {country: count for country, count in stored.items() if count < 0}
+    if negative:
+        metrics.emit(metrics.NEGATIVE_COUNTRY_TOTALS, len(negative),
+                     {"petition_id": petition_id, "countries": sorted(negative)})
+    by_country = {country: count for country, count in stored.items() if count > 0}
     return {
         "petition_id": petition_id,
         "total": sum(by_country.values()),

@@ -207,7 +207,32 @@ def test_alarms_watch_iterator_age_errors_and_the_failure_queue(template):
     queue = alarms[("AWS/SQS", "ApproximateNumberOfMessagesVisible")]
     assert queue["Dimensions"] == [{"Name": "QueueName", "Value": get_att(QUEUE, "QueueName")}]
     assert queue["Threshold"] == 1 and queue["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert len(alarms) == 3
+    assert len(alarms) == 4
+
+
+def test_a_negative_country_total_raises_an_alarm_on_the_metric_the_api_emits(template):
+    from chalicelib import metrics
+
+    alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+              if a["Properties"]["Namespace"] == metrics.NAMESPACE]
+    assert [a["MetricName"] for a in alarms] == [metrics.NEGATIVE_COUNTRY_TOTALS]
+    (alarm,) = alarms
+    # The API's reads publish the figures, so the API's function emits the metric.
+    assert alarm["Dimensions"] == [{"Name": metrics.DIMENSION, "Value": {"Ref": "APIHandler"}}]
+    assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_packaging_refuses_a_parallelization_factor_above_one(monkeypatch, tmp_path):
+    from tools import stream_settings
+
+    unsafe = json.loads(json.dumps(stream_settings.template()))
+    unsafe["Resources"]["OnSignatureChange"]["Properties"]["Events"][EVENT]["Properties"]["ParallelizationFactor"] = 2
+    monkeypatch.setattr(stream_settings, "template", lambda: unsafe)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("chalice package ran"))
+    with pytest.raises(stream_settings.UnsafeStreamSettings, match="ParallelizationFactor is 2"):
+        packaging.package("dev", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 # ---- IAM --------------------------------------------------------------------

@@ -347,3 +347,22 @@ def test_the_runner_reads_the_settings_the_deployment_declares():
     assert set(KEYS) <= set(DEPLOYED)
     assert DEPLOYED["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert DEPLOYED["TumblingWindowInSeconds"] > 0  # the handler needs shardId in its events
+
+
+def test_the_runner_refuses_to_start_with_a_parallelization_factor_above_one(tmp_path):
+    from tools.stream_settings import UnsafeStreamSettings
+
+    handler = Recorder()
+    with pytest.raises(UnsafeStreamSettings, match="ParallelizationFactor is 2"):
+        make_runner(tmp_path, FakeStreams({"s": {"records": [raw_record(1)]}}), handler,
+                    {**FAST, "ParallelizationFactor": 2})
+    assert handler.events == []
+
+
+def test_the_runner_passes_a_context_that_tells_the_time_left(tmp_path):
+    contexts = []
+    runner = make_runner(tmp_path, FakeStreams({"s": {"records": [raw_record(1)], "closed": True}}),
+                         lambda event, context: contexts.append(context) or {"batchItemFailures": []})
+    drain(runner, 5)
+    (context,) = contexts
+    assert 0 < context.get_remaining_time_in_millis() <= sr.FUNCTION_TIMEOUT_MS

@@ -29,6 +29,9 @@ def package(stage: str, out: Path) -> Path:
     if sys.version_info[:2] != RUNTIME:
         wanted, running = ".".join(map(str, RUNTIME)), ".".join(map(str, sys.version_info[:2]))
         raise SystemExit(f"package with Python {wanted}, the functions' runtime (this is {running})")
+    from tools.stream_settings import stream_settings
+
+    stream_settings()  # refuses settings the tally cannot count under, before anything is built
     out = Path(out).resolve()
     if out.exists():
         shutil.rmtree(out)

@@ -20,8 +20,9 @@ the deployment uses, the way Lambda would:
   it stopped (a killed runner may redeliver a batch; the handler is
   idempotent).
 
-Settings come from ``tools.stream_settings``, as the deployment's do. Each
-shard is processed serially (ParallelizationFactor 1); one line is logged
+Settings come from ``tools.stream_settings``, as the deployment's do, and a
+ParallelizationFactor other than 1 is refused there, as at deploy. Each
+shard is processed serially; one line is logged
 per batch, never an image. Not emulated, because this handler does not need
 them: the extra empty invocation at a tumbling window's end
 (``isFinalInvokeForWindow``), the 6 MB payload limit (a batch of signatures
@@ -60,6 +61,7 @@ from tools.delivery_rules import (
 )
 from tools.lambda_events import lambda_event, lambda_record, window_of
 from tools.runner_state import Checkpoints, FailureLog
+from tools.stream_settings import check
 
 log = logging.getLogger("stream_runner")  # not under the app's logger, which has its own handler
 
@@ -270,9 +272,7 @@ class StreamRunner:
         self.next_discovery = 0.0
         self.stopping = threading.Event()
         self._waiting_logged = False
-        if int(settings.get("ParallelizationFactor") or 1) != 1:
-            log.warning("ParallelizationFactor %s: the local runner processes each shard serially",
-                        settings["ParallelizationFactor"])
+        check(settings)  # as Lambda would run them, these settings would miscount: refuse to start
 
     def discover(self) -> None:
         """Follow the table's current stream and start readers on shards whose parents are done."""

@@ -2,7 +2,9 @@
 
 infra/resources.json is the one source of truth: Lambda's event source mapping
 gets these values from it, and the local stream runner calls
-``stream_settings()`` to poll the stream the same way.
+``stream_settings()`` to poll the stream the same way. Settings the tally
+cannot count under are refused here, so neither ``make package`` (and with it
+``make deploy``) nor the runner starts with them.
 """
 from __future__ import annotations
 
@@ -24,7 +26,23 @@ KEYS = (
 )
 
 
+class UnsafeStreamSettings(SystemExit):
+    """Settings under which the tally would miscount; the message says which and why."""
+
+
+def check(settings: dict) -> dict:
+    """Refuse settings that break the tally's assumptions; return them unchanged otherwise."""
+    factor = settings.get("ParallelizationFactor", 1)
+    if factor != 1:
+        raise UnsafeStreamSettings(
+            f"ParallelizationFactor is {factor} in infra/resources.json; it must be 1. The stream tally "
+            "keeps one high-water mark per shard and relies on one batch per shard at a time, in order: "
+            "with several batches of a shard in flight, a later record can move the mark past an earlier "
+            "one that is then never counted.")
+    return settings
+
+
 def stream_settings() -> dict:
-    """The tally's event source settings, keyed exactly as in the template."""
+    """The tally's event source settings, keyed exactly as in the template; refuses unsafe ones."""
     properties = template()["Resources"][FUNCTION]["Properties"]["Events"][EVENT]["Properties"]
-    return {key: properties[key] for key in KEYS}
+    return check({key: properties[key] for key in KEYS})
