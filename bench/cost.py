@@ -119,8 +119,9 @@ def run(i: Inputs) -> Section:
         f"(benchmark 7). Durations were measured on this machine against DynamoDB Local; a Lambda function at "
         f"{SIGN_MEMORY_MB} MB has a fraction of a core and real network round trips, so even at 10× the measured "
         f"durations the total would be ${slow_total:.2f}. Reading totals is extra and depends on viewers: "
-        "each uncached /totals request is one API Gateway request, one Lambda invocation and 0.5 read units "
-        "(an eventually consistent GetItem of an item under 4 KB). Batches are full (B records) only under "
+        "each uncached /totals request is one API Gateway request, one Lambda invocation and a strongly "
+        "consistent Query of the petition's items, 1 read unit per 4 KB (benchmark 9 measures it at 1 to 1,000 "
+        "shards). Batches are full (B records) only under "
         "load; a trickle of signatures makes smaller batches, about one per batching window, each a tally "
         f"invocation and one counter write: at most 86,400 a day per shard, ${trickle:.2f} a day.",
         "",

@@ -43,7 +43,7 @@ EXPECTED_GRANTS = {
         ("dynamodb:GetItem", get_att("PetitionsTable", "Arn")),
         ("dynamodb:Scan", get_att("PetitionsTable", "Arn")),
         ("dynamodb:PutItem", get_att("SignaturesTable", "Arn")),
-        ("dynamodb:GetItem", get_att("TotalsTable", "Arn")),
+        ("dynamodb:Query", get_att("TotalsTable", "Arn")),
         ("ssm:GetParameter", SECRET_ARN),
         ("logs:CreateLogStream", logs_arn("api")),
         ("logs:PutLogEvents", logs_arn("api")),
@@ -54,6 +54,8 @@ EXPECTED_GRANTS = {
         ("dynamodb:GetShardIterator", get_att("SignaturesTable", "StreamArn")),
         ("dynamodb:ListStreams", get_att("SignaturesTable", "StreamArn")),
         ("dynamodb:UpdateItem", get_att("TotalsTable", "Arn")),
+        ("dynamodb:DeleteItem", get_att("TotalsTable", "Arn")),  # folded shard items; folds are transactions
+        ("dynamodb:Query", get_att("TotalsTable", "Arn")),  # of updates, which UpdateItem covers
         ("sqs:SendMessage", get_att(QUEUE, "Arn")),
         ("logs:CreateLogStream", logs_arn("tally")),
         ("logs:PutLogEvents", logs_arn("tally")),
@@ -115,6 +117,20 @@ def test_the_signatures_table_streams_old_and_new_images(template):
     assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     for name in ("PetitionsTable", "TotalsTable"):
         assert "StreamSpecification" not in template["Resources"][name]["Properties"]
+
+
+def test_the_totals_table_keys_a_petitions_items_by_part_and_keeps_its_predecessor(template):
+    """One partition per petition (base item and one item per stream shard), read with one Query."""
+    from chalicelib import totals
+
+    resource = template["Resources"]["TotalsTable"]
+    assert resource["Properties"]["KeySchema"] == [{"AttributeName": totals.PETITION, "KeyType": "HASH"},
+                                                   {"AttributeName": totals.PART, "KeyType": "RANGE"}]
+    # The key schema replaced the single-item table: a new name, and the old table's data kept
+    # (tools.migrate_totals copies it over; docs/deploying.md says how).
+    assert resolve(resource["Properties"]["TableName"], template, "prod") == "countersign-prod-totals-sharded"
+    assert resource["UpdateReplacePolicy"] == "Retain"
+    assert resource["DeletionPolicy"] == "Delete"  # as the other tables: deleting the stack deletes it
 
 
 def test_deletion_protection_is_on_in_prod_only(template):
@@ -378,7 +394,8 @@ def test_the_tally_makes_only_the_calls_its_policy_allows(secret_from_ssm, monke
     reply = on_signature_change(window_event(insert_record()), None)
     # With a tumbling window Lambda counts a reply without "state" as a failed invocation.
     assert reply == {"batchItemFailures": [], "state": {}}
-    assert recorder.calls == {("dynamodb:UpdateItem", "test-totals")}  # no secret, no other table
+    # no secret, no other table; the Query looks for idle shard items (once an hour per petition)
+    assert recorder.calls == {("dynamodb:UpdateItem", "test-totals"), ("dynamodb:Query", "test-totals")}
     assert recorder.calls <= table_grants("OnSignatureChangeRole")
 
 

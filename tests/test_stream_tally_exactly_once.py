@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 from collections import Counter
 
 import pytest
@@ -279,7 +280,7 @@ def test_a_removal_whose_arrival_was_skipped_is_never_published_negative_and_rec
                      == gb_key and r["dynamodb"].get("NewImage", {}).get("country"))
     handle([r for r in records if r is not insert_gb], shard)  # Lambda gave up on the INSERT
 
-    assert totals.counts(aws.dynamodb().get_item(TableName="test-totals", Key=totals.key("demo"))["Item"])["GB"] == -1
+    assert totals.summed(totals.petition_items("demo"))["GB"] == -1
     capsys.readouterr()
     figures = client.get("/petitions/demo/totals").json_body
     assert figures["by_country"] == {"FR": 1} and figures["total"] == 1
@@ -339,33 +340,102 @@ def test_second_write_only_on_redelivery_and_at_most_two(tables, aws_calls):
     assert by_country("p1") == h.expected()
 
 
-def test_marks_of_idle_shards_are_pruned(tables):
-    h = History()
-    stream_tally._stale_marks.clear()
-    stream_tally.apply_petition(stream_tally.group_by_petition([stream_tally.effect_of(h.put("a"))])["p1"],
-                                "old-shard", now=1_000_000)
-    later = 1_000_000 + stream_tally.MARK_RETENTION_SECONDS + 10
-    for key in ("b", "c"):
-        batch = stream_tally.group_by_petition([stream_tally.effect_of(h.put(key))])["p1"]
-        stream_tally.apply_petition(batch, "new-shard", now=later)
-    item = aws.dynamodb().get_item(TableName="test-totals", Key={"petition_id": {"S": "p1"}})["Item"]
-    assert totals.mark_attribute("old-shard") not in item and totals.mark_attribute("new-shard") in item
-    assert by_country("p1") == {"GB": 3}
+# ---- shard items: one per shard, folded into the base item when idle --------
+
+T0 = 1_000_000
+LATER = T0 + stream_tally.MARK_RETENTION_SECONDS + 10
 
 
-def test_a_refused_write_drops_the_containers_view_of_idle_marks(tables, monkeypatch):
-    """A write DynamoDB refuses (too large, say) must not be retried with the same marks to prune."""
+def one(record_, petition="p1"):
+    return stream_tally.group_by_petition([stream_tally.effect_of(record_)])[petition]
+
+
+def items_of(petition="p1"):
+    return {totals.shard_of(item) or "base": item for item in totals.petition_items(petition)}
+
+
+def test_each_shard_counts_into_its_own_item_and_the_reader_sums_them(tables, aws_calls):
+    a, b = History(start=START), History(start=START + 3)
+    handle([a.put("a"), a.put("b", "FR")], SHARD_A)
+    handle([b.put("x", "FR")], SHARD_B)
+    stored = items_of()
+    assert set(stored) == {SHARD_A, SHARD_B}
+    assert totals.counts(stored[SHARD_A]) == {"GB": 1, "FR": 1} and totals.counts(stored[SHARD_B]) == {"FR": 1}
+    aws_calls.calls.clear()
+    handle([a.put("c")], SHARD_A)
+    [write] = aws_calls.writes()
+    assert write.params["Key"] == totals.shard_key("p1", SHARD_A)  # never the item another shard writes
+    assert by_country("p1") == {"GB": 2, "FR": 2}
+
+
+def test_an_idle_shard_item_is_folded_into_the_base_item_once(tables):
     h = History()
-    one = lambda rec: stream_tally.group_by_petition([stream_tally.effect_of(rec)])["p1"]  # noqa: E731
+    stream_tally.apply_petition(one(h.put("a")), "old-shard", now=T0)
+    stream_tally.apply_petition(one(h.put("b", "FR")), "new-shard", now=LATER)
+    before = by_country("p1")
+    assert stream_tally.fold_idle("p1", now=LATER) is True
+    stored = items_of()
+    assert totals.counts(stored["base"]) == {"GB": 1} and totals.folds(stored["base"]) == 1
+    assert totals.folded(stored["old-shard"]) == 1 and totals.folded(stored["new-shard"]) is None
+    assert by_country("p1") == before == {"GB": 1, "FR": 1}
+    assert stream_tally.fold_idle("p1", now=LATER + 1) is True  # folded already: nothing moves twice
+    assert totals.folds(items_of()["base"]) == 1 and by_country("p1") == before
+    # Deleted only once no read that began before the fold can still be going on.
+    stream_tally.fold_idle("p1", now=LATER + stream_tally.FOLDED_GRACE_SECONDS + 5)
+    assert set(items_of()) == {"base", "new-shard"} and by_country("p1") == before
+
+
+def test_a_read_racing_a_fold_counts_the_folded_item_once(tables):
+    """A Query reads the base item first; a fold may land before it, between it and the shard item, or after."""
+    h = History()
+    stream_tally.apply_petition(one(h.put("a")), "old-shard", now=T0)
+    stream_tally.apply_petition(one(h.put("b", "FR")), "new-shard", now=LATER)
+    before = items_of()
+    stream_tally.fold_idle("p1", now=LATER)
+    after = items_of()
+    assert "base" not in before  # the petition's base item is made by its first fold here
+    for base, shard_item in [(before, before), (before, after), (after, after)]:
+        items = [item for item in (base.get("base"), shard_item["old-shard"], after["new-shard"]) if item]
+        assert totals.summed(items) == {"GB": 1, "FR": 1}
+
+
+def test_a_shard_that_writes_again_after_its_item_was_folded_counts_from_zero(tables):
+    h = History()
+    stream_tally.apply_petition(one(h.put("a")), "old-shard", now=T0)
+    stream_tally.fold_idle("p1", now=LATER)
+    assert stream_tally.apply_petition(one(h.put("b")), "old-shard", now=LATER + 5) == 3  # refused, revived, applied
+    stored = items_of()
+    assert totals.folded(stored["old-shard"]) is None and totals.counts(stored["old-shard"]) == {"GB": 1}
+    assert by_country("p1") == h.expected() == {"GB": 2}
+
+
+def test_a_fold_never_takes_an_item_its_shard_wrote_to_since_it_was_read(tables, monkeypatch):
+    h = History()
+    stream_tally.apply_petition(one(h.put("a")), SHARD_A, now=T0)
+    seen = totals.petition_items("p1")
+    stream_tally.apply_petition(one(h.put("b")), SHARD_A, now=LATER)  # the shard wrote again
+    monkeypatch.setattr(totals, "petition_items", lambda petition_id: seen)
+    assert stream_tally.fold_idle("p1", now=LATER + 1) is False
+    monkeypatch.undo()
+    assert totals.folded(items_of()[SHARD_A]) is None
+    assert by_country("p1") == {"GB": 2}
+
+
+def test_the_tally_looks_for_idle_items_at_most_once_an_hour_per_petition(tables, aws_calls):
+    h = History()
+    handle([h.put("a")])
+    handle([h.put("b")])
+    assert aws_calls.meter.count("Query") == 1
     stream_tally.reset()
-    stream_tally.apply_petition(one(h.put("a")), "old-shard", now=1_000_000)
-    later = 1_000_000 + stream_tally.MARK_RETENTION_SECONDS + 10
-    stream_tally.apply_petition(one(h.put("b")), SHARD_A, now=later)
-    assert stream_tally._stale_marks["p1"] == {"old-shard"}
-    Faults(monkeypatch, ["ValidationException"])
-    with pytest.raises(ClientError):
-        stream_tally.apply_petition(one(h.put("c")), SHARD_A, now=later + 1)
-    assert "p1" not in stream_tally._stale_marks
+    handle([h.put("c")])
+    assert aws_calls.meter.count("Query") == 2
+
+
+def test_a_failing_fold_never_fails_the_batch(tables, monkeypatch):
+    h = History()
+    monkeypatch.setattr(stream_tally, "fold_idle", lambda *a, **k: 1 / 0)
+    assert handle([h.put("a")])["batchItemFailures"] == []
+    assert by_country("p1") == {"GB": 1}
 
 
 # ---- any schedule of faults: totals equal a recount ------------------------
@@ -376,7 +446,7 @@ operations = st.lists(
               st.sampled_from(["confirmed", "confirmed", "pending", "invalidated"])),
     min_size=1, max_size=30)
 DELIVERIES = ["ok", "twice", "bisect", "rewind", "shuffled", "fail", "fail_after",
-              "crash", "timeout", "reordered", "skip"]
+              "crash", "timeout", "reordered", "skip", "fold"]
 deliveries = st.lists(st.tuples(st.sampled_from(DELIVERIES), st.integers(1, 8), st.integers(0, 10)),
                       min_size=1, max_size=25)
 
@@ -400,8 +470,10 @@ def test_any_delivery_schedule_gives_exact_totals(tables, monkeypatch, ops_a, op
     batch's petitions were written, invocations that run short of time,
     already-delivered records again in reverse order across invocations, and
     batches given up on after their retries (so a REMOVE may come without its
-    INSERT). Totals are never negative in the published view, exact unless a
-    batch was given up on, and exact after reconcile's repair in every case.
+    INSERT), and 25 hours passing (every record delivered so far expires and
+    the idle shard items are folded into the base item). Totals are never
+    negative in the published view, exact unless a batch was given up on, and
+    exact after reconcile's repair in every case.
     """
     example = next(_example)
     petitions = [f"prop{example}a", f"prop{example}b"]
@@ -425,6 +497,9 @@ def test_any_delivery_schedule_gives_exact_totals(tables, monkeypatch, ops_a, op
     real = client.update_item
     plan, order = list(plan), list(order)
     skipped = False
+    floors = {SHARD_A: 0, SHARD_B: 0}  # records before these have expired: never delivered again
+    handed = {SHARD_A: 0, SHARD_B: 0}  # records before these were handed to the tally at least once
+    days = 0
 
     def published_figures_are_never_negative():
         for petition in petitions:
@@ -440,19 +515,31 @@ def test_any_delivery_schedule_gives_exact_totals(tables, monkeypatch, ops_a, op
         action, size, offset = plan.pop(0)
         batch = records[start:start + size]
         context = None
+        if action == "fold":  # 25 hours pass: what was handed over expires, idle shard items are folded
+            days += 1
+            for s in streams:  # Lambda skips expired records it has not finished (MaximumRecordAgeInSeconds)
+                skipped = skipped or positions[s] < handed[s]
+                positions[s] = floors[s] = max(positions[s], handed[s])
+            figures = [totals.read(petition) for petition in petitions]
+            later = time.time() + days * (stream_tally.MARK_RETENTION_SECONDS + 2 * stream_tally.FOLDED_GRACE_SECONDS)
+            for petition in petitions:
+                assert stream_tally.fold_idle(petition, now=later)
+            assert [totals.read(petition) for petition in petitions] == figures  # a fold moves nothing
+            continue
         if action == "skip":  # retries exhausted: Lambda moves past the batch without counting it
             positions[shard] = start + len(batch)
             skipped = skipped or bool(batch)
             continue
         if action == "rewind":   # redelivery from anywhere earlier, e.g. a runner restarted from an old checkpoint
-            start = max(0, start - offset)
+            start = max(floors[shard], start - offset)
             batch = records[start:start + size]
         if action == "shuffled":  # a redelivery out of order, then the same records again in order
-            earlier = records[max(0, start - offset):start + size]
+            earlier = records[max(floors[shard], start - offset):start + size]
             handle(random.Random(offset).sample(earlier, k=len(earlier)), shard)
         if action == "reordered":  # batches delivered before come again, the latest first, one invocation each
             for done_start, done_stop in reversed(delivered[shard][-1 - offset % 4:]):
-                handle(records[done_start:done_stop], shard)
+                if done_start >= floors[shard]:
+                    handle(records[done_start:done_stop], shard)
         if action == "bisect" and len(batch) > 1:
             half = len(batch) // 2
             handle(batch[:half], shard)
@@ -466,6 +553,7 @@ def test_any_delivery_schedule_gives_exact_totals(tables, monkeypatch, ops_a, op
             Faults(monkeypatch, [None] * (offset % 3) + [RuntimeError("a bug")])
         if action == "timeout":  # the invocation's time runs short after k writes
             context = Invocation(monkeypatch, writes=offset % 3)
+        handed[shard] = max(handed[shard], start + len(batch))
         reply = stream_tally.handle(event(batch, shard), context)
         monkeypatch.setattr(client, "update_item", real)
         if action == "twice":
@@ -509,27 +597,6 @@ def test_out_of_order_redelivery(tables):
     handle([r3])
     handle([r2, r1])
     assert by_country("p1") == h.expected() == {"GB": 3}
-
-
-def test_pruning_never_drops_a_mark_another_container_refreshed(tables):
-    h = History()
-    stream_tally._stale_marks.clear()
-
-    def one(rec):
-        return stream_tally.group_by_petition([stream_tally.effect_of(rec)])["p1"]
-
-    t0 = 1_000_000
-    stream_tally.apply_petition(one(h.put("a")), SHARD_A, now=t0)
-    later = t0 + stream_tally.MARK_RETENTION_SECONDS + 10
-    stream_tally.apply_petition(one(h.put("b")), SHARD_B, now=later)  # this container now sees A as idle
-    seen_by_this_container = dict(stream_tally._stale_marks)
-    refreshed = h.put("c")
-    stream_tally.apply_petition(one(refreshed), SHARD_A, now=later + 60)  # another container writes A's mark
-    stream_tally._stale_marks.clear()
-    stream_tally._stale_marks.update(seen_by_this_container)
-    stream_tally.apply_petition(one(h.put("d")), SHARD_B, now=later + 120)  # would prune A's live mark
-    handle([refreshed], SHARD_A)  # an ordinary redelivery on A
-    assert by_country("p1") == h.expected() == {"GB": 4}
 
 
 def test_failures_name_the_record_exactly_as_the_stream_wrote_it(tables, monkeypatch):

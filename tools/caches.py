@@ -1,10 +1,10 @@
 """Forget what the app's code caches per container, after changing its environment in process."""
 from __future__ import annotations
 
-from chalicelib import aws, canonical_email, config, models, petitions, stream_tally
+from chalicelib import aws, canonical_email, config, models, petitions, stream_tally, totals
 
 
 def reset_caches() -> None:
     """Every container cache of chalicelib, for tests and benchmarks (each module owns a ``reset()``)."""
-    for module in (config, aws, canonical_email, petitions, models, stream_tally):
+    for module in (config, aws, canonical_email, petitions, models, stream_tally, totals):
         module.reset()

@@ -40,8 +40,10 @@ STATE_DIR = ROOT / ".local"
 DEFAULT_TABLES = {
     "SIGNATURES_TABLE": "countersign-local-signatures",
     "PETITIONS_TABLE": "countersign-local-petitions",
-    "TOTALS_TABLE": "countersign-local-totals",
+    "TOTALS_TABLE": "countersign-local-totals-sharded",
 }
+# Where totals were kept before they were sharded per stream shard; copied over once if present.
+LEGACY_TOTALS_TABLE = "countersign-local-totals"
 # Not in .chalice/config.json, so `chalice local` adds only the global variables.
 CHALICE_STAGE = "local"
 READY_TIMEOUT_SECONDS = 60
@@ -277,6 +279,12 @@ def prepare(seed_demo: bool) -> None:
     created = schema.create_tables()
     if created:
         print("created tables: " + ", ".join(created))
+    from tools import migrate_totals
+
+    if migrate_totals.is_single_item_table(LEGACY_TOTALS_TABLE):
+        copied, _ = migrate_totals.migrate(LEGACY_TOTALS_TABLE)
+        if copied:
+            print(f"copied the totals of {copied} petitions from {LEGACY_TOTALS_TABLE}")
     if seed_demo and petition_admin.create(**petition_admin.DEMO, if_absent=True):
         print("created the demo petition")
 
