@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "benchmarks.md"
 
 FULL = {"sign": 200, "duplicates": 50, "records": 1000, "cpu": 100_000, "cpu_repeats": 7, "overhead": 300,
-        "imports": 15, "fresh": 500, "fresh_rate": 20.0, "replay": 1_100_000, "gb": 8_500}
+        "imports": 15, "fresh": 500, "fresh_rate": 20.0, "replay": 1_100_000, "gb": 8_500, "load": 10_000}
 QUICK = {"sign": 20, "duplicates": 5, "records": 1000, "cpu": 5_000, "cpu_repeats": 3, "overhead": 30,
-         "imports": 3, "fresh": 20, "fresh_rate": 20.0, "replay": 20_000, "gb": 150}
+         "imports": 3, "fresh": 20, "fresh_rate": 20.0, "replay": 20_000, "gb": 150, "load": 1_000}
 
 
 def step(title: str):
@@ -54,6 +54,8 @@ def run(sizes: dict) -> tuple[list[Section], float]:
 
     step("6. freshness")
     sections.append(freshness.run(sizes["fresh"], sizes["fresh_rate"]))
+    step("10. batching under load")
+    sections.append(freshness.run_load(sizes["load"]))
 
     by_number = {s.number: s for s in sections}
     sections.append(cost.run(cost.Inputs(

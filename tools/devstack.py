@@ -70,7 +70,8 @@ class DevStack:
 
     def __init__(self, state_dir: Path, *, port: int | None = None, endpoint: str | None = None,
                  persist: bool = True, tables: dict[str, str] | None = None, seed_demo: bool = True,
-                 quiet: bool = True, extra_env: dict[str, str] | None = None):
+                 quiet: bool = True, extra_env: dict[str, str] | None = None,
+                 runner_args: list[str] | None = None):
         self.state_dir = Path(state_dir)
         self.port = port or free_port()
         self.persist = persist
@@ -78,6 +79,7 @@ class DevStack:
         self.seed_demo = seed_demo
         self.quiet = quiet
         self.extra_env = extra_env or {}
+        self.runner_args = runner_args or []  # e.g. ["--verbose", "--set", "MaximumBatchingWindowInSeconds=1"]
         self.database = None if endpoint else DynamoDBLocal(
             db_path=self.state_dir / "dynamodb" if persist else None,
             log_path=self.state_dir / "dynamodb.log")
@@ -143,7 +145,7 @@ class DevStack:
     def start_runner(self) -> None:
         if self.runner is None or self.runner.poll() is not None:
             self.runner = self._spawn("stream-runner", [sys.executable, "-m", "tools.stream_runner",
-                                                        "--state-dir", str(self.state_dir)])
+                                                        "--state-dir", str(self.state_dir), *self.runner_args])
 
     def start_api(self) -> None:
         if self.api is not None and self.api.poll() is None:

@@ -37,6 +37,7 @@ its checkpoint and failure files in ``tools.runner_state``.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -61,7 +62,7 @@ from tools.delivery_rules import (
 )
 from tools.lambda_events import lambda_event, lambda_record, window_of
 from tools.runner_state import Checkpoints, FailureLog
-from tools.stream_settings import check
+from tools.stream_settings import KEYS, check
 
 log = logging.getLogger("stream_runner")  # not under the app's logger, which has its own handler
 
@@ -349,7 +350,7 @@ def app_handler() -> Callable:
     return on_signature_change
 
 
-def build_runner(state_dir: Path, handler: Callable | None = None) -> StreamRunner:
+def build_runner(state_dir: Path, handler: Callable | None = None, overrides: dict | None = None) -> StreamRunner:
     from chalicelib import aws, config
     from tools.stream_settings import stream_settings
 
@@ -361,8 +362,16 @@ def build_runner(state_dir: Path, handler: Callable | None = None) -> StreamRunn
         handler=handler or app_handler(),
         checkpoints=Checkpoints(state_dir / "stream-checkpoints.json"),
         failures=FailureLog(state_dir / "stream-failures.jsonl"),
-        settings=stream_settings(),
+        settings={**stream_settings(), **(overrides or {})},
     )
+
+
+def setting(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` from the command line, the value read as JSON (``MaximumBatchingWindowInSeconds=1``)."""
+    key, _, value = text.partition("=")
+    if key not in KEYS or not value:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE with KEY one of {', '.join(KEYS)}")
+    return key, json.loads(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -370,11 +379,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, default=Path(".local"),
                         help="where checkpoints and the failure file live (default .local)")
     parser.add_argument("--verbose", action="store_true", help="also show the handler's own log lines")
+    parser.add_argument("--set", type=setting, action="append", default=[], metavar="KEY=VALUE",
+                        help="use another value than infra/resources.json for a setting (to measure a "
+                             "baseline; never what is deployed)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(message)s")
     log.setLevel(logging.INFO)
-    runner = build_runner(args.state_dir)
+    runner = build_runner(args.state_dir, overrides=dict(args.set))
     if not args.verbose:
         # The handler logs its own line per batch too; one line per batch is enough here.
         logging.getLogger("chalicelib").setLevel(logging.WARNING)
