@@ -52,14 +52,22 @@ def local_stack(runner_args: tuple[str, ...] = ()):
         shutil.rmtree(state, ignore_errors=True)
 
 
-def counter_writes(stack) -> tuple[int, int]:
-    """(counter writes, records) the tally reported so far, from the stream runner's log."""
-    writes = records = 0
-    log = stack.state_dir / "logs" / "stream-runner.log"
-    for match in TALLY_LINE.finditer(log.read_text() if log.exists() else ""):
-        records += int(match.group(1))
-        writes += int(match.group(2))
-    return writes, records
+def counter_writes(stack, records_at_least: int = 0) -> tuple[int, int]:
+    """(counter writes, records) the tally reported, from the stream runner's log.
+
+    The tally logs a batch just after its writes, so a total seen in /totals
+    may be a moment ahead of the log: wait until it covers ``records_at_least``.
+    """
+    deadline = clock() + 10
+    while True:
+        writes = records = 0
+        log = stack.state_dir / "logs" / "stream-runner.log"
+        for match in TALLY_LINE.finditer(log.read_text() if log.exists() else ""):
+            records += int(match.group(1))
+            writes += int(match.group(2))
+        if records >= records_at_least or clock() > deadline:
+            return writes, records
+        time.sleep(0.05)
 
 
 def _total(base_url: str, petition_id: str) -> int:
@@ -133,7 +141,7 @@ def measure(n: int, rate: float, runner_args: tuple[str, ...] = ()) -> Run:
         watcher.target = before + n
         watcher.join(TIMEOUT_SECONDS + 10)
         watcher.stopping.set()
-        writes, records = counter_writes(stack)
+        writes, records = counter_writes(stack, n)
     seen = watcher.seen
     if not seen or seen[-1][1] < before + n:
         raise RuntimeError(f"only {seen[-1][1] - before if seen else 0} of {n} signatures reached /totals")
@@ -230,7 +238,7 @@ def burst(n: int, runner_args: tuple[str, ...] = (), backlog: bool = False) -> t
             if clock() > deadline:
                 raise RuntimeError("the signatures never reached /totals")
             time.sleep(0.1)
-        writes, records = counter_writes(stack)
+        writes, records = counter_writes(stack, n)
     return writes, records, seconds
 
 

@@ -62,3 +62,13 @@ def test_replay_totals_match_the_generated_data(handler, new_petition):
 def test_tally_cpu_runs():
     section = tally_cpu.run(records=2000, repeats=1)
     assert section.data["records_per_second"] > 0
+
+
+def test_sharded_counter_figures_at_a_few_shards(handler, new_petition):
+    from bench import shards
+
+    section = shards.run(handler, new_petition, shard_counts=(1, 3), batch=50)
+    results = section.data["results"]
+    assert [results[n]["items"] for n in (1, 3)] == [2, 4]  # the base item and one item per shard
+    assert all(r["write_requests"] == 1 and r["read_requests"] == 1 for r in results.values())
+    assert results[3]["largest_item"] < results[3]["baseline_item"]  # the single item carries every shard's mark

@@ -148,6 +148,34 @@ def test_changes_and_removals_count_right(tables):
     assert totals.read("p1")["total"] == 2
 
 
+def test_a_signature_changing_country_twice_in_one_batch_counts_once_where_it_ends(tables):
+    h = History()
+    records = [h.put("a", "GB"), h.put("a", "FR"), h.put("a", "DE")]
+    handle(records)
+    handle(records[1:])  # and again from the middle
+    assert by_country("p1") == h.expected() == {"DE": 1}
+
+
+def test_confirmed_then_pending_then_confirmed_again_counts_once(tables):
+    h = History()
+    records = [h.put("a"), h.put("a", status="pending"), h.put("a")]
+    handle(records[:2])
+    assert by_country("p1") == {}
+    handle(records)
+    assert by_country("p1") == h.expected() == {"GB": 1}
+
+
+def test_forty_digit_sequence_numbers_keep_their_order(tables):
+    """DynamoDB's sequence numbers run to 40 digits; crossing from 39 to 40 must not reorder them."""
+    h = History(start=10 ** 39 - 15)
+    records = [h.put(k, c) for k, c in zip("abcdef", ["GB", "FR", "GB", "DE", "FR", "GB"], strict=True)]
+    assert {len(r["dynamodb"]["SequenceNumber"]) for r in records} == {39, 40}
+    handle(records[:3])
+    handle(records[1:])
+    handle(records)
+    assert by_country("p1") == h.expected() == {"GB": 3, "FR": 2, "DE": 1}
+
+
 def test_interleaved_shards_and_a_parent_before_its_children(tables):
     a, b = History(start=START), History(start=START + 3)  # overlapping sequence ranges
     a_records = [a.put(k) for k in "abc"]
