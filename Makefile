@@ -96,6 +96,6 @@ deploy: package
 	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
 		--query "Stacks[0].Outputs" --output table
 
-# Benchmarks against baselines measured in the same run (3 to 4 minutes on 2 cores).
+# Benchmarks against baselines measured in the same run (10 to 15 minutes on 2 cores).
 bench: venv
 	$(PY) -m bench

@@ -315,7 +315,7 @@ PLACEHOLDER_STREAM_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/counter
     starting_position="TRIM_HORIZON",
 )
 def on_signature_change(event):
-    return stream_tally.handle(event.to_dict())
+    return stream_tally.handle(event.to_dict(), event.context)  # the context tells the time left
 
 
 # The second reader of the signatures stream: sends the verification mail that

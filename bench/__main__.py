@@ -16,6 +16,7 @@ from . import (
     engine,
     freshness,
     replay,
+    shards,
     sign_cost,
     sign_overhead,
     tally_cpu,
@@ -29,9 +30,10 @@ DOCUMENT = ROOT / "docs" / "benchmarks.md"
 
 FULL = {"sign": 200, "duplicates": 50, "records": 1000, "cpu": 100_000, "cpu_repeats": 7, "overhead": 300,
         "imports": 15, "fresh": 500, "fresh_rate": 20.0, "replay": 1_100_000, "gb": 8_500, "verified": 100,
-        "mail_rate": 300}
+        "mail_rate": 300, "load": 10_000, "shard_counts": (1, 10, 100, 1000), "shard_batch": 1000}
 QUICK = {"sign": 20, "duplicates": 5, "records": 1000, "cpu": 5_000, "cpu_repeats": 3, "overhead": 30,
-         "imports": 3, "fresh": 20, "fresh_rate": 20.0, "replay": 20_000, "gb": 150, "verified": 10, "mail_rate": 20}
+         "imports": 3, "fresh": 20, "fresh_rate": 20.0, "replay": 20_000, "gb": 150, "verified": 10, "mail_rate": 20,
+         "load": 1_000, "shard_counts": (1, 10, 100), "shard_batch": 100}
 
 
 def step(title: str):
@@ -61,15 +63,19 @@ def run(sizes: dict) -> tuple[list[Section], float]:
             sections.append(counter_writes.run(handler, engine.new_petition, sizes["records"]))
             step("4. sign request overhead")
             sections.append(sign_overhead.run(client.http, engine.new_petition, sizes["overhead"]))
-            step("9. verified signatures")
+            step("11. verified signatures")
             sections.append(verified_cost.run(
                 client.http, engine.new_petition, lambda event: send_verification_mail(event, None),
                 n=sizes["verified"], sign_ms=sections[-1].data["app_ms"], throughput_n=sizes["mail_rate"]))
+        step("9. sharded counters")
+        sections.append(shards.run(handler, engine.new_petition, sizes["shard_counts"], sizes["shard_batch"]))
         step("7. scale replay")
         sections.append(replay.run(handler, engine.new_petition, sizes["replay"], sizes["gb"]))
 
     step("6. freshness")
     sections.append(freshness.run(sizes["fresh"], sizes["fresh_rate"]))
+    step("10. batching under load")
+    sections.append(freshness.run_load(sizes["load"]))
 
     by_number = {s.number: s for s in sections}
     sections.append(cost.run(cost.Inputs(
@@ -80,7 +86,7 @@ def run(sizes: dict) -> tuple[list[Section], float]:
         batch_size=by_number[7].data["batch_size"],
         counter_units_per_record=by_number[7].data["units_per_record"],
     )))
-    verified_cost.compare_cost(by_number[9], sections[-1].data["total"])
+    verified_cost.compare_cost(by_number[11], sections[-1].data["total"])
     sections.sort(key=lambda s: s.number)
     return sections, clock() - started
 

@@ -1,8 +1,9 @@
-"""7. Scale replay: UNHCR's petition (1.1 million signatures, 8,500 from GB) as stream records.
+"""7. Scale replay: UNHCR's petition (1.1 million signatures, 8,500 from GB) as stream records over 100 shards.
 
-Records are generated lazily in batches of 1,000 and handed to the deployed
-handler (``app.on_signature_change``), which writes to DynamoDB Local; the
-resulting totals must equal the generated counts exactly. Baseline: the
+Records are generated lazily in batches of 1,000, each batch from the next of
+100 stream shards in turn, and handed to the deployed handler
+(``app.on_signature_change``), which writes to DynamoDB Local; the resulting
+totals must equal the generated counts exactly. Baseline: the
 vote-app's per-record ADD on the first BASELINE_RECORDS of the same data,
 records generated the same way, against the same DynamoDB Local.
 """
@@ -15,15 +16,17 @@ from .counter_writes import per_record_add
 from .measure import Meter, clock, median
 from .population import Population, RecordBuilder, event
 from .report import Section, count, ratio
+from .shards import shard_id
 
 SIGNATURES = 1_100_000
 GB_SIGNATURES = 8_500
 BATCH = stream_settings()["BatchSize"]  # the deployed event source's, from the deploy template
 BASELINE_RECORDS = 10_000
 SEED = 1951
+SHARDS = 100
 
 
-def replay_once(handler, petition_id: str, signatures: int, gb: int, batch: int) -> dict:
+def replay_once(handler, petition_id: str, signatures: int, gb: int, batch: int, shards: int = SHARDS) -> dict:
     population = Population(signatures, pinned={"GB": gb}, seed=SEED)
     builder = RecordBuilder(petition_id)
     meter = Meter()
@@ -38,7 +41,7 @@ def replay_once(handler, petition_id: str, signatures: int, gb: int, batch: int)
                 break
             records = builder.records(drawn)
             t1 = clock()
-            reply = handler(event(records))
+            reply = handler(event(records, shard_id(len(handle_times) % shards)))
             t2 = clock()
             if reply["batchItemFailures"]:
                 raise RuntimeError(f"the handler reported failures: {reply['batchItemFailures']}")
@@ -52,7 +55,7 @@ def replay_once(handler, petition_id: str, signatures: int, gb: int, batch: int)
                            f"expected {signatures:,}")
     return {"wall": wall, "generate": generate_s, "handle": sum(handle_times), "batch": median(handle_times),
             "writes": meter.writes, "units": meter.capacity(), "requests": dict(meter.operations),
-            "expected": expected}
+            "expected": expected, "items": len(totals.petition_items(petition_id))}
 
 
 def per_record_baseline(petition_id: str, records: int, gb: int, batch: int) -> float:
@@ -69,9 +72,10 @@ def per_record_baseline(petition_id: str, records: int, gb: int, batch: int) -> 
 
 
 def run(handler, new_petition, signatures: int = SIGNATURES, gb: int = GB_SIGNATURES,
-        batch: int = BATCH, repeats: int = 3, baseline_records: int = BASELINE_RECORDS) -> Section:
+        batch: int = BATCH, repeats: int = 3, baseline_records: int = BASELINE_RECORDS,
+        shards: int = SHARDS) -> Section:
     section = Section(7, "Scale replay")
-    runs = [replay_once(handler, new_petition("replay"), signatures, gb, batch) for _ in range(repeats)]
+    runs = [replay_once(handler, new_petition("replay"), signatures, gb, batch, shards) for _ in range(repeats)]
     baseline_records = min(baseline_records, signatures)
     base_per_record = per_record_baseline(new_petition("replay-peradd"), baseline_records,
                                           round(gb * baseline_records / signatures), batch)
@@ -81,7 +85,7 @@ def run(handler, new_petition, signatures: int = SIGNATURES, gb: int = GB_SIGNAT
     first = runs[0]
     expected = first["expected"]
     top = sorted(expected.items(), key=lambda kv: -kv[1])[:5]
-    section.row(f"Replay: {signatures:,} signatures through the handler into DynamoDB Local",
+    section.row(f"Replay: {signatures:,} signatures over {shards} shards through the handler into DynamoDB Local",
                 f"{wall:.1f} s wall, {signatures / wall:,.0f} rec/s",
                 f"{1 / base_per_record:,.0f} rec/s (per-record ADD, first {baseline_records:,} records)",
                 ratio(wall / signatures, base_per_record, 3) + " the time per record")
@@ -90,20 +94,24 @@ def run(handler, new_petition, signatures: int = SIGNATURES, gb: int = GB_SIGNAT
     section.row("Replay: totals equal the generated data", f"exact, in {repeats} of {repeats} runs",
                 f"{len(expected)} countries, GB = {expected.get('GB', 0):,}", "")
     section.notes += [
-        f"- {signatures:,} INSERT records for one petition in batches of {batch:,}: GB pinned at {gb:,}, the rest "
+        f"- {signatures:,} INSERT records for one petition in batches of {batch:,}, each batch from the next of "
+        f"{shards} stream shards in turn (so the petition ends with {first['items']} totals items: one per shard "
+        f"and none folded yet, as within 25 hours): GB pinned at {gb:,}, the rest "
         f"Zipf-like (s = 1.1) over {len(expected) - 1} other countries; top five: "
         + ", ".join(f"{c} {n:,}" for c, n in top) + ".",
         f"- Medians of {repeats} runs, each into a fresh petition: {wall:.1f} s wall, of which {generate:.1f} s "
         f"generating records and {handle:.1f} s in the handler ({signatures / handle:,.0f} rec/s; median "
         f"{median([r['batch'] for r in runs]) * 1000:.1f} ms per batch). Requests per run: "
-        + ", ".join(f"{n:,} {op}" for op, n in first["requests"].items()) + ". "
-        "After each run one GetItem of the totals equals the generated counts for every country.",
+        + ", ".join(f"{n:,} {op}" for op, n in first["requests"].items()) + " (the Query: the tally's hourly "
+        "look for idle shard items). After each run one read of /totals (a Query of the petition's items) "
+        "equals the generated counts for every country.",
         f"- The baseline ADDs each of the first {baseline_records:,} records of the same data, one UpdateItem per "
         "record; at that rate the full replay would make "
         f"{signatures:,} writes and take about {signatures * base_per_record / 60:.0f} minutes.",
     ]
-    section.headline = (f"Scale replay: {signatures:,} signatures in {wall:.0f} s ({signatures / wall:,.0f} records/s) "
-                        f"with {count(first['writes'])} counter writes; totals exact.")
+    section.headline = (f"Scale replay: {signatures:,} signatures over {shards} shards in {wall:.0f} s "
+                        f"({signatures / wall:,.0f} records/s) with {count(first['writes'])} counter writes; "
+                        "totals exact.")
     section.data = {"batch_ms": median([r["batch"] for r in runs]) * 1000, "batch_size": batch,
                     "units_per_record": first["units"] / signatures, "writes": first["writes"],
                     "records_per_second": signatures / wall, "wall_s": wall, "exact": True}

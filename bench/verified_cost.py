@@ -189,7 +189,7 @@ def measure_throughput(mailer_handler, new_petition, http, n: int) -> dict:
 
 def run(http, new_petition, mailer_handler, n: int = 100, sign_ms: float = 2.0, unverified_cost: float | None = None,
         throughput_n: int = 100) -> Section:
-    section = Section(9, "Verified signatures (email double opt-in)")
+    section = Section(11, "Verified signatures (email double opt-in)")
     with mail_settings():
         path = measure_path(http, new_petition, mailer_handler, n)
     rate = measure_throughput(mailer_handler, new_petition, http, throughput_n)

@@ -40,12 +40,17 @@ class CallLimits:
     def retries(self) -> int:
         return self.attempts - 1
 
+    @property
+    def worst_seconds(self) -> int:
+        """The longest one call can take: every attempt timing out, and standard mode's backoff between them."""
+        backoff = sum(2 ** i for i in range(self.attempts - 1))  # at most 1 s, then 2 s, ...
+        return self.attempts * (self.connect_seconds + self.read_seconds) + backoff
+
 
 # One call that never answers gives up after 2 x (1 s + 2 s), plus at most 1 s
 # of backoff before the retry: 7 s of the API function's 10.
 # tests/test_timeouts.py checks every client against the function's timeout.
 LIMITS = CallLimits(connect_seconds=1, read_seconds=2, attempts=2)
-
 
 @cache
 def _client(service: str, endpoint: str | None, region: str):

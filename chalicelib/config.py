@@ -21,6 +21,7 @@ class Settings:
     dynamodb_endpoint: str | None
     allowed_origins: frozenset[str]
     petition_cache_seconds: float
+    totals_cache_seconds: float  # a petition's totals are read at most once per this period per container
     signature_key_secret: str | None = field(repr=False)  # never in a log line or a traceback's locals
     signature_key_parameter: str | None
     # The stage's public address (``https://petitions.example.org`` or the API's
@@ -65,6 +66,7 @@ def settings() -> Settings:
         dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
         allowed_origins=_origins(env.get("ALLOWED_ORIGINS", "")),
         petition_cache_seconds=float(env.get("PETITION_CACHE_SECONDS", "10")),
+        totals_cache_seconds=float(env.get("TOTALS_CACHE_SECONDS", "0.25")),
         signature_key_secret=env.get("SIGNATURE_KEY_SECRET") or None,
         signature_key_parameter=env.get("SIGNATURE_KEY_PARAMETER") or None,
         public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,

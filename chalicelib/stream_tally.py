@@ -10,21 +10,31 @@ and sends everything after it again). So:
    confirmed signature adds one, a REMOVE of one subtracts one, a MODIFY moves
    or removes the count, anything else (a keys-only image, say) is zero.
 2. Per batch, effects are summed per petition in memory, then applied with one
-   conditional UpdateItem per petition that adds to every country and sets the
-   petition's high-water sequence number for this shard. The condition
-   (stored mark below the batch's first record) makes a replay a no-op; when
-   it fails, the stored mark says which records are new, and one more write
-   applies just those. At most two writes per petition per batch.
+   conditional UpdateItem per petition to the petition's item for this shard
+   (``totals.shard_key``): it adds to every country and sets the shard's
+   high-water sequence number. The condition (stored mark below the batch's
+   first record) makes a replay a no-op; when it fails, the stored mark says
+   which records are new, and one more write applies just those. At most two
+   writes per petition per batch, each the size of one shard's counters,
+   however many shards the stream has had.
 3. Sequence numbers are ordered within a shard only, so marks are kept per
-   (petition, shard). They are zero-padded to 40 digits, so DynamoDB's string
-   comparison is the integers' order. Lambda names the shard in the event
-   when the mapping has a tumbling window (``shardId``), which is why the
-   deployment sets one; the local runner passes it the same way.
+   (petition, shard), each in its shard's item. They are zero-padded to 40
+   digits, so DynamoDB's string comparison is the integers' order. Lambda
+   names the shard in the event when the mapping has a tumbling window
+   (``shardId``), which is why the deployment sets one; the local runner
+   passes it the same way.
+4. A shard item idle for longer than the stream keeps records (25 hours) is
+   folded into the petition's base item, once, by a transaction (see
+   ``fold_idle`` and ``chalicelib.totals``); a container looks for such
+   items at most once an hour per petition, after applying a batch.
+
+Every invocation ends in an answer, never a function error or a timeout: a
+petition whose writes fail for any reason, and every petition left when the
+invocation's time runs short, is reported as failed (see ``handle``).
 
 A record the tally cannot read (a poison record) is reported as failed, so
 Lambda retries it a bounded number of times and then skips it (and sends its
-batch's position to the failure queue). Marks of shards idle for longer than
-the stream's 24-hour retention are removed, so the item stays small.
+batch's position to the failure queue).
 
 Powertools' ``BatchProcessor`` handles stream batches one record at a time;
 the tally cannot use it, because it must sum a whole batch into one write per
@@ -37,7 +47,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from . import aws, clock, config, totals
 from .models import SignatureStatus
@@ -45,7 +55,7 @@ from .models import SignatureStatus
 log = logging.getLogger(__name__)
 
 SEQUENCE_DIGITS = 40
-# A shard's records live 24 hours; a mark idle for longer guards nothing.
+# A shard's records live 24 hours; a mark idle for longer guards nothing, and its item can be folded.
 MARK_RETENTION_SECONDS = 25 * 3600
 
 
@@ -55,6 +65,25 @@ class PoisonRecord(ValueError):
 
 class MissingShard(RuntimeError):
     """The event does not say which shard it came from (no tumbling window configured)."""
+
+
+class OutOfTime(RuntimeError):
+    """Too little of the invocation's time is left to start another write."""
+
+
+class Deadline:
+    """The invocation's time left, from Lambda's context (none when called without one, as in tests)."""
+
+    # A write is started only while this much time is left: the longest one
+    # request can take with its retries, so the invocation always ends with an
+    # answer rather than a timeout.
+    RESERVE_MS = aws.LIMITS.worst_seconds * 1000
+
+    def __init__(self, context=None):
+        self.remaining = getattr(context, "get_remaining_time_in_millis", None)
+
+    def near(self) -> bool:
+        return self.remaining is not None and self.remaining() < self.RESERVE_MS
 
 
 @dataclass(frozen=True)
@@ -165,34 +194,26 @@ def padded(sequence: int) -> str:
 
 # ---- applying a petition's deltas exactly once -----------------------------
 
-_stale_marks: dict[str, set[str]] = {}  # petition -> shards whose marks can go
-
-
-def reset() -> None:
-    """Forget this container's view of idle shard marks."""
-    _stale_marks.clear()
-
-
-ABSENT = object()  # the expected mark when the petition has none for this shard yet
+ABSENT = object()  # the expected mark when the shard item has none yet
 
 
 def _update_arguments(petition_id: str, shard: str, batch: PetitionBatch, expected, now: float) -> dict:
-    """The conditional UpdateItem applying ``batch``.
+    """The conditional UpdateItem applying ``batch`` to this shard's item of the petition.
 
     ``expected`` None: a first try, applied if the stored mark is below the
     batch's first record. A string (or ABSENT): a second try, applied only if
-    the mark is still exactly what the failed first try saw.
+    the mark is still exactly what the failed first try saw. Never to an item
+    already folded into the base item (see ``_revive``).
     """
-    names = {"#hw": totals.mark_attribute(shard), "#ht": totals.mark_time_attribute(shard),
-             "#at": totals.UPDATED_AT}
+    names = {"#hw": totals.MARK, "#ht": totals.MARK_TIME, "#at": totals.UPDATED_AT, "#f": totals.FOLDED}
     values: dict[str, object] = {":last": padded(batch.sequences[-1]), ":now": int(now), ":at": clock.stamp(now)}
     if expected is None:
-        conditions = ["(attribute_not_exists(#hw) OR #hw < :first)"]
+        condition = "(attribute_not_exists(#hw) OR #hw < :first)"
         values[":first"] = padded(batch.sequences[0])
     elif expected is ABSENT:
-        conditions = ["attribute_not_exists(#hw)"]
+        condition = "attribute_not_exists(#hw)"
     else:
-        conditions = ["#hw = :expected"]
+        condition = "#hw = :expected"
         values[":expected"] = expected
     adds = []
     for i, (country, delta) in enumerate(sorted(batch.deltas.items())):
@@ -200,62 +221,190 @@ def _update_arguments(petition_id: str, shard: str, batch: PetitionBatch, expect
             names[f"#c{i}"] = totals.country_attribute(country)
             values[f":d{i}"] = delta
             adds.append(f"#c{i} :d{i}")
-    removes = []
-    for j, old_shard in enumerate(sorted(_stale_marks.get(petition_id, set()) - {shard})):
-        names[f"#oh{j}"] = totals.mark_attribute(old_shard)
-        names[f"#ot{j}"] = totals.mark_time_attribute(old_shard)
-        removes += [f"#oh{j}", f"#ot{j}"]
-        # Another container may have written to that shard's mark since we
-        # saw it idle: then it is not stale, and this write must not drop it.
-        conditions.append(f"#ot{j} < :cutoff")
-    if removes:
-        values[":cutoff"] = int(now - MARK_RETENTION_SECONDS)
     expression = "SET #hw = :last, #ht = :now, #at = :at"
     if adds:
         expression += " ADD " + ", ".join(adds)
-    if removes:
-        expression += " REMOVE " + ", ".join(removes)
     return {
         "TableName": config.settings().totals_table,
-        "Key": totals.key(petition_id),
+        "Key": totals.shard_key(petition_id, shard),
         "UpdateExpression": expression,
-        "ConditionExpression": " AND ".join(conditions),
+        "ConditionExpression": "attribute_not_exists(#f) AND " + condition,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": totals.typed(values),
-        "ReturnValues": "ALL_NEW",
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
 
 
-def _note_stale_marks(petition_id: str, item: dict, now: float) -> None:
-    _stale_marks[petition_id] = {shard for shard, written in totals.mark_times(item).items()
-                                 if now - written > MARK_RETENTION_SECONDS}
+def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None,
+                   deadline: Deadline | None = None) -> int:
+    """Apply one petition's changes from one batch exactly once; return the writes made.
 
-
-def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None) -> int:
-    """Apply one petition's changes from one batch exactly once; return the writes made."""
+    One write normally; two when the batch overlaps records already applied
+    (the stored mark says which are new); one more, once per shard lifetime at
+    most, when the shard's item was folded and the shard writes again.
+    """
     now = time.time() if now is None else now
+    deadline = deadline or Deadline()
     client = aws.dynamodb()
     petition_id = batch.petition_id
+    writes = 1
     try:
-        reply = client.update_item(**_update_arguments(petition_id, shard, batch, None, now))
-        writes = 1
+        client.update_item(**_update_arguments(petition_id, shard, batch, None, now))
+        return writes
     except ClientError as exc:
         if not aws.conditional_check_failed(exc):
             raise
-        # The stored item says what happened: some of these records were
-        # applied before (a redelivery), or a mark we meant to prune is live.
+        # The stored item says what happened: some of these records were applied
+        # before (a redelivery), or the item was folded into the base item.
         item = exc.response.get("Item", {})
-        _note_stale_marks(petition_id, item, now)
-        stored = totals.stored_mark(item, shard)
-        remaining = batch.above(int(stored)) if stored is not None else batch
-        if not remaining.changes:
-            return 1
-        expected = stored if stored is not None else ABSENT
-        reply = client.update_item(**_update_arguments(petition_id, shard, remaining, expected, now))
-        writes = 2
-    _note_stale_marks(petition_id, reply.get("Attributes", {}), now)
-    return writes
+    if totals.folded(item) is not None:
+        if deadline.near():
+            raise OutOfTime(petition_id)
+        _revive(item)
+        item, writes = {}, writes + 1
+    stored = totals.stored_mark(item)
+    remaining = batch.above(int(stored)) if stored is not None else batch
+    if not remaining.changes:
+        return writes
+    if deadline.near():
+        raise OutOfTime(petition_id)  # nothing of this batch was applied: it is all redelivered
+    expected = stored if stored is not None else ABSENT
+    client.update_item(**_update_arguments(petition_id, shard, remaining, expected, now))
+    return writes + 1
+
+
+def _revive(item: dict) -> None:
+    """Empty a folded shard item so its shard can count into it again.
+
+    It was idle for longer than the stream keeps records, so every record it
+    counted has expired: whatever comes now is new. One write clears its
+    counts, mark and flag at once, so a reader sees it either folded (skipped)
+    or empty.
+    """
+    names = {"#f": totals.FOLDED, "#fa": totals.FOLDED_AT, "#hw": totals.MARK, "#ht": totals.MARK_TIME}
+    names.update({f"#c{i}": totals.country_attribute(country) for i, country in enumerate(sorted(totals.counts(item)))})
+    aws.dynamodb().update_item(
+        TableName=config.settings().totals_table, Key=totals.item_key(item),
+        UpdateExpression="REMOVE " + ", ".join(names), ConditionExpression="#f = :f",
+        ExpressionAttributeNames=names, ExpressionAttributeValues=totals.typed({":f": totals.folded(item)}))
+
+
+# ---- folding idle shard items into the base item ----------------------------
+
+# How often a container looks for a petition's idle shard items (they become
+# foldable 25 hours after their last write, so there is no hurry).
+FOLD_CHECK_SECONDS = 3600
+# At most this many folds (one transaction each) per invocation; the rest wait for the next.
+FOLDS_PER_INVOCATION = 25
+# A folded item is deleted only once every read that began before its fold has ended.
+FOLDED_GRACE_SECONDS = 60
+
+_fold_checked: dict[str, float] = {}  # petition -> when this container last looked (monotonic seconds)
+
+
+def reset() -> None:
+    """Forget when this container last looked for idle shard items."""
+    _fold_checked.clear()
+
+
+def _newer(item: dict, base: dict | None) -> bool:
+    """Was ``item`` updated after ``base``? (Stamps are ISO 8601 in UTC, so text order is time order.)"""
+    if totals.UPDATED_AT not in item:
+        return False
+    return base is None or totals.UPDATED_AT not in base or \
+        item[totals.UPDATED_AT]["S"] > base[totals.UPDATED_AT]["S"]
+
+
+def _fold_arguments(base: dict | None, item: dict, number: int, now: float) -> dict:
+    """One transaction: the shard item's counts into the base item, and the shard item flagged as folded."""
+    names = {"#n": totals.FOLDS}
+    values: dict[str, object] = {":n": number}
+    condition = "attribute_not_exists(#n)" if number == 1 else "#n = :seen"
+    if number > 1:
+        values[":seen"] = number - 1
+    sets = ["#n = :n"]
+    if _newer(item, base):  # the base keeps the latest change it has taken in
+        names["#at"] = totals.UPDATED_AT
+        values[":at"] = item[totals.UPDATED_AT]["S"]
+        sets.append("#at = :at")
+    adds = []
+    for i, (country, count) in enumerate(sorted(totals.counts(item).items())):
+        if count:
+            names[f"#c{i}"] = totals.country_attribute(country)
+            values[f":c{i}"] = count
+            adds.append(f"#c{i} :c{i}")
+    expression = "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else "")
+    table = config.settings().totals_table
+    return {"TransactItems": [
+        {"Update": {"TableName": table, "Key": totals.key(totals.petition_of(item)),
+                    "UpdateExpression": expression, "ConditionExpression": condition,
+                    "ExpressionAttributeNames": names, "ExpressionAttributeValues": totals.typed(values)}},
+        # Folded only as it was read: a write to it since would have moved its mark.
+        {"Update": {"TableName": table, "Key": totals.item_key(item),
+                    "UpdateExpression": "SET #f = :n, #fa = :now",
+                    "ConditionExpression": "attribute_not_exists(#f) AND #hw = :hw AND #ht = :ht",
+                    "ExpressionAttributeNames": {"#f": totals.FOLDED, "#fa": totals.FOLDED_AT,
+                                                 "#hw": totals.MARK, "#ht": totals.MARK_TIME},
+                    "ExpressionAttributeValues": totals.typed({
+                        ":n": number, ":now": int(now), ":hw": totals.stored_mark(item),
+                        ":ht": totals.mark_time(item)})}},
+    ]}
+
+
+def fold_idle(petition_id: str, now: float | None = None, deadline: Deadline | None = None) -> bool:
+    """Fold the petition's idle shard items into its base item, and delete folded ones.
+
+    Once per shard item: folding is idempotent through the conditions on the
+    base's fold number and the item's mark. True when nothing is left to do.
+    """
+    now = time.time() if now is None else now
+    deadline = deadline or Deadline()
+    client = aws.dynamodb()
+    items = totals.petition_items(petition_id)
+    base = next((item for item in items if totals.is_base(item)), None)
+    number = totals.folds(base)
+    work = 0
+    for item in items:
+        if totals.is_base(item):
+            continue
+        flagged = totals.folded(item)
+        idle = flagged is None and MARK_RETENTION_SECONDS < now - (totals.mark_time(item) or now)
+        stale = flagged is not None and flagged <= number and now - (totals.folded_at(item) or now) > \
+            FOLDED_GRACE_SECONDS
+        if not (idle or stale):
+            continue
+        if work >= FOLDS_PER_INVOCATION or deadline.near():
+            return False
+        work += 1
+        try:
+            if idle:
+                client.transact_write_items(**_fold_arguments(base, item, number + 1, now))
+                number += 1
+                if _newer(item, base):
+                    base = {**(base or {}), totals.UPDATED_AT: item[totals.UPDATED_AT]}
+            else:
+                client.delete_item(TableName=config.settings().totals_table, Key=totals.item_key(item),
+                                   ConditionExpression="#f = :f", ExpressionAttributeNames={"#f": totals.FOLDED},
+                                   ExpressionAttributeValues=totals.typed({":f": flagged}))
+        except ClientError as exc:
+            # Another container folded meanwhile, or the shard wrote again: look again next time.
+            log.info("fold skipped petition=%s error=%s", petition_id, exc.response["Error"]["Code"])
+            return False
+    return True
+
+
+def _maybe_fold(petition_id: str, deadline: Deadline) -> None:
+    """Look for idle shard items now and then; never let it fail the batch."""
+    checked = _fold_checked.get(petition_id)
+    if checked is not None and time.monotonic() - checked < FOLD_CHECK_SECONDS:
+        return
+    try:
+        done = fold_idle(petition_id, deadline=deadline)
+    except Exception as exc:
+        log.warning("fold failed petition=%s error=%s", petition_id, type(exc).__name__)
+        return
+    if done:
+        _fold_checked[petition_id] = time.monotonic()
 
 
 # ---- the Lambda handler's body ---------------------------------------------
@@ -267,9 +416,25 @@ def shard_of(event: dict) -> str:
     return shard
 
 
-def handle(event: dict) -> dict:
-    """Apply a batch of signature-table stream records; report the ones to retry."""
+def _sequence_label(record) -> str | None:
+    dynamodb = record.get("dynamodb") if isinstance(record, dict) else None
+    sequence = dynamodb.get("SequenceNumber") if isinstance(dynamodb, dict) else None
+    return sequence if isinstance(sequence, str) and sequence.isdigit() else None
+
+
+def handle(event: dict, context=None) -> dict:
+    """Apply a batch of signature-table stream records; report the ones to retry.
+
+    Every batch ends in an answer: a petition whose writes fail for any reason,
+    and every petition left when the invocation's time runs short, is
+    reported as failed. A function error or a timeout instead would make
+    Lambda retry or bisect the batch, and its redeliveries may come out of
+    order: a later record applied first would move the mark past an earlier
+    one, which would then never count. A partial-failure answer makes Lambda
+    resume in order from the lowest failed record.
+    """
     started = time.monotonic()
+    deadline = Deadline(context)
     shard = shard_of(event)
     records = event.get("Records") or []
     effects: list[Effect] = []
@@ -277,24 +442,38 @@ def handle(event: dict) -> dict:
     for record in records:
         try:
             effects.append(effect_of(record))
-        except PoisonRecord as exc:
-            dynamodb = record.get("dynamodb") if isinstance(record, dict) else None
-            sequence = dynamodb.get("SequenceNumber") if isinstance(dynamodb, dict) else None
+        except Exception as exc:
+            sequence = _sequence_label(record)
+            reason = exc if isinstance(exc, PoisonRecord) else type(exc).__name__
             log.error("unreadable stream record event=%s reason=%s",
-                      record.get("eventID") if isinstance(record, dict) else None, exc)
-            if not (isinstance(sequence, str) and sequence.isdigit()):
+                      record.get("eventID") if isinstance(record, dict) else None, reason)
+            if sequence is None:
                 raise  # without a sequence number Lambda cannot be told where to resume
             failed.append(sequence)
 
     batches = group_by_petition(effects)
-    writes = 0
+    writes, left = 0, 0
+    applied: list[str] = []
     for batch in batches.values():
+        if deadline.near():
+            failed.append(batch.first_label)
+            left += 1
+            continue
         try:
-            writes += apply_petition(batch, shard)
-        except (ClientError, BotoCoreError) as exc:
+            writes += apply_petition(batch, shard, deadline=deadline)
+            applied.append(batch.petition_id)
+        except OutOfTime:
+            failed.append(batch.first_label)
+            left += 1
+        except Exception as exc:
             code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
             log.warning("tally write failed petition=%s error=%s", batch.petition_id, code)
             failed.append(batch.first_label)
+    if left:
+        log.warning("tally stopped before the deadline shard=%s petitions_left=%d", shard, left)
+    for petition_id in applied:
+        if not deadline.near():
+            _maybe_fold(petition_id, deadline)
 
     failures = []
     if failed:

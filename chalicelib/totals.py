@@ -1,30 +1,59 @@
-"""Per-petition running totals: the item the stream tally writes and the dashboard reads.
+"""Per-petition running totals: the items the stream tally writes and the dashboard reads.
 
-One small item per petition holds one ``c_<CC>`` counter per country and the
-tally's per-shard high-water marks (``hw_<shard>``, with the time each was
-last written in ``ht_<shard>``), so a single GetItem answers a poll. The
-total is the sum of the countries, not a second counter, so the two cannot
-disagree.
+A petition's totals are several small items under one partition key (the
+sharded-counter pattern), so that what one write costs does not grow with the
+number of shards the signatures stream has had:
 
-This module owns that layout: every reader and writer (the tally, reconcile,
-benchmarks, tests) names attributes through it. The item is written with raw
-boto3 rather than PynamoDB because its attribute names vary per country and
-per stream shard, which a model's fixed attribute list cannot express.
+- the **base** item (sort key ``base``): the goal, and the counts of shards
+  that have been folded into it, one ``c_<CC>`` counter per country;
+- one **shard** item per stream shard that has written to the petition (sort
+  key ``shard#<shard id>``): that shard's ``c_<CC>`` counters and the tally's
+  high-water mark for it (``hw``, written at ``ht``). Only that shard's
+  batches write it, one conditional UpdateItem per batch, so it stays small
+  (a counter per country and one mark) and receives at most a few writes a
+  second.
+
+A shard item idle for longer than the stream's retention can never see a
+record it has counted again, so it is **folded** into the base item, once:
+one transaction adds its counts to the base item, increments the base's fold
+number ``folds`` and flags the shard item with that number (``folded``, at
+``folded_at``). A reader sums the base item and every shard item not yet
+included in it (``summed``): an item flagged with a fold number the base has
+reached is skipped. A Query returns the base item first (``base`` sorts
+before ``shard#``), so a fold that lands while a reader is between the two
+is counted exactly once either way. Flagged items are deleted once no read
+that began before their fold can still be going on.
+
+The total is the sum of the countries, not a second counter, so the two cannot
+disagree. This module owns the layout: every reader and writer (the tally,
+reconcile, benchmarks, tests) names attributes and keys through it. The items
+are written with raw boto3 rather than PynamoDB because their attribute names
+vary per country, which a model's fixed attribute list cannot express.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import time
+from collections import OrderedDict, defaultdict
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from . import aws, config
+from . import aws, config, metrics
 
+PETITION = "petition_id"
+PART = "part"  # the sort key
+BASE_PART = "base"
+SHARD_PART_PREFIX = "shard#"
 COUNTRY_PREFIX = "c_"
-MARK_PREFIX = "hw_"
-MARK_TIME_PREFIX = "ht_"
+MARK = "hw"  # shard item: the highest sequence number applied (40 digits, zero-padded)
+MARK_TIME = "ht"  # shard item: when the mark was last written (epoch seconds)
+FOLDED = "folded"  # shard item: the fold number that added its counts to the base item
+FOLDED_AT = "folded_at"  # shard item: when (epoch seconds)
+FOLDS = "folds"  # base item: how many folds it has taken in
 GOAL = "goal"
 UPDATED_AT = "updated_at"
+MIGRATED_FROM = "migrated_from"  # base item: the single-item table its counts were copied from, once
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -33,19 +62,21 @@ _deserializer = TypeDeserializer()
 # ---- the layout -------------------------------------------------------------
 
 def key(petition_id: str) -> dict:
-    return {"petition_id": {"S": petition_id}}
+    """The petition's base item."""
+    return {PETITION: {"S": petition_id}, PART: {"S": BASE_PART}}
+
+
+def shard_key(petition_id: str, shard: str) -> dict:
+    """The item one stream shard counts a petition's signatures into."""
+    return {PETITION: {"S": petition_id}, PART: {"S": SHARD_PART_PREFIX + shard}}
+
+
+def item_key(item: dict) -> dict:
+    return {PETITION: item[PETITION], PART: item[PART]}
 
 
 def country_attribute(country: str) -> str:
     return COUNTRY_PREFIX + country
-
-
-def mark_attribute(shard: str) -> str:
-    return MARK_PREFIX + shard
-
-
-def mark_time_attribute(shard: str) -> str:
-    return MARK_TIME_PREFIX + shard
 
 
 def typed(values: dict) -> dict:
@@ -58,29 +89,71 @@ def _plain(value: dict):
 
 
 def petition_of(item: dict) -> str:
-    return _plain(item["petition_id"])
+    return _plain(item[PETITION])
+
+
+def is_base(item: dict) -> bool:
+    return _plain(item[PART]) == BASE_PART
+
+
+def shard_of(item: dict) -> str | None:
+    """The stream shard a shard item belongs to (None for the base item)."""
+    part = _plain(item[PART])
+    return part[len(SHARD_PART_PREFIX):] if part.startswith(SHARD_PART_PREFIX) else None
 
 
 def counts(item: dict) -> dict[str, int]:
-    """Every country counter in a stored (typed) item, zeros included."""
+    """Every country counter in one stored (typed) item, zeros included."""
     return {attr[len(COUNTRY_PREFIX):]: int(_plain(value))
             for attr, value in item.items() if attr.startswith(COUNTRY_PREFIX)}
 
 
-def stored_mark(item: dict, shard: str) -> str | None:
-    """The high-water sequence number (padded text) stored for a shard, if any."""
-    value = item.get(mark_attribute(shard))
-    return None if value is None else _plain(value)
+def _number(item: dict, attribute: str) -> int | None:
+    return int(_plain(item[attribute])) if attribute in item else None
 
 
-def mark_times(item: dict) -> dict[str, int]:
-    """When each shard's mark was last written (epoch seconds), per shard."""
-    return {attr[len(MARK_TIME_PREFIX):]: int(_plain(value))
-            for attr, value in item.items() if attr.startswith(MARK_TIME_PREFIX)}
+def stored_mark(item: dict) -> str | None:
+    """A shard item's high-water sequence number (padded text), if any."""
+    return _plain(item[MARK]) if MARK in item else None
+
+
+def mark_time(item: dict) -> int | None:
+    return _number(item, MARK_TIME)
+
+
+def folded(item: dict) -> int | None:
+    """The fold number a shard item was folded with, or None if it is live."""
+    return _number(item, FOLDED)
+
+
+def folded_at(item: dict) -> int | None:
+    return _number(item, FOLDED_AT)
+
+
+def folds(base: dict | None) -> int:
+    return (_number(base, FOLDS) or 0) if base else 0
+
+
+def summed(items: list[dict]) -> dict[str, int]:
+    """A petition's counts from its items (the base item read first, as a Query returns it).
+
+    A shard item flagged with a fold number the base item has reached is in the
+    base already; every other shard item is added.
+    """
+    base = next((item for item in items if is_base(item)), None)
+    included = folds(base)
+    total: dict[str, int] = defaultdict(int)
+    for item in items:
+        number = None if is_base(item) else folded(item)
+        if number is not None and number <= included:
+            continue
+        for country, count in counts(item).items():
+            total[country] += count
+    return dict(total)
 
 
 def set_counts_arguments(petition_id: str, by_country: dict[str, int], updated_at: str) -> dict:
-    """UpdateItem arguments that set counters outright (demo data and tests; the tally only ADDs)."""
+    """UpdateItem arguments that set the base item's counters outright (demo data and tests; the tally only ADDs)."""
     names = {f"#c{i}": country_attribute(code) for i, code in enumerate(by_country)}
     values = {":u": updated_at, **{f":c{i}": n for i, n in enumerate(by_country.values())}}
     expression = ", ".join([f"{UPDATED_AT} = :u"] + [f"#c{i} = :c{i}" for i in range(len(names))])
@@ -94,7 +167,7 @@ def set_counts_arguments(petition_id: str, by_country: dict[str, int], updated_a
 # ---- reads and writes -----------------------------------------------------------
 
 def ensure(petition_id: str, goal: int) -> None:
-    """Create the petition's totals item if missing, and keep its goal current."""
+    """Create the petition's base item if missing, and keep its goal current."""
     aws.dynamodb().update_item(
         TableName=config.settings().totals_table,
         Key=key(petition_id),
@@ -103,25 +176,72 @@ def ensure(petition_id: str, goal: int) -> None:
     )
 
 
-def read(petition_id: str) -> dict | None:
-    """The public totals of a petition, or None if it has no totals item (unknown)."""
-    item = aws.dynamodb().get_item(
+def petition_items(petition_id: str) -> list[dict]:
+    """Every item of a petition, the base item first: one strongly consistent Query (more pages past 1 MB).
+
+    Strongly consistent, so that each item is read as it is now, in key order:
+    what makes a fold landing mid-read count once (see the module's docstring).
+    """
+    pages = aws.dynamodb().get_paginator("query").paginate(
         TableName=config.settings().totals_table,
-        Key=key(petition_id),
-    ).get("Item")
-    if item is None:
-        return None
-    return view(petition_id, item)
+        KeyConditionExpression="#p = :p",
+        ExpressionAttributeNames={"#p": PETITION},
+        ExpressionAttributeValues=typed({":p": petition_id}),
+        ConsistentRead=True,
+    )
+    return [item for page in pages for item in page["Items"]]
 
 
-def view(petition_id: str, item: dict) -> dict:
-    by_country = {country: count for country, count in counts(item).items() if count}
+# Reads of /totals are cached per container for a moment: with many viewers, a
+# petition's items are read at most once per period per container. Bounded,
+# like the petition cache: the oldest entry goes first.
+CACHE_ENTRIES = 1000
+_cache: OrderedDict[str, tuple[float, dict | None]] = OrderedDict()
+
+
+def read(petition_id: str) -> dict | None:
+    """The public totals of a petition, or None if it has no totals items (unknown)."""
+    now = time.monotonic()
+    hit = _cache.get(petition_id)
+    if hit and hit[0] > now:
+        return hit[1]
+    items = petition_items(petition_id)
+    figures = view(petition_id, items) if items else None
+    seconds = config.settings().totals_cache_seconds
+    if seconds > 0:
+        _cache[petition_id] = (now + seconds, figures)
+        _cache.move_to_end(petition_id)
+        while len(_cache) > CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return figures
+
+
+def reset() -> None:
+    """Forget every cached read."""
+    _cache.clear()
+
+
+def view(petition_id: str, items: list[dict]) -> dict:
+    """The public figures. A country below zero is shown as none and counted in a metric.
+
+    The tally can only go below zero when a signature's removal was counted but
+    its arrival was not (a stream record given up on after its retries): never
+    publish that, raise an alarm instead, and let ``make reconcile`` repair it.
+    """
+    stored = summed(items)
+    negative = {country: count for country, count in stored.items() if count < 0}
+    if negative:
+        metrics.emit(metrics.NEGATIVE_COUNTRY_TOTALS, len(negative),
+                     {"petition_id": petition_id, "countries": sorted(negative)})
+    by_country = {country: count for country, count in stored.items() if count > 0}
+    base = next((item for item in items if is_base(item)), {})
+    stamps = [_plain(item[UPDATED_AT]) for item in items if UPDATED_AT in item]
     return {
         "petition_id": petition_id,
         "total": sum(by_country.values()),
         "by_country": dict(sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "goal": int(_plain(item[GOAL])) if GOAL in item else None,
-        "updated_at": _plain(item[UPDATED_AT]) if UPDATED_AT in item else None,
+        "goal": int(_plain(base[GOAL])) if GOAL in base else None,
+        "updated_at": max(stamps) if stamps else None,
     }
 
 

@@ -78,3 +78,13 @@ def test_verified_signatures_cost_four_more_requests_and_two_more_writes(client,
     assert section.data["mails"] == 4
     assert section.data["throughput"]["mails"] == 3 and section.data["throughput"]["delivered"] == 6
     assert section.data["extra_cost"] > 100  # SES's $0.10 per 1,000 messages alone is $100 per million
+
+
+def test_sharded_counter_figures_at_a_few_shards(handler, new_petition):
+    from bench import shards
+
+    section = shards.run(handler, new_petition, shard_counts=(1, 3), batch=50)
+    results = section.data["results"]
+    assert [results[n]["items"] for n in (1, 3)] == [2, 4]  # the base item and one item per shard
+    assert all(r["write_requests"] == 1 and r["read_requests"] == 1 for r in results.values())
+    assert results[3]["largest_item"] < results[3]["baseline_item"]  # the single item carries every shard's mark

@@ -33,7 +33,7 @@ def get_att(resource, attribute):
 
 def logs_arn(suffix):
     return {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
-                       "log-group:/aws/lambda/${AWS::StackName}-%s:*" % suffix}
+                       "log-group:/aws/lambda/${AWS::StackName}-" + suffix + ":*"}
 
 
 SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
@@ -53,7 +53,7 @@ EXPECTED_GRANTS = {
         ("dynamodb:GetItem", get_att("SignaturesTable", "Arn")),  # confirmation links
         ("dynamodb:UpdateItem", get_att("SignaturesTable", "Arn")),
         ("ssm:GetParameter", VERIFY_SECRET_ARN),
-        ("dynamodb:GetItem", get_att("TotalsTable", "Arn")),
+        ("dynamodb:Query", get_att("TotalsTable", "Arn")),
         ("ssm:GetParameter", SECRET_ARN),
         # the admin area: petitions and their goal, sign-in links and sessions, the audit, the allowlist
         ("dynamodb:PutItem", get_att("PetitionsTable", "Arn")),
@@ -74,6 +74,8 @@ EXPECTED_GRANTS = {
         ("dynamodb:GetShardIterator", get_att("SignaturesTable", "StreamArn")),
         ("dynamodb:ListStreams", get_att("SignaturesTable", "StreamArn")),
         ("dynamodb:UpdateItem", get_att("TotalsTable", "Arn")),
+        ("dynamodb:DeleteItem", get_att("TotalsTable", "Arn")),  # folded shard items; folds are transactions
+        ("dynamodb:Query", get_att("TotalsTable", "Arn")),  # of updates, which UpdateItem covers
         ("sqs:SendMessage", get_att(QUEUE, "Arn")),
         ("logs:CreateLogStream", logs_arn("tally")),
         ("logs:PutLogEvents", logs_arn("tally")),
@@ -135,6 +137,20 @@ def test_the_signatures_table_streams_old_and_new_images(template):
     assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     for name in ("PetitionsTable", "TotalsTable"):
         assert "StreamSpecification" not in template["Resources"][name]["Properties"]
+
+
+def test_the_totals_table_keys_a_petitions_items_by_part_and_keeps_its_predecessor(template):
+    """One partition per petition (base item and one item per stream shard), read with one Query."""
+    from chalicelib import totals
+
+    resource = template["Resources"]["TotalsTable"]
+    assert resource["Properties"]["KeySchema"] == [{"AttributeName": totals.PETITION, "KeyType": "HASH"},
+                                                   {"AttributeName": totals.PART, "KeyType": "RANGE"}]
+    # The key schema replaced the single-item table: a new name, and the old table's data kept
+    # (tools.migrate_totals copies it over; docs/deploying.md says how).
+    assert resolve(resource["Properties"]["TableName"], template, "prod") == "countersign-prod-totals-sharded"
+    assert resource["UpdateReplacePolicy"] == "Retain"
+    assert resource["DeletionPolicy"] == "Delete"  # as the other tables: deleting the stack deletes it
 
 
 def test_deletion_protection_is_on_in_prod_only(template):
@@ -253,6 +269,31 @@ def test_alarms_watch_iterator_age_errors_throttles_and_the_failure_queue(templa
     assert throttles["Statistic"] == "Sum" and throttles["Threshold"] == 1
     assert throttles["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert len(alarms) == 4
+
+
+def test_a_negative_country_total_raises_an_alarm_on_the_metric_the_api_emits(template):
+    from chalicelib import metrics
+
+    alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+              if a["Properties"]["Namespace"] == metrics.NAMESPACE]
+    assert [a["MetricName"] for a in alarms] == [metrics.NEGATIVE_COUNTRY_TOTALS]
+    (alarm,) = alarms
+    # The API's reads publish the figures, so the API's function emits the metric.
+    assert alarm["Dimensions"] == [{"Name": metrics.DIMENSION, "Value": {"Ref": "APIHandler"}}]
+    assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_packaging_refuses_a_parallelization_factor_above_one(monkeypatch, tmp_path):
+    from tools import stream_settings
+
+    unsafe = json.loads(json.dumps(stream_settings.template()))
+    unsafe["Resources"]["OnSignatureChange"]["Properties"]["Events"][EVENT]["Properties"]["ParallelizationFactor"] = 2
+    monkeypatch.setattr(stream_settings, "template", lambda: unsafe)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("chalice package ran"))
+    with pytest.raises(stream_settings.UnsafeStreamSettings, match="ParallelizationFactor is 2"):
+        packaging.package("dev", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 # ---- IAM --------------------------------------------------------------------
@@ -457,7 +498,8 @@ def test_the_tally_makes_only_the_calls_its_policy_allows(secret_from_ssm, monke
     reply = on_signature_change(window_event(insert_record()), None)
     # With a tumbling window Lambda counts a reply without "state" as a failed invocation.
     assert reply == {"batchItemFailures": [], "state": {}}
-    assert recorder.calls == {("dynamodb:UpdateItem", "test-totals")}  # no secret, no other table
+    # no secret, no other table; the Query looks for idle shard items (once an hour per petition)
+    assert recorder.calls == {("dynamodb:UpdateItem", "test-totals"), ("dynamodb:Query", "test-totals")}
     assert recorder.calls <= table_grants("OnSignatureChangeRole")
 
 

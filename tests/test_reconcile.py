@@ -3,7 +3,7 @@ import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from chalicelib import aws
+from chalicelib import aws, totals
 from tests.streams import event, read_moto_stream
 from tools import reconcile
 
@@ -56,8 +56,10 @@ def test_repair_fixes_settled_drift(client, petition, capsys, tmp_path):
     for i, country in enumerate(["GB", "FR", "GB"]):
         sign(client, i, country)
     tally_stream(checkpoints)
-    aws.dynamodb().update_item(TableName="test-totals", Key={"petition_id": {"S": "demo"}},
-                               UpdateExpression="ADD c_GB :n, c_US :n", ExpressionAttributeValues={":n": {"N": "3"}})
+    aws.dynamodb().update_item(TableName="test-totals", Key=totals.key("demo"), UpdateExpression="ADD #gb :n, #us :n",
+                               ExpressionAttributeNames={"#gb": totals.country_attribute("GB"),
+                                                         "#us": totals.country_attribute("US")},
+                               ExpressionAttributeValues={":n": {"N": "3"}})
     assert reconcile.main(["--quiet-seconds", "0"]) == 1
     report = capsys.readouterr().out
     assert "demo GB: counted 2, stored 5, drift -3" in report

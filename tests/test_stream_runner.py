@@ -347,3 +347,56 @@ def test_the_runner_reads_the_settings_the_deployment_declares():
     assert set(KEYS) <= set(DEPLOYED)
     assert DEPLOYED["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert DEPLOYED["TumblingWindowInSeconds"] > 0  # the handler needs shardId in its events
+
+
+def test_the_runner_refuses_to_start_with_a_parallelization_factor_above_one(tmp_path):
+    from tools.stream_settings import UnsafeStreamSettings
+
+    handler = Recorder()
+    with pytest.raises(UnsafeStreamSettings, match="ParallelizationFactor is 2"):
+        make_runner(tmp_path, FakeStreams({"s": {"records": [raw_record(1)]}}), handler,
+                    {**FAST, "ParallelizationFactor": 2})
+    assert handler.events == []
+
+
+def test_the_runner_passes_a_context_that_tells_the_time_left(tmp_path):
+    contexts = []
+    runner = make_runner(tmp_path, FakeStreams({"s": {"records": [raw_record(1)], "closed": True}}),
+                         lambda event, context: contexts.append(context) or {"batchItemFailures": []})
+    drain(runner, 5)
+    (context,) = contexts
+    assert 0 < context.get_remaining_time_in_millis() <= sr.FUNCTION_TIMEOUT_MS
+
+
+def test_with_the_deployed_settings_a_batch_goes_at_the_first_poll_that_finds_records(tmp_path):
+    """No batching window (freshness): a record waits for the next poll, never for a window to end."""
+    assert DEPLOYED["MaximumBatchingWindowInSeconds"] == 0
+    handler = Recorder()
+    runner = make_runner(tmp_path, FakeStreams({"s": {"records": [raw_record(1), raw_record(2)]}}), handler,
+                         DEPLOYED)
+    runner.discover()
+    runner.readers["s"].tick(1000.0)
+    assert handler.sequences() == [1, 2]
+
+
+def test_a_batching_window_holds_records_until_it_ends_or_the_batch_is_full(tmp_path):
+    handler = Recorder()
+    streams = FakeStreams({"s": {"records": [raw_record(1)]}})
+    runner = make_runner(tmp_path, streams, handler, {**DEPLOYED, "MaximumBatchingWindowInSeconds": 1})
+    runner.discover()
+    reader = runner.readers["s"]
+    reader.tick(1000.0)
+    reader.tick(1000.5)
+    assert handler.events == []
+    reader.tick(1001.0)
+    assert handler.sequences() == [1]
+    streams.shards["s"]["records"] += [raw_record(i) for i in range(2, 2 + runner.batch_size)]
+    reader.tick(1001.3)  # a full batch does not wait
+    assert len(handler.sequences()) == 1 + runner.batch_size
+
+
+def test_a_setting_can_be_overridden_on_the_command_line_to_measure_a_baseline():
+    assert sr.setting("MaximumBatchingWindowInSeconds=1") == ("MaximumBatchingWindowInSeconds", 1)
+    assert sr.setting('FunctionResponseTypes=["ReportBatchItemFailures"]')[1] == ["ReportBatchItemFailures"]
+    with pytest.raises(Exception, match="KEY=VALUE"):
+        sr.setting("Unknown=1")

@@ -55,7 +55,30 @@ def test_exactly_one_read_per_request(client, petition, aws_calls):
     client.get("/petitions/demo/totals")
     aws_calls.calls.clear()
     client.get("/petitions/demo/totals")
-    assert aws_calls.calls == ["GetItem"]
+    assert aws_calls.calls == ["Query"]  # the base item and every shard's item, in one request
+    assert aws_calls.calls[0].params["ConsistentRead"] is True
+
+
+def test_a_container_reads_a_petitions_totals_at_most_once_per_cache_period(client, petition, aws_calls,
+                                                                            monkeypatch):
+    import time
+
+    from tools.caches import reset_caches
+
+    monkeypatch.setenv("TOTALS_CACHE_SECONDS", "0.25")
+    reset_caches()
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    tally("GB")
+    aws_calls.calls.clear()
+    first = client.get("/petitions/demo/totals")
+    stream_tally.handle(event([record(10 ** 22, None, image("demo", "FR", key="demo#fr"))]))
+    again = client.get("/petitions/demo/totals")
+    assert aws_calls.reads() == ["Query"] and again.body == first.body
+    assert again.headers["ETag"] == first.headers["ETag"]
+    clock[0] += 0.3
+    later = client.get("/petitions/demo/totals").json_body
+    assert aws_calls.reads() == ["Query", "Query"] and later["by_country"] == {"GB": 1, "FR": 1}
 
 
 def test_unknown_petition_is_404(client, tables):

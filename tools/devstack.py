@@ -45,10 +45,12 @@ STATE_DIR = ROOT / ".local"
 DEFAULT_TABLES = {
     "SIGNATURES_TABLE": "countersign-local-signatures",
     "PETITIONS_TABLE": "countersign-local-petitions",
-    "TOTALS_TABLE": "countersign-local-totals",
+    "TOTALS_TABLE": "countersign-local-totals-sharded",
     "ADMIN_TABLE": "countersign-local-admin",
     "AUDIT_TABLE": "countersign-local-audit",
 }
+# Where totals were kept before they were sharded per stream shard; copied over once if present.
+LEGACY_TOTALS_TABLE = "countersign-local-totals"
 # Not in .chalice/config.json, so `chalice local` adds only the global variables.
 CHALICE_STAGE = "local"
 MAIL_FROM = "Countersign <no-reply@countersign.localhost>"
@@ -88,7 +90,8 @@ class DevStack:
     def __init__(self, state_dir: Path, *, port: int | None = None, endpoint: str | None = None,
                  persist: bool = True, tables: dict[str, str] | None = None, seed_demo: bool = True,
                  quiet: bool = True, extra_env: dict[str, str] | None = None,
-                 mail_port: int | None = None, smtp_port: int | None = None):
+                 mail_port: int | None = None, smtp_port: int | None = None,
+                 runner_args: list[str] | None = None):
         self.state_dir = Path(state_dir)
         self.port = port or free_port()
         self.mail_port = mail_port or free_port()
@@ -98,6 +101,7 @@ class DevStack:
         self.seed_demo = seed_demo
         self.quiet = quiet
         self.extra_env = extra_env or {}
+        self.runner_args = runner_args or []  # e.g. ["--verbose", "--set", "MaximumBatchingWindowInSeconds=1"]
         self.database = None if endpoint else DynamoDBLocal(
             db_path=self.state_dir / "dynamodb" if persist else None,
             log_path=self.state_dir / "dynamodb.log")
@@ -183,7 +187,7 @@ class DevStack:
         """The tally's stream runner."""
         if self.runner is None or self.runner.poll() is not None:
             self.runner = self._spawn("stream-runner", [sys.executable, "-m", "tools.stream_runner",
-                                                        "--state-dir", str(self.state_dir)])
+                                                        "--state-dir", str(self.state_dir), *self.runner_args])
 
     def start_mail_runner(self) -> None:
         """The verification mailer's stream runner: a second reader of the same stream."""
@@ -354,6 +358,12 @@ def prepare(seed_demo: bool) -> None:
     created = schema.create_tables()
     if created:
         print("created tables: " + ", ".join(created))
+    from tools import migrate_totals
+
+    if migrate_totals.is_single_item_table(LEGACY_TOTALS_TABLE):
+        copied, _ = migrate_totals.migrate(LEGACY_TOTALS_TABLE)
+        if copied:
+            print(f"copied the totals of {copied} petitions from {LEGACY_TOTALS_TABLE}")
     if seed_demo and petition_admin.create(**petition_admin.DEMO, if_absent=True):
         print("created the demo petition")
 

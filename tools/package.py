@@ -41,6 +41,9 @@ def package(stage: str, out: Path) -> Path:
             "package with Python %d.%d, the functions' runtime (this is %d.%d). If this is the project's "
             "virtualenv, rebuild it with %s: rm -rf .venv && make venv PYTHON=%s"
             % (*RUNTIME, *sys.version_info[:2], python, python))
+    from tools.stream_settings import stream_settings
+
+    stream_settings()  # refuses settings the tally cannot count under, before anything is built
     out = Path(out).resolve()
     if out.exists():
         shutil.rmtree(out)

@@ -14,7 +14,8 @@ Safe while signatures keep arriving:
   the tally function's IteratorAge in CloudWatch (``--tally-function``);
   locally, the stream runner's checkpoints (``--runner-checkpoints``) with no
   record waiting behind them. Without either, ``--repair`` refuses;
-- a repair is an ADD of the difference, conditional on the counter still
+- a repair is an ADD of the difference to the petition's base item, in one
+  transaction conditional on every item the total was summed from still
   holding the value the comparison used, so an increment that lands in
   between makes the repair fail harmlessly instead of being undone.
 """
@@ -25,7 +26,7 @@ import json
 import os
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -96,14 +97,16 @@ def recount(segments: int = 4, *, client=None, table: str | None = None,
 
 
 def stored_counts() -> Counter:
-    """Every stored country counter, per (petition, country)."""
-    counts: Counter = Counter()
+    """Every stored country total, per (petition, country): each petition's items summed as /totals sums them."""
+    items: dict[str, list[dict]] = defaultdict(list)
     client = aws.dynamodb()
     for page in client.get_paginator("scan").paginate(TableName=config.settings().totals_table):
         for item in page["Items"]:
-            petition_id = totals.petition_of(item)
-            for country, count in totals.counts(item).items():
-                counts[(petition_id, country)] = count
+            items[totals.petition_of(item)].append(item)
+    counts: Counter = Counter()
+    for petition_id, petition_items in items.items():
+        for country, count in totals.summed(petition_items).items():
+            counts[(petition_id, country)] = count
     return counts
 
 
@@ -190,23 +193,62 @@ def _compare_now(segments: int, quiet_seconds: int, started: float) -> list[Drif
     return compare(counted, before, after, latest, quiet_since)
 
 
-def repair(drift: Drift) -> bool:
-    """Add the difference unless the counter moved since it was read. True when applied."""
-    if drift.stored:
-        condition, values = "#c = :stored", {":stored": drift.stored}
+# A transaction holds at most 100 items: the base item and the shard items holding the country.
+MAX_ITEMS_CHECKED = 99
+
+
+def repair_arguments(drift: Drift, items: list[dict]) -> dict | None:
+    """One transaction adding the difference to the base item, if every item it was computed from is unchanged.
+
+    The petition's total for a country is spread over its base item and its
+    live shard items: the transaction checks each one that holds the country
+    still holds the value read, and that no fold moved counts meanwhile.
+    None when too many items hold it to check in one transaction.
+    """
+    attribute = totals.country_attribute(drift.country)
+    base = next((item for item in items if totals.is_base(item)), {})
+    number = totals.folds(base)
+    holding = [item for item in items if not totals.is_base(item) and attribute in item
+               and (totals.folded(item) is None or totals.folded(item) > number)]
+    if len(holding) > MAX_ITEMS_CHECKED - 1:
+        return None
+    table = config.settings().totals_table
+    names = {"#c": attribute, "#n": totals.FOLDS}
+    values: dict[str, object] = {":difference": drift.difference}
+    conditions = ["attribute_not_exists(#n)" if number == 0 else "#n = :n"]
+    if number:
+        values[":n"] = number
+    if attribute in base:
+        conditions.append("#c = :base")
+        values[":base"] = totals.counts(base)[drift.country]
     else:
-        condition, values = "attribute_not_exists(#c) OR #c = :zero", {":zero": 0}
+        conditions.append("attribute_not_exists(#c)")
+    transaction = [{"Update": {
+        "TableName": table, "Key": totals.key(drift.petition_id), "UpdateExpression": "ADD #c :difference",
+        "ConditionExpression": " AND ".join(conditions), "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": totals.typed(values)}}]
+    for item in holding:
+        transaction.append({"ConditionCheck": {
+            "TableName": table, "Key": totals.item_key(item), "ConditionExpression": "#c = :v",
+            "ExpressionAttributeNames": {"#c": attribute},
+            "ExpressionAttributeValues": totals.typed({":v": totals.counts(item)[drift.country]})}})
+    return {"TransactItems": transaction}
+
+
+def repair(drift: Drift) -> bool:
+    """Add the difference unless the petition's total moved since it was read. True when applied."""
+    items = totals.petition_items(drift.petition_id)
+    if totals.summed(items).get(drift.country, 0) != drift.stored:
+        return False
+    arguments = repair_arguments(drift, items)
+    if arguments is None:
+        print(f"{drift.petition_id} {drift.country}: held by too many live shard items to repair in one "
+              "transaction; run again once the tally has folded idle ones", file=sys.stderr)
+        return False
     try:
-        aws.dynamodb().update_item(
-            TableName=config.settings().totals_table,
-            Key=totals.key(drift.petition_id),
-            UpdateExpression="ADD #c :difference",
-            ConditionExpression=condition,
-            ExpressionAttributeNames={"#c": totals.country_attribute(drift.country)},
-            ExpressionAttributeValues=totals.typed({**values, ":difference": drift.difference}),
-        )
+        aws.dynamodb().transact_write_items(**arguments)
     except ClientError as exc:
-        if aws.conditional_check_failed(exc):
+        if exc.response["Error"]["Code"] == "TransactionCanceledException":
             return False
         raise
     return True

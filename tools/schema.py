@@ -64,6 +64,10 @@ def create_tables(client=None) -> list[str]:
     created = []
     for args in table_definitions().values():
         if args["TableName"] in existing:
+            found = client.describe_table(TableName=args["TableName"])["Table"]["KeySchema"]
+            if found != args["KeySchema"]:
+                raise SystemExit(f"table {args['TableName']} exists with the key {found}, not the template's "
+                                 f"{args['KeySchema']}: use another table name (or clear the local data)")
             continue
         client.create_table(**args)
         client.get_waiter("table_exists").wait(TableName=args["TableName"])

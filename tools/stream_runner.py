@@ -20,8 +20,9 @@ the deployment uses, the way Lambda would:
   it stopped (a killed runner may redeliver a batch; the handler is
   idempotent).
 
-Settings come from ``tools.stream_settings``, as the deployment's do. Each
-shard is processed serially (ParallelizationFactor 1); one line is logged
+Settings come from ``tools.stream_settings``, as the deployment's do, and a
+ParallelizationFactor other than 1 is refused there, as at deploy. Each
+shard is processed serially; one line is logged
 per batch, never an image. Not emulated, because this handler does not need
 them: the extra empty invocation at a tumbling window's end
 (``isFinalInvokeForWindow``), the 6 MB payload limit (a batch of signatures
@@ -41,6 +42,7 @@ and failure files.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -66,6 +68,7 @@ from tools.delivery_rules import (
 )
 from tools.lambda_events import lambda_event, lambda_record, window_of
 from tools.runner_state import Checkpoints, FailureLog
+from tools.stream_settings import KEYS, check
 
 log = logging.getLogger("stream_runner")  # not under the app's logger, which has its own handler
 
@@ -280,9 +283,7 @@ class StreamRunner:
         self.next_discovery = 0.0
         self.stopping = threading.Event()
         self._waiting_logged = False
-        if int(settings.get("ParallelizationFactor") or 1) != 1:
-            log.warning("ParallelizationFactor %s: the local runner processes each shard serially",
-                        settings["ParallelizationFactor"])
+        check(settings)  # as Lambda would run them, these settings would miscount: refuse to start
 
     def discover(self) -> None:
         """Follow the table's current stream and start readers on shards whose parents are done."""
@@ -374,7 +375,8 @@ def app_handler(consumer: str = "tally") -> Callable:
     return getattr(app, CONSUMERS[consumer].handler)
 
 
-def build_runner(state_dir: Path, handler: Callable | None = None, consumer: str = "tally") -> StreamRunner:
+def build_runner(state_dir: Path, handler: Callable | None = None, consumer: str = "tally",
+                 overrides: dict | None = None) -> StreamRunner:
     from chalicelib import aws, config
     from tools.stream_settings import filter_patterns, stream_settings
 
@@ -387,10 +389,18 @@ def build_runner(state_dir: Path, handler: Callable | None = None, consumer: str
         handler=handler or app_handler(consumer),
         checkpoints=Checkpoints(state_dir / f"{spec.files}-checkpoints.json"),
         failures=FailureLog(state_dir / f"{spec.files}-failures.jsonl", function=spec.handler),
-        settings=stream_settings(spec.function),
+        settings={**stream_settings(spec.function), **(overrides or {})},
         filters=filter_patterns(spec.function),
         function_name=spec.handler,
     )
+
+
+def setting(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` from the command line, the value read as JSON (``MaximumBatchingWindowInSeconds=1``)."""
+    key, _, value = text.partition("=")
+    if key not in KEYS or not value:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE with KEY one of {', '.join(KEYS)}")
+    return key, json.loads(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -400,11 +410,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="also show the handler's own log lines")
     parser.add_argument("--consumer", choices=sorted(CONSUMERS), default="tally",
                         help="which deployed stream function to drive (default: the tally)")
+    parser.add_argument("--set", type=setting, action="append", default=[], metavar="KEY=VALUE",
+                        help="use another value than infra/resources.json for a setting (to measure a "
+                             "baseline; never what is deployed)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(message)s")
     log.setLevel(logging.INFO)
-    runner = build_runner(args.state_dir, consumer=args.consumer)
+    runner = build_runner(args.state_dir, consumer=args.consumer, overrides=dict(args.set))
     if not args.verbose:
         # The handler logs its own line per batch too; one line per batch is enough here.
         logging.getLogger("chalicelib").setLevel(logging.WARNING)

@@ -41,6 +41,25 @@ def stack(dynamodb_local, tmp_path, request):
         yield running
 
 
+@pytest.fixture
+def local_tables(dynamodb_local, monkeypatch, request):
+    """This process's app code on fresh tables in the session's DynamoDB Local (which, unlike moto,
+    enforces DynamoDB's expression and item limits); yields a client on it."""
+    from chalicelib import aws
+    from tools import schema
+    from tools.caches import reset_caches
+
+    prefix = "lt-" + re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:40] + f"-{time.time_ns() % 10**6}"
+    monkeypatch.setenv("DYNAMODB_ENDPOINT", dynamodb_local.endpoint)
+    for variable, suffix in (("SIGNATURES_TABLE", "signatures"), ("PETITIONS_TABLE", "petitions"),
+                             ("TOTALS_TABLE", "totals")):
+        monkeypatch.setenv(variable, f"{prefix}-{suffix}")
+    reset_caches()
+    schema.create_tables()
+    yield aws.dynamodb()
+    reset_caches()
+
+
 # ---- helpers the tests share ---------------------------------------------------------
 
 _sessions = threading.local()
