@@ -5,26 +5,26 @@ import os
 
 import pytest
 
-from tools import devstack
+from tools import dev_state, devstack
 
 
 def test_a_second_instance_is_refused_with_the_first_ones_pid(tmp_path):
-    lock = devstack.hold_lock(tmp_path, 8000)
+    lock = dev_state.hold_lock(tmp_path, 8000)
     try:
-        with pytest.raises(devstack.AlreadyRunning) as refused:
-            devstack.hold_lock(tmp_path, 8001)
+        with pytest.raises(dev_state.AlreadyRunning) as refused:
+            dev_state.hold_lock(tmp_path, 8001)
         assert str(refused.value).startswith(f"Countersign is already running (pid {os.getpid()}) "
                                              "at http://localhost:8000/")
-        assert devstack.clean_data(tmp_path) == 1 and tmp_path.exists()  # no wiping under a running stack
+        assert dev_state.clean_data(tmp_path) == 1 and tmp_path.exists()  # no wiping under a running stack
     finally:
         lock.close()
-    devstack.hold_lock(tmp_path, 8000).close()  # released with its holder
+    dev_state.hold_lock(tmp_path, 8000).close()  # released with its holder
 
 
 def test_clean_data_removes_the_data_folder(tmp_path):
     state = tmp_path / ".local"
     (state / "dynamodb").mkdir(parents=True)
-    assert devstack.clean_data(state) == 0
+    assert dev_state.clean_data(state) == 0
     assert not state.exists()
 
 

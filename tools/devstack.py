@@ -25,10 +25,7 @@ runs before the virtualenv exists.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -39,6 +36,7 @@ from pathlib import Path
 
 from tools import fake_aws
 from tools.ddblocal import DynamoDBLocal, child_setup, end_process, free_port, port_in_use
+from tools.dev_state import clean_data, hold_lock, signature_secret, verify_token_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".local"
@@ -57,26 +55,6 @@ MAIL_FROM = "Countersign <no-reply@countersign.localhost>"
 # Who may sign in to /admin locally (ADMIN_ALLOWLIST overrides); `make run` prints it.
 DEFAULT_ADMIN = "admin@countersign.localhost"
 READY_TIMEOUT_SECONDS = 60
-
-
-def signature_secret(state_dir: Path) -> str:
-    """A dev secret made once per data folder, so a duplicate stays a duplicate across restarts."""
-    return _secret(state_dir, "signature-key-secret")
-
-
-def verify_token_secret(state_dir: Path) -> str:
-    """The dev secret that signs confirmation links, kept so links in earlier mail still work."""
-    return _secret(state_dir, "verify-token-secret")
-
-
-def _secret(state_dir: Path, name: str) -> str:
-    path = state_dir / name
-    if not path.exists():
-        state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_text().strip()
 
 
 class DevStack:
@@ -305,49 +283,6 @@ class DevStack:
         self.stop()
 
 
-# ---- one instance per data folder ---------------------------------------------
-
-class AlreadyRunning(SystemExit):
-    pass
-
-
-def hold_lock(state_dir: Path, port: int):
-    """Take the data folder's lock (released by the kernel however we die), or explain who holds it."""
-    import fcntl
-
-    state_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(state_dir / "run.lock", "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = json.loads(handle.read() or "{}")
-        handle.close()
-        where = f" at http://localhost:{holder['port']}/" if holder.get("port") else ""
-        raise AlreadyRunning(f"Countersign is already running (pid {holder.get('pid', '?')}){where}. "
-                             "Use that one, or stop it with Ctrl-C in its terminal.") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(json.dumps({"pid": os.getpid(), "port": port}))
-    handle.flush()
-    return handle
-
-
-def locked(state_dir: Path) -> bool:
-    import fcntl
-
-    path = state_dir / "run.lock"
-    if not path.exists():
-        return False
-    with open(path) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
-
-
 # ---- commands --------------------------------------------------------------------
 
 def prepare(seed_demo: bool) -> None:
@@ -437,15 +372,6 @@ Press Ctrl-C to stop.
 def _port_or_free(port: int) -> int:
     """The usual port when it is free (stable addresses from run to run), else any free one."""
     return free_port() if port_in_use(port) else port
-
-
-def clean_data(state_dir: Path) -> int:
-    if locked(state_dir):
-        print("Countersign is running; stop it (Ctrl-C) before wiping its data.", file=sys.stderr)
-        return 1
-    shutil.rmtree(state_dir, ignore_errors=True)
-    print(f"removed {state_dir}")
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,29 +20,22 @@ the deployment uses, the way Lambda would:
   it stopped (a killed runner may redeliver a batch; the handler is
   idempotent).
 
-Settings come from ``tools.stream_settings``, as the deployment's do, and a
-ParallelizationFactor other than 1 is refused there, as at deploy. Each
-shard is processed serially; one line is logged
-per batch, never an image. Not emulated, because this handler does not need
-them: the extra empty invocation at a tumbling window's end
-(``isFinalInvokeForWindow``), the 6 MB payload limit (a batch of signatures
-is far smaller) and the function timeout.
+Settings come from ``tools.stream_settings``, as the deployment's do (a
+ParallelizationFactor other than 1 is refused there, as at deploy). Each shard
+is processed serially; one line is logged per batch, never an image. Not
+emulated, as these handlers do not need them: the empty invocation at a
+tumbling window's end, the 6 MB payload limit and the function timeout.
 
-This module is the polling loop and its wiring; the rules it follows are in
-``tools.delivery_rules``, the events it builds in ``tools.lambda_events`` and
-its checkpoint and failure files in ``tools.runner_state``.
+This module is the polling loop; its rules are in ``tools.delivery_rules``,
+its events in ``tools.lambda_events``, its files in ``tools.runner_state`` and
+the readers it can drive in ``tools.stream_consumers``.
 
     python -m tools.stream_runner                     # the tally; table and endpoint from the environment
-    python -m tools.stream_runner --consumer mailer   # the verification mailer, a second reader
-
-Each consumer is a reader of its own, as each function's event source mapping
-is in AWS: its own settings and filter from the template, its own checkpoint
-and failure files.
+    python -m tools.stream_runner --consumer mailer   # the mailer: a reader of its own, as in AWS
 """
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
@@ -68,7 +61,8 @@ from tools.delivery_rules import (
 )
 from tools.lambda_events import lambda_event, lambda_record, window_of
 from tools.runner_state import Checkpoints, FailureLog
-from tools.stream_settings import KEYS, check
+from tools.stream_consumers import CONSUMERS, app_handler, setting
+from tools.stream_settings import check
 
 log = logging.getLogger("stream_runner")  # not under the app's logger, which has its own handler
 
@@ -353,28 +347,6 @@ class StreamRunner:
 
 # ---- wiring --------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Consumer:
-    """One reader of the signatures stream: a deployed handler and where its local state lives."""
-
-    handler: str  # the function in app.py
-    function: str  # its logical id in the template, which holds its event source settings
-    files: str  # prefix of its checkpoint and failure files
-
-
-CONSUMERS = {
-    "tally": Consumer("on_signature_change", "OnSignatureChange", "stream"),
-    "mailer": Consumer("send_verification_mail", "SendVerificationMail", "mail-stream"),
-}
-
-
-def app_handler(consumer: str = "tally") -> Callable:
-    """The deployed stream handler itself (Chalice's handler object takes a raw Lambda event)."""
-    import app  # imported late: the environment must be set first
-
-    return getattr(app, CONSUMERS[consumer].handler)
-
-
 def build_runner(state_dir: Path, handler: Callable | None = None, consumer: str = "tally",
                  overrides: dict | None = None) -> StreamRunner:
     from chalicelib import aws, config
@@ -393,14 +365,6 @@ def build_runner(state_dir: Path, handler: Callable | None = None, consumer: str
         filters=filter_patterns(spec.function),
         function_name=spec.handler,
     )
-
-
-def setting(text: str) -> tuple[str, object]:
-    """``KEY=VALUE`` from the command line, the value read as JSON (``MaximumBatchingWindowInSeconds=1``)."""
-    key, _, value = text.partition("=")
-    if key not in KEYS or not value:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE with KEY one of {', '.join(KEYS)}")
-    return key, json.loads(value)
 
 
 def main(argv: list[str] | None = None) -> int:
