@@ -5,13 +5,14 @@ import os
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import intake, pages, petitions, responses, stream_tally, submission, totals
+from chalicelib import intake, pages, petitions, responses, security_headers, stream_tally, submission, totals
 from chalicelib.intake import OutcomeKind
 
 app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
 # signature or batch, never personal data.
 logging.getLogger("chalicelib").setLevel(logging.INFO)
+app.register_middleware(security_headers.middleware, "http")  # CSP, nosniff and the rest, on every answer
 
 FORM_AND_JSON = ["*/*"]  # every type reaches the handler, which answers 415 in our own words
 
@@ -45,7 +46,7 @@ def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
     if outcome.kind == OutcomeKind.INVALID and petition is not None:
         page = pages.sign_page(petitions.public_view(petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
-        return responses.html(outcome.status, page)
+        return responses.html(outcome.status, page, security_headers.for_petition_page(petition.thanks_url))
     if "text/html" in accept:
         page = pages.render("message.html", heading="We couldn't take your signature", message=outcome.message)
         return responses.html(outcome.status, page)
@@ -105,7 +106,8 @@ def _petition_page(petition_id, render):
     if petition is None:
         return responses.html(404, pages.not_found(prefix))
     share_url = f"{pages.base_url(request.headers, prefix)}/petitions/{petition_id}/sign"
-    return responses.html(200, render(petitions.public_view(petition), prefix, share_url))
+    return responses.html(200, render(petitions.public_view(petition), prefix, share_url),
+                          security_headers.for_petition_page(petition.thanks_url))
 
 
 @app.route("/privacy", methods=["GET"])

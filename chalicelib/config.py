@@ -25,6 +25,9 @@ class Settings:
     # ``https://…/api``): every absolute URL (share links, links in mail) is built
     # from it, never from the request's Host or X-Forwarded-* headers.
     public_base_url: str | None
+    # The Strict-Transport-Security header's value; only the deployment template
+    # sets it (a page served over plain http, as locally, must not send one).
+    strict_transport_security: str | None
 
 
 def _origins(raw: str) -> frozenset[str]:
@@ -45,6 +48,7 @@ def settings() -> Settings:
         signature_key_secret=env.get("SIGNATURE_KEY_SECRET") or None,
         signature_key_parameter=env.get("SIGNATURE_KEY_PARAMETER") or None,
         public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        strict_transport_security=env.get("STRICT_TRANSPORT_SECURITY") or None,
     )
 
 

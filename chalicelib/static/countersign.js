@@ -69,7 +69,7 @@
     $$("[data-progress]", root).forEach(function (el) { el.hidden = false; });
     $$("[data-total]", root).forEach(function (el) { el.textContent = numbers.format(figures.total); });
     $$("[data-percent]", root).forEach(function (el) { el.textContent = percent(figures.total, goal).toFixed(1); });
-    $$("[data-bar]", root).forEach(function (el) { el.style.width = percent(figures.total, goal).toFixed(1) + "%"; });
+    $$("[data-bar]", root).forEach(function (el) { el.setAttribute("width", percent(figures.total, goal).toFixed(1) + "%"); });
   }
 
   /* ---------- sharing (thanks page and the in-place thanks) ---------- */
@@ -268,7 +268,9 @@
     function row(code) {
       var li = document.createElement("li");
       li.setAttribute("data-code", code);
-      li.innerHTML = '<span class="name"></span><span class="n"></span><span class="bar" aria-hidden="true"><span></span></span>';
+      // No style attributes anywhere: the page's Content-Security-Policy refuses inline styles.
+      li.innerHTML = '<span class="name"></span><span class="n"></span>' +
+        '<svg class="bar" aria-hidden="true" focusable="false"><rect width="0" height="100%"></rect></svg>';
       $(".name", li).textContent = names[code] || code;
       return li;
     }
@@ -284,7 +286,7 @@
         var n = $(".n", li);
         var text = numbers.format(byCountry[code]);
         if (n.textContent !== text) n.textContent = text;
-        $(".bar > span", li).style.width = (top ? 100 * byCountry[code] / top : 0).toFixed(1) + "%";
+        $(".bar rect", li).setAttribute("width", (top ? 100 * byCountry[code] / top : 0).toFixed(1) + "%");
         // Move a row only when it is out of place, so unchanged rows never re-render.
         if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
       });
