@@ -1,6 +1,7 @@
 /* Countersign pages: progressive enhancement only. Every page works without this file.
    Sign page: posts JSON, shows field errors in place, shows thanks in place.
-   Dashboard: polls /totals with If-None-Match and updates the figures, list and map in place. */
+   Dashboard: polls /totals with If-None-Match and updates the figures, list and map in place;
+   polls less while nothing changes and not at all while its tab is hidden. */
 (function () {
   "use strict";
 
@@ -18,50 +19,69 @@
     return sameDay ? date.toLocaleTimeString() : date.toLocaleString();
   }
 
-  /* Polls a totals URL. A 304 means nothing changed; a failure keeps the last
-     figures, tells onStale, and retries after 10, 20, 40, then every 60 seconds. */
-  function pollTotals(url, everySeconds, etag, handlers) {
-    var delay = everySeconds;
+  /* Polls a totals URL for the element `root`. While the figures change, every
+     `everySeconds`; each answer that changes nothing (a 304) doubles the wait, up to
+     QUIET_MAX seconds, and the next change brings it back. A failure keeps the last
+     figures, tells onStale, and retries after 10, 20, 40, then every 60 seconds.
+     A hidden tab polls nothing; shown again, it polls at once. root's data-next-poll
+     says what comes next: seconds, "paused", or "" while a request is out. */
+  var QUIET_MAX = 60;
+
+  function pollTotals(root, url, everySeconds, etag, handlers) {
+    var quiet = everySeconds;
+    var failing = everySeconds;
     var timer = null;
     var inFlight = false;
 
-    function later(seconds) {
+    function pause() {
+      clearTimeout(timer);
+      root.setAttribute("data-next-poll", "paused");
+    }
+
+    function next(seconds) {
+      if (document.hidden) { pause(); return; }
       clearTimeout(timer);
       timer = setTimeout(tick, seconds * 1000);
+      root.setAttribute("data-next-poll", String(seconds));
     }
 
     function tick() {
       if (inFlight) return;
-      if (document.hidden && !handlers.whileHidden) { later(everySeconds); return; }
+      if (document.hidden) { pause(); return; }
       inFlight = true;
+      root.setAttribute("data-next-poll", "");
       var headers = { Accept: "application/json" };
       if (etag) headers["If-None-Match"] = etag;
       fetch(url, { headers: headers, credentials: "omit" })
         .then(function (response) {
           if (response.status === 304) return null;
           if (!response.ok) throw new Error("HTTP " + response.status);
-          etag = response.headers.get("ETag") || etag;
+          var version = response.headers.get("ETag");
+          if (version && version === etag) return null;
+          etag = version || etag;
           return response.json();
         })
         .then(function (figures) {
           inFlight = false;
-          delay = everySeconds;
+          failing = everySeconds;
+          quiet = figures ? everySeconds : Math.min(quiet * 2, QUIET_MAX);
           if (figures) handlers.onData(figures);
           if (handlers.onFresh) handlers.onFresh();
-          later(everySeconds);
+          next(quiet);
         })
         .catch(function () {
           inFlight = false;
-          delay = Math.min(Math.max(delay * 2, 10), 60);
-          if (handlers.onStale) handlers.onStale(delay);
-          later(delay);
+          failing = Math.min(Math.max(failing * 2, 10), 60);
+          if (handlers.onStale) handlers.onStale(failing);
+          next(failing);
         });
     }
 
-    later(handlers.firstDelay === undefined ? everySeconds : handlers.firstDelay);
     document.addEventListener("visibilitychange", function () {
-      if (!document.hidden) later(0.1);
+      if (document.hidden) pause();
+      else if (!inFlight) tick();
     });
+    next(handlers.firstDelay === undefined ? everySeconds : handlers.firstDelay);
   }
 
   function showProgress(root, figures, goal) {
@@ -334,9 +354,8 @@
         .catch(function () {});
     }
 
-    pollTotals(root.getAttribute("data-totals"), Number(root.getAttribute("data-poll")) || 5,
+    pollTotals(root, root.getAttribute("data-totals"), Number(root.getAttribute("data-poll")) || 5,
       root.getAttribute("data-etag"), {
-        whileHidden: true, // a dashboard left on a screen behind another window should still be current
         onData: show,
         onFresh: function () {
           lastGood = new Date();
@@ -364,7 +383,7 @@
   var progress = $("[data-totals]");
   if (progress && window.fetch) {
     var unknown = $("[data-progress]", progress).hidden; // the 422 re-render has no figure yet
-    pollTotals(progress.getAttribute("data-totals"), Number(progress.getAttribute("data-poll")) || 20, null, {
+    pollTotals(progress, progress.getAttribute("data-totals"), Number(progress.getAttribute("data-poll")) || 20, null, {
       firstDelay: unknown ? 0 : undefined,
       onData: function (figures) { showProgress(progress, figures, Number(progress.getAttribute("data-goal"))); }
     });
