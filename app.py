@@ -55,6 +55,8 @@ def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
 
 @app.route("/petitions/{petition_id}/signatures", methods=["OPTIONS"])
 def sign_preflight(petition_id):
+    if not petitions.valid_id(petition_id):  # no read: an id of the wrong shape names no petition
+        return responses.error(404, "There is no petition with this id.")
     return responses.preflight(_request().headers.get("origin"), "POST, OPTIONS")
 
 
