@@ -67,14 +67,21 @@ def preflight(origin: str | None, methods: str) -> Response:
 
 
 def stage_prefix(request) -> str:
-    """The API Gateway stage prefix (``/api``) of this request, or ''.
+    """The path API Gateway puts before the route (``/api``), or ''.
 
-    Behind API Gateway the request context's path carries the stage while the
-    event's path does not; a Location header must keep it.
+    A REST API's request context carries the stage in its path
+    (``/api/petitions/x``), the event's own path does not. An HTTP API's
+    payload 1.0 carries a named stage in both paths and, on its ``$default``
+    stage, has none. Either way the prefix is what the context's path has
+    before the route's own segments, as many as the route template has
+    (tests/test_http_api_events.py replays both kinds of event).
     """
-    event = request.to_original_event()
-    full = (request.context or {}).get("path") or ""
-    bare = event.get("path") or ""
-    if bare and full.endswith(bare):
-        return full[: len(full) - len(bare)]
-    return ""
+    context = request.context or {}
+    full = [part for part in (context.get("path") or "").split("/") if part]
+    route = [part for part in (context.get("resourcePath") or "").split("/") if part]
+    if len(full) < len(route):
+        return ""
+    tail = full[len(full) - len(route):]
+    if any(r != f and not r.startswith("{") for r, f in zip(route, tail, strict=True)):
+        return ""  # the path does not end in the route's segments: no prefix we can trust
+    return "".join("/" + part for part in full[:len(full) - len(route)])
