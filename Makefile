@@ -62,6 +62,8 @@ STACK ?= countersign-$(STAGE)
 # AWS_DEFAULT_REGION, else the CLI profile's. Looked up once, and only when used.
 REGION ?= $(eval REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),$(shell aws configure get region 2>/dev/null)))$(REGION)
 ALARM_TOPIC ?=
+# More stack parameters, e.g. PARAMETERS='FrontDoor=rest Cdn=off' (docs/deploying.md, "The front door").
+PARAMETERS ?=
 BUILD := build/$(STAGE)
 
 # Checked before anything is packaged, so a missing setting fails at once.
@@ -84,7 +86,7 @@ deploy: package
 		--s3-bucket $(BUCKET) --s3-prefix $(STACK) --output-template-file $(BUILD)/packaged.yaml
 	aws cloudformation deploy --region $(REGION) --template-file $(BUILD)/packaged.yaml \
 		--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC)
+		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC) $(PARAMETERS)
 	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
 		--query "Stacks[0].Outputs" --output table
 

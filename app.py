@@ -5,7 +5,17 @@ import os
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import intake, pages, petitions, responses, security_headers, stream_tally, submission, totals
+from chalicelib import (
+    front_door,
+    intake,
+    pages,
+    petitions,
+    responses,
+    security_headers,
+    stream_tally,
+    submission,
+    totals,
+)
 from chalicelib.intake import OutcomeKind
 
 app = Chalice(app_name="countersign")
@@ -13,6 +23,7 @@ app = Chalice(app_name="countersign")
 # signature or batch, never personal data.
 logging.getLogger("chalicelib").setLevel(logging.INFO)
 app.register_middleware(security_headers.middleware, "http")  # CSP, nosniff and the rest, on every answer
+app.register_middleware(front_door.middleware, "http")  # behind CloudFront, refuse what went around it
 
 FORM_AND_JSON = ["*/*"]  # every type reaches the handler, which answers 415 in our own words
 

@@ -28,6 +28,9 @@ class Settings:
     # The Strict-Transport-Security header's value; only the deployment template
     # sets it (a page served over plain http, as locally, must not send one).
     strict_transport_security: str | None
+    # The secret the CloudFront distribution in front adds to every request it
+    # forwards (X-Origin-Verify); set, requests without it are refused.
+    origin_secret: str | None
 
 
 def _origins(raw: str) -> frozenset[str]:
@@ -49,6 +52,7 @@ def settings() -> Settings:
         signature_key_parameter=env.get("SIGNATURE_KEY_PARAMETER") or None,
         public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         strict_transport_security=env.get("STRICT_TRANSPORT_SECURITY") or None,
+        origin_secret=env.get("ORIGIN_SECRET") or None,
     )
 
 
