@@ -9,7 +9,18 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import cold_start, cost, counter_writes, engine, freshness, replay, sign_cost, sign_overhead, tally_cpu
+from . import (
+    cold_start,
+    cost,
+    counter_writes,
+    dashboards,
+    engine,
+    freshness,
+    replay,
+    sign_cost,
+    sign_overhead,
+    tally_cpu,
+)
 from .measure import clock, machine
 from .report import Section, details, headlines, table
 
@@ -17,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "benchmarks.md"
 
 FULL = {"sign": 200, "duplicates": 50, "records": 1000, "cpu": 100_000, "cpu_repeats": 7, "overhead": 300,
-        "imports": 15, "fresh": 500, "fresh_rate": 20.0, "replay": 1_100_000, "gb": 8_500}
+        "imports": 15, "fresh": 500, "fresh_rate": 20.0, "replay": 1_100_000, "gb": 8_500, "dashboards": 200}
 QUICK = {"sign": 20, "duplicates": 5, "records": 1000, "cpu": 5_000, "cpu_repeats": 3, "overhead": 30,
-         "imports": 3, "fresh": 20, "fresh_rate": 20.0, "replay": 20_000, "gb": 150}
+         "imports": 3, "fresh": 20, "fresh_rate": 20.0, "replay": 20_000, "gb": 150, "dashboards": 10}
 
 
 def step(title: str):
@@ -49,6 +60,9 @@ def run(sizes: dict) -> tuple[list[Section], float]:
             sections.append(counter_writes.run(handler, engine.new_petition, sizes["records"]))
             step("4. sign request overhead")
             sections.append(sign_overhead.run(client.http, engine.new_petition, sizes["overhead"]))
+            step("9. dashboards at campaign scale")
+            dashboard_figures = dashboards.measure(client.http, engine.new_petition, sizes["dashboards"])
+            sections.append(dashboards.run(dashboard_figures))
         step("7. scale replay")
         sections.append(replay.run(handler, engine.new_petition, sizes["replay"], sizes["gb"]))
 
@@ -63,6 +77,7 @@ def run(sizes: dict) -> tuple[list[Section], float]:
         batch_ms=by_number[7].data["batch_ms"],
         batch_size=by_number[7].data["batch_size"],
         counter_units_per_record=by_number[7].data["units_per_record"],
+        sign_bytes=dashboard_figures["sign_bytes"],
     )))
     sections.sort(key=lambda s: s.number)
     return sections, clock() - started

@@ -243,3 +243,12 @@ def test_the_deployer_may_change_only_http_apis_of_its_own_stacks():
     assert not allows(policy_document, "apigateway:DELETE", api)
     assert allows(policy_document, "ssm:GetParameters",
                   "arn:aws:ssm:eu-west-2:123456789012:parameter/countersign/prod/origin-secret")
+
+
+def test_the_signatures_table_can_be_pre_warmed_for_a_launch_by_parameter(dev):
+    """DynamoDB warm throughput: an on-demand table that takes a known write rate at once (docs/scaling.md)."""
+    assert dev["Parameters"]["SignaturesWarmWrites"]["Default"] == 0
+    table = dev["Resources"]["SignaturesTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    warm = {"WriteUnitsPerSecond": {"Ref": "SignaturesWarmWrites"}}
+    assert table["WarmThroughput"] == {"Fn::If": ["HasWarmWrites", warm, {"Ref": "AWS::NoValue"}]}
