@@ -40,7 +40,7 @@ def petition_info(petition_id):
 def sign(petition_id):
     request = _request()
     outcome = intake.receive(petition_id, request.raw_body, request.headers.get("content-type"))
-    if outcome.media_type == submission.FORM:
+    if outcome.media_type == submission.FORM and not responses.wants_json(request.headers.get("accept")):
         return _form_reply(outcome, responses.stage_prefix(request), request.headers.get("accept", ""))
     cors = responses.cors_for_allowed(request.headers.get("origin"))
     if outcome.kind == OutcomeKind.ACCEPTED:

@@ -31,6 +31,18 @@ class Settings:
     # The secret the CloudFront distribution in front adds to every request it
     # forwards (X-Origin-Verify); set, requests without it are refused.
     origin_secret: str | None
+    # Where the sign page's script posts signatures when that is not the page's
+    # own site: the API's own address, so a signature skips the CDN (one request
+    # fewer to pay for). Used only with PUBLIC_BASE_URL, the site it answers.
+    sign_base_url: str | None
+
+    @property
+    def public_origin(self) -> str | None:
+        """``scheme://host[:port]`` of PUBLIC_BASE_URL: the site's own pages, which may always post signatures."""
+        if not self.public_base_url or "://" not in self.public_base_url:
+            return None
+        scheme, rest = self.public_base_url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
 def _origins(raw: str) -> frozenset[str]:
@@ -53,6 +65,7 @@ def settings() -> Settings:
         public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         strict_transport_security=env.get("STRICT_TRANSPORT_SECURITY") or None,
         origin_secret=env.get("ORIGIN_SECRET") or None,
+        sign_base_url=(env.get("SIGN_BASE_URL") or "").rstrip("/") or None,
     )
 
 

@@ -24,6 +24,7 @@ from chalice import Response
 from . import config, responses
 
 ORIGIN_HEADER = "X-Origin-Verify"
+SIGN_ROUTE = "/petitions/{petition_id}/signatures"
 VIEWER_ADDRESS = "CloudFront-Viewer-Address"
 
 
@@ -37,8 +38,25 @@ def through_distribution(request) -> bool:
 
 
 def refused(request) -> bool:
-    """True when a distribution is in front and this request went around it."""
-    return bool(config.settings().origin_secret) and not through_distribution(request)
+    """True when a distribution is in front and this request went around it.
+
+    With direct signing on (SIGN_BASE_URL), the sign route is the one thing
+    the API serves at its own address: that is how a signature skips the CDN.
+    """
+    settings = config.settings()
+    if not settings.origin_secret:
+        return False
+    if settings.sign_base_url and getattr(request, "path", None) == SIGN_ROUTE:
+        return False
+    return not through_distribution(request)
+
+
+def direct_sign_url(petition_id: str) -> str | None:
+    """Where the sign page's script posts a signature, when that is the API's own address rather than the page's."""
+    settings = config.settings()
+    if not (settings.sign_base_url and settings.public_origin):
+        return None  # the API would not know the page's site for CORS
+    return f"{settings.sign_base_url}/petitions/{petition_id}/signatures"
 
 
 def client_address(request) -> str | None:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from . import clock, countries, totals
+from . import clock, countries, front_door, totals
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "site.css"
@@ -190,6 +190,7 @@ def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors
         by_country=(figures or {}).get("by_country", {}),
         share_url=share_url,
         shares=share_links(share_url, petition["title"]) if share_url else [],
+        direct_sign_url=front_door.direct_sign_url(petition["petition_id"]),
     )
 
 

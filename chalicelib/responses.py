@@ -43,6 +43,12 @@ def cacheable_json(body: dict, etag: str, if_none_match: str | None) -> Response
     return json_response(200, body, headers)
 
 
+def wants_json(accept: str | None) -> bool:
+    """A client that asks for JSON and not HTML (the sign page's script posting a form body across sites)."""
+    accept = (accept or "").lower()
+    return "application/json" in accept and "text/html" not in accept
+
+
 def see_other(location: str) -> Response:
     return Response(body="", status_code=303, headers={"Location": location})
 
@@ -50,7 +56,8 @@ def see_other(location: str) -> Response:
 def cors_for_allowed(origin: str | None) -> dict:
     """CORS headers when the caller's origin is configured (ALLOWED_ORIGINS)."""
     headers = {"Vary": "Origin"}
-    if origin and origin.rstrip("/") in config.settings().allowed_origins:
+    settings = config.settings()
+    if origin and origin.rstrip("/") in settings.allowed_origins | {settings.public_origin}:
         headers["Access-Control-Allow-Origin"] = origin
     return headers
 

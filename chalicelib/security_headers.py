@@ -48,12 +48,13 @@ def page_policy(form_targets: Iterable[str | None] = ()) -> str:
     petition whose thanks page is on the campaign's own site names it here.
     """
     extra = sorted({o for o in map(origin_of, form_targets) if o})
+    sign = origin_of(config.settings().sign_base_url)  # the script may post signatures to the API's own address
     return "; ".join([
         "default-src 'none'",
         "script-src 'self'",
         f"style-src '{pages.inline_style_hash()}'",
         "img-src 'self'",
-        "connect-src 'self'",
+        "connect-src " + " ".join(["'self'", *([sign] if sign else [])]),
         "form-action " + " ".join(["'self'", *extra]),
         "frame-ancestors 'none'",
         "base-uri 'none'",

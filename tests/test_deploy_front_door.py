@@ -252,3 +252,12 @@ def test_the_signatures_table_can_be_pre_warmed_for_a_launch_by_parameter(dev):
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     warm = {"WriteUnitsPerSecond": {"Ref": "SignaturesWarmWrites"}}
     assert table["WarmThroughput"] == {"Fn::If": ["HasWarmWrites", warm, {"Ref": "AWS::NoValue"}]}
+
+
+def test_with_the_cdn_on_an_http_api_signatures_go_straight_to_the_api_by_default(dev):
+    assert dev["Parameters"]["SignPath"]["Default"] == "direct"
+    assert dev["Conditions"]["SignDirect"] == {"Fn::And": [
+        {"Condition": "UseCdn"}, {"Condition": "UseHttpApi"}, {"Fn::Equals": [{"Ref": "SignPath"}, "direct"]}]}
+    env = dev["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["SIGN_BASE_URL"] == {"Fn::If": [
+        "SignDirect", {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}, ""]}

@@ -86,3 +86,78 @@ def test_a_forged_viewer_address_without_the_secret_is_not_believed(behind_cdn):
     request = request_with({"CloudFront-Viewer-Address": "192.0.2.77:1234", "X-Origin-Verify": "guess"})
     assert front_door.refused(request)
     assert front_door.client_address(request) == "203.0.113.9"
+
+
+# ---- direct signing: the sign page's script posts to the API's own address -------------------
+
+SITE = "https://petitions.example.org"
+API = "https://a1b2c3.execute-api.eu-west-2.amazonaws.com"
+
+
+@pytest.fixture
+def direct_signing(monkeypatch):
+    monkeypatch.setenv("ORIGIN_SECRET", SECRET)
+    monkeypatch.setenv("SIGN_BASE_URL", API)
+    monkeypatch.setenv("PUBLIC_BASE_URL", SITE)
+    config.reset()
+    yield
+    for name in ("ORIGIN_SECRET", "SIGN_BASE_URL", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name)
+    config.reset()
+
+
+def form_post(headers: dict, body: bytes) -> dict:
+    return http_api_event("POST", "/petitions/{petition_id}/signatures", "/petitions/demo/signatures",
+                          path_parameters=PETITION, body=body,
+                          headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
+
+
+FORM_SIGNER = b"name=Amina+Yusuf&email=amina%40example.org&country=GB&consent=yes&updates_opt_in=no&website="
+
+
+def test_the_sign_page_names_the_apis_own_address_for_its_script(petition, direct_signing):
+    reply = served(http_api_event("GET", "/petitions/{petition_id}/sign", "/petitions/demo/sign",
+                                  path_parameters=PETITION, headers=THROUGH_CDN))
+    assert f'data-direct="{API}/petitions/demo/signatures"' in reply["body"]
+    assert 'action="/petitions/demo/signatures"' in reply["body"]  # without the script, the form posts via the CDN
+    policy = reply["headers"]["Content-Security-Policy"]
+    assert f"connect-src 'self' {API};" in policy
+
+
+def test_a_signature_posted_straight_to_the_api_is_served_and_answered_in_json_for_the_site(
+        petition, direct_signing, aws_calls):
+    reply = served(form_post({"Origin": SITE, "Accept": "application/json"}, FORM_SIGNER))
+    assert reply["statusCode"] == 202
+    assert json.loads(reply["body"]) == {"status": "received", "petition_id": "demo"}
+    assert reply["headers"]["Access-Control-Allow-Origin"] == SITE
+    assert [call for call in aws_calls.calls if call == "PutItem"] == ["PutItem"]
+
+
+def test_straight_to_the_api_invalid_fields_come_back_as_json(petition, direct_signing):
+    reply = served(form_post({"Origin": SITE, "Accept": "application/json"}, b"name=A&email=nope&country=GB"))
+    assert reply["statusCode"] == 422
+    assert set(json.loads(reply["body"])["errors"]) == {"email", "consent"}
+    assert reply["headers"]["Access-Control-Allow-Origin"] == SITE
+
+
+def test_with_direct_signing_everything_else_still_needs_the_distribution(petition, direct_signing):
+    page = served(http_api_event("GET", "/petitions/{petition_id}/sign", "/petitions/demo/sign",
+                                 path_parameters=PETITION))
+    assert page["statusCode"] == 403
+    totals = served(http_api_event("GET", "/petitions/{petition_id}/totals", "/petitions/demo/totals",
+                                   path_parameters=PETITION))
+    assert totals["statusCode"] == 403
+
+
+def test_a_browser_form_post_still_gets_the_redirect(petition, direct_signing):
+    reply = served(form_post({**THROUGH_CDN, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, FORM_SIGNER))
+    assert reply["statusCode"] == 303
+
+
+def test_without_the_sites_address_the_page_keeps_posting_to_itself(petition, direct_signing, monkeypatch):
+    monkeypatch.delenv("PUBLIC_BASE_URL")
+    config.reset()
+    monkeypatch.setenv("PUBLIC_BASE_URL", "")  # the fixture's teardown deletes it
+    reply = served(http_api_event("GET", "/petitions/{petition_id}/sign", "/petitions/demo/sign",
+                                  path_parameters=PETITION, headers=THROUGH_CDN))
+    assert "data-direct" not in reply["body"]
