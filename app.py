@@ -5,7 +5,18 @@ import os
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import intake, outages, pages, petitions, responses, stream_tally, submission, totals
+from chalicelib import (
+    front_door,
+    intake,
+    outages,
+    pages,
+    petitions,
+    responses,
+    security_headers,
+    stream_tally,
+    submission,
+    totals,
+)
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
 from chalicelib.intake import OutcomeKind
@@ -15,6 +26,8 @@ app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
 # signature or batch, never personal data.
 logging.getLogger("chalicelib").setLevel(logging.INFO)
+app.register_middleware(security_headers.middleware, "http")  # CSP, nosniff and the rest, on every answer
+app.register_middleware(front_door.middleware, "http")  # behind CloudFront, refuse what went around it
 
 FORM_AND_JSON = ["*/*"]  # every type reaches the handler, which answers 415 in our own words
 # Read routes answer a 503 (not Chalice's bare 500) when storage fails; see chalicelib/outages.py.
@@ -34,7 +47,7 @@ def petition_info(petition_id):
 def sign(petition_id):
     request = _request()
     outcome = intake.receive(petition_id, request.raw_body, request.headers.get("content-type"))
-    if outcome.media_type == submission.FORM:
+    if outcome.media_type == submission.FORM and not responses.wants_json(request.headers.get("accept")):
         return _form_reply(outcome, responses.stage_prefix(request), request.headers.get("accept", ""))
     cors = responses.cors_for_allowed(request.headers.get("origin"))
     if outcome.kind == OutcomeKind.ACCEPTED:
@@ -52,7 +65,8 @@ def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
     if outcome.kind == OutcomeKind.INVALID and petition is not None:
         page = pages.sign_page(petitions.public_view(petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
-        return responses.html(outcome.status, page, cache=responses.NO_STORE)
+        return responses.html(outcome.status, page, cache=responses.NO_STORE,
+                              headers=security_headers.for_petition_page(petition.thanks_url))
     if "text/html" in accept:
         page = pages.render("message.html", heading="We couldn't take your signature", message=outcome.message)
         return responses.html(outcome.status, page, cache=responses.NO_STORE)
@@ -61,6 +75,8 @@ def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
 
 @app.route("/petitions/{petition_id}/signatures", methods=["OPTIONS"])
 def sign_preflight(petition_id):
+    if not petitions.valid_id(petition_id):  # no read: an id of the wrong shape names no petition
+        return responses.error(404, "There is no petition with this id.")
     return responses.preflight(_request().headers.get("origin"), "POST, OPTIONS")
 
 
@@ -132,7 +148,7 @@ def _petition_page(petition_id, cache, render):
     if petition is None:
         return responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
     return responses.html(200, render(petitions.public_view(petition), prefix, pages.share_url(petition_id)),
-                          cache=cache)
+                          cache=cache, headers=security_headers.for_petition_page(petition.thanks_url))
 
 
 @app.route("/privacy", methods=["GET"])

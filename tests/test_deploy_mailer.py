@@ -110,9 +110,12 @@ def test_the_mailer_is_configured_for_ses_links_and_its_secret(template):
     assert env["MAIL_TRANSPORT"] == "ses"
     assert env["MAIL_CONFIGURATION_SET"] == {"Ref": CONFIGURATION_SET}
     assert env["MAIL_FROM"] == {"Fn::If": ["HasMailFrom", {"Fn::Sub": "Countersign <${MailFrom}>"}, ""]}
-    # links come from configuration: the given public address, else the API's own
-    assert env["PUBLIC_BASE_URL"] == {"Fn::If": ["HasPublicBaseUrl", {"Ref": "PublicBaseUrl"}, {
-        "Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"}]}
+    # links come from configuration: the given public address, else the site's own (the CDN, else the API)
+    assert env["PUBLIC_BASE_URL"] == {"Fn::If": ["HasPublicBaseUrl", {"Ref": "PublicBaseUrl"}, {"Fn::If": ["UseCdn", {
+        "Fn::If": ["UseHttpApi", {"Fn::Sub": "https://${CdnDistribution.DomainName}"},
+                   {"Fn::Sub": "https://${CdnDistribution.DomainName}/api"}]}, {
+        "Fn::If": ["UseHttpApi", {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"},
+                   {"Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"}]}]}]}
     assert env["SIGNATURES_TABLE"] == {"Ref": "SignaturesTable"} and env["PETITIONS_TABLE"] == {"Ref": "PetitionsTable"}
     for stage in packaging.STAGES:
         parameter = CONFIG["stages"][stage]["environment_variables"]["VERIFY_TOKEN_PARAMETER"]

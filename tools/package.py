@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tools import front_door
+
 ROOT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = ROOT / "infra" / "resources.json"
 STAGES = ("dev", "prod")
@@ -72,6 +74,7 @@ def finish(template: dict, stage: str) -> dict:
     responses = gateway_cors_responses(origins)
     if responses:
         template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"] = responses
+    front_door.add(template)  # the HTTP API's routes and the CDN's behaviours, from the app's routes
     return template
 
 
