@@ -65,8 +65,8 @@ def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
     if outcome.kind == OutcomeKind.INVALID and petition is not None:
         page = pages.sign_page(petitions.public_view(petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
-        return responses.html(outcome.status, page, cache=responses.NO_STORE,
-                              headers=security_headers.for_petition_page(petition.thanks_url))
+        policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url)
+        return responses.html(outcome.status, page, cache=responses.NO_STORE, headers=policy)
     if "text/html" in accept:
         page = pages.render("message.html", heading="We couldn't take your signature", message=outcome.message)
         return responses.html(outcome.status, page, cache=responses.NO_STORE)
@@ -147,8 +147,9 @@ def _petition_page(petition_id, cache, render):
     petition = petitions.load(petition_id)
     if petition is None:
         return responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
+    policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url)
     return responses.html(200, render(petitions.public_view(petition), prefix, pages.share_url(petition_id)),
-                          cache=cache, headers=security_headers.for_petition_page(petition.thanks_url))
+                          cache=cache, headers=policy)
 
 
 @app.route("/privacy", methods=["GET"])

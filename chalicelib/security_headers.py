@@ -40,12 +40,14 @@ def origin_of(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
 
 
-def page_policy(form_targets: Iterable[str | None] = ()) -> str:
+def page_policy(form_targets: Iterable[str | None] = (), image_sources: Iterable[str] = ()) -> str:
     """The CSP of an HTML page.
 
     ``form_targets``: where this page's form may end up besides this site.
     Chrome applies ``form-action`` to the redirect after a post too, so a
     petition whose thanks page is on the campaign's own site names it here.
+    ``image_sources``: where its images may come from besides this site (a
+    campaign's photo is a URL the campaign chose).
     """
     extra = sorted({o for o in map(origin_of, form_targets) if o})
     sign = origin_of(config.settings().sign_base_url)  # the script may post signatures to the API's own address
@@ -53,7 +55,7 @@ def page_policy(form_targets: Iterable[str | None] = ()) -> str:
         "default-src 'none'",
         "script-src 'self'",
         f"style-src '{pages.inline_style_hash()}'",
-        "img-src 'self'",
+        "img-src " + " ".join(["'self'", *sorted(set(image_sources))]),
         "connect-src " + " ".join(["'self'", *([sign] if sign else [])]),
         "form-action " + " ".join(["'self'", *extra]),
         "frame-ancestors 'none'",
@@ -61,9 +63,16 @@ def page_policy(form_targets: Iterable[str | None] = ()) -> str:
     ])
 
 
-def for_petition_page(thanks_url: str | None) -> dict[str, str]:
-    """The policy of a petition's pages: the sign form there may end on the petition's own thanks page."""
-    return {CSP: page_policy([thanks_url])}
+def for_petition_page(thanks_url: str | None, image_url: str | None = None) -> dict[str, str]:
+    """The policy of a petition's pages: the sign form there may end on the petition's own thanks page,
+    and the campaign's photo comes from its own address."""
+    image = origin_of(image_url)
+    return {CSP: page_policy([thanks_url], [image] if image else [])}
+
+
+def for_admin_page() -> dict[str, str]:
+    """The policy of the admin area's pages: photos from any https address (the preview shows what was typed)."""
+    return {CSP: page_policy(image_sources=["https:"])}
 
 
 def _header(headers: dict, name: str) -> str | None:

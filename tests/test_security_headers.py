@@ -241,3 +241,20 @@ def test_a_route_may_set_its_own_policy():
 ])
 def test_origin_of(url, origin):
     assert security_headers.origin_of(url) == origin
+
+
+def test_a_campaign_photo_may_come_from_its_own_address_and_nowhere_else(client, petition):
+    petition_admin.update("demo", image_url="https://images.example.org/photo.jpg", image_alt="A crowd")
+    petitions.reset()
+    for path in ("/petitions/demo/sign", "/petitions/demo/thanks", "/petitions/demo/dashboard"):
+        policy = directives(client.get(path).headers["Content-Security-Policy"])
+        assert policy["img-src"] == ["'self'", "https://images.example.org"], path
+    assert directives(client.get("/privacy").headers["Content-Security-Policy"])["img-src"] == ["'self'"]
+
+
+def test_the_admin_area_shows_photos_from_any_https_address(admin, petition):
+    """The preview shows whatever address an editor typed; nothing but https, and still no scripts from there."""
+    for path in ("/admin", "/admin/petitions/demo/edit"):
+        policy = directives(admin.get(path).headers["Content-Security-Policy"])
+        assert policy["img-src"] == ["'self'", "https:"]
+        assert policy["script-src"] == ["'self'"]

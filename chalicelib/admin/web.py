@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 from chalice import Response
 
-from .. import aws, canonical_email, countries, pages, responses
+from .. import aws, canonical_email, countries, pages, responses, security_headers
 from ..campaign import markdown, rules
 from ..models import PetitionStatus
 from . import audit, operations, outbox, sessions, signin
@@ -38,6 +38,7 @@ TOKEN_IN_ADDRESS = {"Referrer-Policy": "no-referrer"}
 def _page(status: int, template: str, request, *, headers: dict | None = None, **context) -> Response:
     prefix = responses.stage_prefix(request)
     body = pages.render(f"admin/{template}", prefix=prefix, **context)
+    headers = {**security_headers.for_admin_page(), **(headers or {})}
     return responses.html(status, body, cache=NO_STORE, headers=headers)
 
 
