@@ -9,6 +9,7 @@ from chalicelib import intake, outages, pages, petitions, responses, stream_tall
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
 from chalicelib.intake import OutcomeKind
+from chalicelib.rights import delivery
 from chalicelib.verification import confirm, mailer, views
 
 app = Chalice(app_name="countersign")
@@ -328,3 +329,10 @@ def on_signature_change(event):
 )
 def send_verification_mail(event):
     return mailer.handle(event.to_dict())
+
+
+# ---- data rights: the export operation (its bucket, role and limits are in infra/resources.json) ----
+
+@app.lambda_function(name="export")
+def export_operation(event, context):
+    return delivery.handle(event)
