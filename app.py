@@ -10,6 +10,7 @@ from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
 from chalicelib.intake import OutcomeKind
 from chalicelib.rights import delivery
+from chalicelib.rights import views as removal
 from chalicelib.verification import confirm, mailer, views
 
 app = Chalice(app_name="countersign")
@@ -183,6 +184,38 @@ def _confirm_reply(outcome: confirm.Outcome, as_json: bool) -> Response:
         return responses.json_response(outcome.status, views.json_body(outcome), views.HEADERS)
     return responses.html(outcome.status, views.page(outcome, responses.stage_prefix(_request())),
                           cache=responses.NO_STORE, headers=views.HEADERS)
+
+
+# ---- "Remove my signature": ask for a link, then its page's button deletes (chalicelib/rights/erasure.py) ----
+
+@app.route("/petitions/{petition_id}/remove", methods=["GET"])
+@storage_outage_page
+def removal_form(petition_id):
+    return removal.form(petition_id, responses.stage_prefix(_request()))
+
+
+@app.route("/petitions/{petition_id}/remove", methods=["POST"], content_types=FORM_AND_JSON)
+@storage_outage_page
+def removal_request(petition_id):
+    request = _request()
+    return removal.request(petition_id, responses.stage_prefix(request), request.raw_body,
+                           request.headers.get("content-type"))
+
+
+@app.route("/petitions/{petition_id}/remove/confirm", methods=["GET"])
+@storage_outage_page
+def removal_link(petition_id):
+    request = _request()
+    token = request.query_params.get("token", "") if request.query_params else ""
+    return removal.link_page(petition_id, responses.stage_prefix(request), token)
+
+
+@app.route("/petitions/{petition_id}/remove/confirm", methods=["POST"], content_types=FORM_AND_JSON)
+@storage_outage_page
+def removal_use(petition_id):
+    request = _request()
+    return removal.link_use(petition_id, responses.stage_prefix(request), request.raw_body,
+                            request.headers.get("content-type"))
 
 
 @app.route("/petitions/{petition_id}/totals", methods=["GET"])

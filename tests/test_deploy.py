@@ -53,6 +53,7 @@ EXPECTED_GRANTS = {
         ("dynamodb:PutItem", get_att("SignaturesTable", "Arn")),
         ("dynamodb:GetItem", get_att("SignaturesTable", "Arn")),  # confirmation links
         ("dynamodb:UpdateItem", get_att("SignaturesTable", "Arn")),
+        ("dynamodb:DeleteItem", get_att("SignaturesTable", "Arn")),  # "Remove my signature"
         ("ssm:GetParameter", VERIFY_SECRET_ARN),
         ("dynamodb:Query", get_att("TotalsTable", "Arn")),
         ("ssm:GetParameter", SECRET_ARN),

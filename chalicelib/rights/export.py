@@ -136,12 +136,14 @@ def summary_rows(figures: dict, snapshot_at: str) -> list[dict[str, Any]]:
 _DONE = object()
 
 
-def scan(kwargs: dict, segments: int = DEFAULT_SEGMENTS, client=None) -> Iterator[dict]:
+def scan(kwargs: dict, segments: int = DEFAULT_SEGMENTS, client=None, page_items: int | None = None) -> Iterator[dict]:
     """Every item a Scan with ``kwargs`` returns, read by ``segments`` parallel readers, as they arrive.
 
     At most ``segments * PAGES_QUEUED_PER_SEGMENT`` pages wait in memory (plus
     one being read per reader). A reader's error is raised here, after the
-    other readers are stopped.
+    other readers are stopped. ``page_items`` caps the items a page reads
+    (DynamoDB's own cap is 1 MB): each request then returns sooner, which a
+    slow engine (DynamoDB Local) needs to answer inside the client's timeout.
     """
     client = client or aws.dynamodb_for_jobs()
     pages: queue.Queue = queue.Queue(maxsize=max(1, segments * PAGES_QUEUED_PER_SEGMENT))
@@ -151,7 +153,8 @@ def scan(kwargs: dict, segments: int = DEFAULT_SEGMENTS, client=None) -> Iterato
     def read(segment: int) -> None:
         try:
             paginator = client.get_paginator("scan")
-            for page in paginator.paginate(**kwargs, Segment=segment, TotalSegments=segments):
+            limit = {"PaginationConfig": {"PageSize": page_items}} if page_items else {}
+            for page in paginator.paginate(**kwargs, Segment=segment, TotalSegments=segments, **limit):
                 if stop.is_set():
                     return
                 pages.put(page.get("Items", []))
@@ -192,16 +195,17 @@ def scan_arguments(petition_id: str, kind: Kind) -> dict:
             "ExpressionAttributeValues": values}
 
 
-def rows(petition_id: str, kind: Kind, segments: int = DEFAULT_SEGMENTS) -> Iterator[dict[str, Any]]:
+def rows(petition_id: str, kind: Kind, segments: int = DEFAULT_SEGMENTS,
+         page_items: int | None = None) -> Iterator[dict[str, Any]]:
     """The export's rows, as the Scan finds them (signatures and updates only)."""
-    for item in scan(scan_arguments(petition_id, kind), segments):
+    for item in scan(scan_arguments(petition_id, kind), segments, page_items=page_items):
         row = signature_row(item) if kind == Kind.SIGNATURES else updates_row(item)
         if row is not None:
             yield row
 
 
 def write(petition_id: str, kind: Kind | str, out: IO[str], fmt: Format | str = Format.CSV,
-          segments: int = DEFAULT_SEGMENTS) -> Result:
+          segments: int = DEFAULT_SEGMENTS, page_items: int | None = None) -> Result:
     """Write one export of a petition to a text stream (open it with ``newline=""``)."""
     kind, fmt = Kind(kind), Format(fmt)
     snapshot_at = clock.stamp()
@@ -213,5 +217,5 @@ def write(petition_id: str, kind: Kind | str, out: IO[str], fmt: Format | str = 
     if kind == Kind.SUMMARY:
         writer.write_all(summary_rows(figures, snapshot_at))
     else:
-        writer.write_all(rows(petition_id, kind, segments))
+        writer.write_all(rows(petition_id, kind, segments, page_items))
     return Result(petition_id, kind, fmt, writer.rows, snapshot_at)
