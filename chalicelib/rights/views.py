@@ -69,7 +69,8 @@ def request(petition_id: str, prefix: str, raw: bytes | str, content_type: str |
     except submission.BodyError as exc:
         return responses.error(exc.status, exc.message) if as_json else _result(
             exc.status, "unreadable", "We couldn't read that request", exc.message, petition, prefix)
-    email = fields.get("email") if isinstance(fields.get("email"), str) else ""
+    given = fields.get("email")
+    email = given if isinstance(given, str) else ""
     try:
         address = validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError:
