@@ -85,6 +85,8 @@ MAIL_FROM ?=
 MAIL_IDENTITY ?=
 PUBLIC_BASE_URL ?=
 ADMIN_EMAILS ?=
+# Days after a petition closes before its signatures are anonymised (docs/deploying.md, "Data rights").
+RETENTION_DAYS ?=
 BUILD := build/$(STAGE)
 
 # Checked before anything is packaged, so a missing setting fails at once.
@@ -109,7 +111,7 @@ deploy: package
 		--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
 		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC) \
 			MailFrom=$(MAIL_FROM) MailIdentity=$(MAIL_IDENTITY) PublicBaseUrl=$(PUBLIC_BASE_URL) \
-		$(if $(ADMIN_EMAILS),AdminEmails=$(ADMIN_EMAILS))
+		$(if $(ADMIN_EMAILS),AdminEmails=$(ADMIN_EMAILS)) $(if $(RETENTION_DAYS),RetentionDays=$(RETENTION_DAYS))
 	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
 		--query "Stacks[0].Outputs" --output table
 

@@ -2,14 +2,14 @@
 import logging
 import os
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
 from chalicelib import intake, outages, pages, petitions, responses, stream_tally, submission, totals
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
 from chalicelib.intake import OutcomeKind
-from chalicelib.rights import delivery
+from chalicelib.rights import delivery, retention
 from chalicelib.rights import views as removal
 from chalicelib.verification import confirm, mailer, views
 
@@ -369,3 +369,10 @@ def send_verification_mail(event):
 @app.lambda_function(name="export")
 def export_operation(event, context):
     return delivery.handle(event)
+
+
+# Retention: daily, anonymise the signatures of petitions closed long enough ago
+# (RETENTION_DAYS, or the petition's own period).
+@app.schedule(Rate(1, unit=Rate.DAYS), name="retention")
+def retention_schedule(event):
+    return retention.handle(event.to_dict(), event.context)

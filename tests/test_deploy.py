@@ -23,7 +23,7 @@ CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 TABLES = ("SignaturesTable", "PetitionsTable", "TotalsTable", "AdminTable", "AuditTable")
 FUNCTIONS = {"APIHandler": "ApiHandlerRole", "OnSignatureChange": "OnSignatureChangeRole",
              "SendVerificationMail": "SendVerificationMailRole",  # the mailer's own checks: test_deploy_mailer.py
-             "Export": "ExportRole"}  # the data-rights functions' own checks: test_deploy_rights.py
+             "Export": "ExportRole", "Retention": "RetentionRole"}  # data rights: test_deploy_rights.py
 EVENT = "OnSignatureChangeDynamodbEventSource"
 QUEUE = "SignatureStreamFailureQueue"
 
@@ -91,6 +91,16 @@ EXPECTED_GRANTS = {
         ("s3:GetObject", {"Fn::Sub": "${ExportBucket.Arn}/exports/*"}),  # what the presigned link is signed for
         ("logs:CreateLogStream", logs_arn("export")),
         ("logs:PutLogEvents", logs_arn("export")),
+    ],
+    "RetentionRole": [
+        ("dynamodb:Scan", get_att("SignaturesTable", "Arn")),  # a closed petition's signatures
+        ("dynamodb:DeleteItem", get_att("SignaturesTable", "Arn")),  # re-keying is a transaction: delete and put
+        ("dynamodb:PutItem", get_att("SignaturesTable", "Arn")),
+        ("dynamodb:Scan", get_att("PetitionsTable", "Arn")),
+        ("dynamodb:UpdateItem", get_att("PetitionsTable", "Arn")),  # closed_at, anonymised_at
+        ("dynamodb:PutItem", get_att("AuditTable", "Arn")),
+        ("logs:CreateLogStream", logs_arn("retention")),
+        ("logs:PutLogEvents", logs_arn("retention")),
     ],
 }
 
@@ -355,10 +365,12 @@ def test_log_permissions_name_the_functions_own_log_groups(packaged):
         groups = {r["Properties"]["LogGroupName"]["Fn::Sub"]: r["Properties"]["RetentionInDays"]
                   for r in resources(template, "AWS::Logs::LogGroup").values()}
         assert set(groups) == {"/aws/lambda/${AWS::StackName}-api", "/aws/lambda/${AWS::StackName}-tally",
-                               "/aws/lambda/${AWS::StackName}-mailer", "/aws/lambda/${AWS::StackName}-export"}
+                               "/aws/lambda/${AWS::StackName}-mailer", "/aws/lambda/${AWS::StackName}-export",
+                               "/aws/lambda/${AWS::StackName}-retention"}
         assert all(days <= 90 for days in groups.values())
         for function, suffix in (("APIHandler", "api"), ("OnSignatureChange", "tally"),
-                                 ("SendVerificationMail", "mailer"), ("Export", "export")):
+                                 ("SendVerificationMail", "mailer"), ("Export", "export"),
+                                 ("Retention", "retention")):
             name = resolve(template["Resources"][function]["Properties"]["FunctionName"], template, stage)
             assert name == f"countersign-{stage}-{suffix}"
             assert f":log-group:/aws/lambda/{name}:*" in resolve(logs_arn(suffix), template, stage)
@@ -619,7 +631,8 @@ def test_the_sam_transform_grants_nothing_more(packaged, transformed):
 # The services the stack's resources are made with (the rest of a handler's
 # list serves features this stack does not use: VPCs, EFS, Kinesis, KMS
 # customer keys, Firehose).
-DEPLOY_SERVICES = {"apigateway", "cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "ses", "sns", "sqs", "ssm"}
+DEPLOY_SERVICES = {"apigateway", "cloudwatch", "dynamodb", "events", "iam", "lambda", "logs", "s3", "ses", "sns", "sqs",
+                   "ssm"}
 # Handler permissions for features the stack does not use.
 UNUSED_FEATURES = {
     # DynamoDB global tables, imports, Kinesis destinations, resource policies, contributor insights;

@@ -145,3 +145,54 @@ def test_a_bad_request_gets_an_error_message_not_a_crash(tables, monkeypatch, ev
     _bucket(monkeypatch)
     petition_admin.create("demo", "A petition", "Its summary.", 1000)
     assert message in delivery.handle(event)["error"]
+
+
+# ---- retention ----------------------------------------------------------------------
+
+def test_retention_runs_daily_with_lambdas_full_15_minutes(template):
+    properties = template["Resources"]["Retention"]["Properties"]
+    assert properties["Handler"] == "app.retention_schedule"
+    assert properties["Timeout"] == 900
+    assert properties["Events"] == {"RetentionEvent": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 day)"}}}
+    assert properties["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-retention"}
+    assert properties["Role"] == get_att("RetentionRole", "Arn")
+
+
+def test_the_retention_period_is_a_stack_parameter_defaulting_to_90_days(template):
+    parameter = template["Parameters"]["RetentionDays"]
+    assert parameter["Type"] == "Number" and parameter["Default"] == 90 and parameter["MinValue"] == 0
+    variables = template["Resources"]["Retention"]["Properties"]["Environment"]["Variables"]
+    assert variables["RETENTION_DAYS"] == {"Ref": "RetentionDays"}
+    assert variables["SIGNATURES_TABLE"] == {"Ref": "SignaturesTable"}
+
+
+def test_the_schedule_becomes_a_rule_that_may_invoke_only_the_retention_function(transformed):
+    rules = resources(transformed, "AWS::Events::Rule")
+    (rule,) = rules.values()
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 day)"
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == get_att("Retention", "Arn")
+    permissions = [p for p in resources(transformed, "AWS::Lambda::Permission").values()
+                   if p["Properties"]["Principal"] == "events.amazonaws.com"]
+    assert [p["Properties"]["FunctionName"] for p in permissions] == [{"Ref": "Retention"}]
+
+
+def test_retention_makes_only_the_calls_its_policy_allows(tables, monkeypatch, client):
+    from tests.rights_helpers import sign, tally
+    from tests.test_deploy import table_grants
+    from tools import petition_admin
+
+    petition_admin.create("demo", "A petition", "Its summary.", 1000)
+    sign(client, "Amina Yusuf", "amina@example.org", "GB")
+    tally()
+    petition_admin.update("demo", status="closed")
+    recorder = Recorder(monkeypatch)
+    from chalicelib.rights import retention
+
+    retention.handle({})  # not due yet: the default 90 days
+    retention.anonymise_petition("demo", force=True, actor="test")
+    # a transaction is authorised as its parts: the Delete and the Put on the signatures table
+    assert ("dynamodb:TransactWriteItems", None) in recorder.calls
+    calls = {call for call in recorder.calls if call[0] != "dynamodb:TransactWriteItems"}
+    allowed = table_grants("RetentionRole") | {("dynamodb:GetItem", "test-petitions")}  # the CLI's look-up only
+    assert calls <= allowed

@@ -3,6 +3,7 @@
     python -m tools.signer_rights erase [PETITION] EMAIL   # from one petition, or every petition
     python -m tools.signer_rights data EMAIL               # JSON, for a subject access request
     python -m tools.signer_rights anonymise PETITION --now # retention now, whatever the petition's schedule
+    python -m tools.signer_rights anonymise PETITION --days N  # its own period: anonymised N days after closing
 
 Signatures are found by the keyed hash of the address (the key of their
 items), never by scanning the signatures table. Erasure leaves a record in the
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     a = sub.add_parser("anonymise", help="anonymise a closed petition's signatures")
     a.add_argument("petition_id")
     a.add_argument("--now", action="store_true", help="now, without waiting for its retention period")
+    a.add_argument("--days", type=int, help="set the petition's own retention period instead (days after closing)")
     args = parser.parse_args(argv)
 
     if args.command == "erase":
@@ -57,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from chalicelib.rights import retention
 
+    if args.days is not None:
+        if args.days < 0:
+            parser.error("--days must be 0 or more")
+        retention.set_period(args.petition_id, args.days)
+        print(f"{args.petition_id}: signatures are anonymised {args.days} days after it closes")
+        return 0
     result = retention.anonymise_petition(args.petition_id, force=args.now, actor=actor("anonymise"))
     print(result.describe())
     return 0 if result.done else 1

@@ -34,6 +34,9 @@ from ..models import SignatureStatus
 from .spreadsheet import Format, RowWriter
 
 DEFAULT_SEGMENTS = 8
+# Items per Scan request: DynamoDB stops a page at 1 MB anyway; a page this size returns within the
+# client's timeout even on DynamoDB Local, where a filtered 1 MB page of a large table can take longer.
+PAGE_ITEMS = 1000
 PAGES_QUEUED_PER_SEGMENT = 2  # what a reader may run ahead of the writer
 
 
@@ -196,7 +199,7 @@ def scan_arguments(petition_id: str, kind: Kind) -> dict:
 
 
 def rows(petition_id: str, kind: Kind, segments: int = DEFAULT_SEGMENTS,
-         page_items: int | None = None) -> Iterator[dict[str, Any]]:
+         page_items: int | None = PAGE_ITEMS) -> Iterator[dict[str, Any]]:
     """The export's rows, as the Scan finds them (signatures and updates only)."""
     for item in scan(scan_arguments(petition_id, kind), segments, page_items=page_items):
         row = signature_row(item) if kind == Kind.SIGNATURES else updates_row(item)
@@ -205,7 +208,7 @@ def rows(petition_id: str, kind: Kind, segments: int = DEFAULT_SEGMENTS,
 
 
 def write(petition_id: str, kind: Kind | str, out: IO[str], fmt: Format | str = Format.CSV,
-          segments: int = DEFAULT_SEGMENTS, page_items: int | None = None) -> Result:
+          segments: int = DEFAULT_SEGMENTS, page_items: int | None = PAGE_ITEMS) -> Result:
     """Write one export of a petition to a text stream (open it with ``newline=""``)."""
     kind, fmt = Kind(kind), Format(fmt)
     snapshot_at = clock.stamp()
