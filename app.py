@@ -292,6 +292,11 @@ def admin_petition_status(petition_id):
     return admin.change_status(_request(), petition_id)
 
 
+@app.route("/admin/petitions/{petition_id}/erase", methods=["POST"], content_types=FORM)
+def admin_erase_signer(petition_id):
+    return admin.erase_signer(_request(), petition_id)
+
+
 @app.route("/admin/preview", methods=["POST"], content_types=FORM)
 def admin_preview():
     return admin.preview(_request())
