@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv check test unit petition reconcile help run clean-data package deploy bench
+.PHONY: venv check test unit petition reconcile export erase signer-data anonymise help run clean-data package deploy bench
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}, local mail on :$${MAIL_PAGE_PORT:-8025}"
@@ -13,6 +13,10 @@ help:
 	@echo "make check    lint (ruff) and types (mypy) only"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
 	@echo "make reconcile [REPAIR=1]   recount totals from the signatures table"
+	@echo "make export ARGS='PETITION --kind summary|signatures|updates --out FILE'   CSV (or .jsonl) export"
+	@echo "make erase ARGS='[PETITION] EMAIL'      remove one signer (from every petition without PETITION)"
+	@echo "make signer-data ARGS='EMAIL'           everything held for an address, as JSON"
+	@echo "make anonymise ARGS='PETITION --now'    anonymise a petition's signatures now (daily when deployed)"
 	@echo "make clean-data   wipe the local database, stream checkpoints and dev secret (.local/)"
 	@echo "make package STAGE=dev                  template and code for a stage into build/STAGE"
 	@echo "make deploy STAGE=dev BUCKET=my-bucket  package, upload and deploy the stack countersign-STAGE"
@@ -47,6 +51,19 @@ petition: venv
 reconcile: venv
 	@$(LOCAL_ENV) $(PY) -m tools.reconcile $(if $(REPAIR),--repair) $(ARGS)
 
+# Data rights (chalicelib/rights): exports, erasure, access requests, retention.
+export: venv
+	@$(LOCAL_ENV) $(PY) -m tools.export $(ARGS)
+
+erase: venv
+	@$(LOCAL_ENV) $(PY) -m tools.signer_rights erase $(ARGS)
+
+signer-data: venv
+	@$(LOCAL_ENV) $(PY) -m tools.signer_rights data $(ARGS)
+
+anonymise: venv
+	@$(LOCAL_ENV) $(PY) -m tools.signer_rights anonymise $(ARGS)
+
 # DynamoDB Local, tables, the demo petition, the stream runner and the API; Ctrl-C stops them all.
 run: venv
 	@$(PY) -m tools.devstack run
@@ -70,6 +87,8 @@ PUBLIC_BASE_URL ?=
 ADMIN_EMAILS ?=
 # More stack parameters, e.g. PARAMETERS='FrontDoor=rest Cdn=off' (docs/deploying.md, "The front door").
 PARAMETERS ?=
+# Days after a petition closes before its signatures are anonymised (docs/deploying.md, "Data rights").
+RETENTION_DAYS ?=
 BUILD := build/$(STAGE)
 
 # Checked before anything is packaged, so a missing setting fails at once.
@@ -94,7 +113,8 @@ deploy: package
 		--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
 		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC) \
 			MailFrom=$(MAIL_FROM) MailIdentity=$(MAIL_IDENTITY) PublicBaseUrl=$(PUBLIC_BASE_URL) \
-		$(if $(ADMIN_EMAILS),AdminEmails=$(ADMIN_EMAILS)) $(PARAMETERS)
+		$(if $(ADMIN_EMAILS),AdminEmails=$(ADMIN_EMAILS)) $(if $(RETENTION_DAYS),RetentionDays=$(RETENTION_DAYS)) \
+			$(PARAMETERS)
 	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
 		--query "Stacks[0].Outputs" --output table
 

@@ -2,7 +2,7 @@
 import logging
 import os
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
 from chalicelib import (
@@ -20,6 +20,8 @@ from chalicelib import (
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
 from chalicelib.intake import OutcomeKind
+from chalicelib.rights import delivery, retention
+from chalicelib.rights import views as removal
 from chalicelib.verification import confirm, mailer, views
 
 app = Chalice(app_name="countersign")
@@ -201,6 +203,38 @@ def _confirm_reply(outcome: confirm.Outcome, as_json: bool) -> Response:
                           cache=responses.NO_STORE, headers=views.HEADERS)
 
 
+# ---- "Remove my signature": ask for a link, then its page's button deletes (chalicelib/rights/erasure.py) ----
+
+@app.route("/petitions/{petition_id}/remove", methods=["GET"])
+@storage_outage_page
+def removal_form(petition_id):
+    return removal.form(petition_id, responses.stage_prefix(_request()))
+
+
+@app.route("/petitions/{petition_id}/remove", methods=["POST"], content_types=FORM_AND_JSON)
+@storage_outage_page
+def removal_request(petition_id):
+    request = _request()
+    return removal.request(petition_id, responses.stage_prefix(request), request.raw_body,
+                           request.headers.get("content-type"))
+
+
+@app.route("/petitions/{petition_id}/remove/confirm", methods=["GET"])
+@storage_outage_page
+def removal_link(petition_id):
+    request = _request()
+    token = request.query_params.get("token", "") if request.query_params else ""
+    return removal.link_page(petition_id, responses.stage_prefix(request), token)
+
+
+@app.route("/petitions/{petition_id}/remove/confirm", methods=["POST"], content_types=FORM_AND_JSON)
+@storage_outage_page
+def removal_use(petition_id):
+    request = _request()
+    return removal.link_use(petition_id, responses.stage_prefix(request), request.raw_body,
+                            request.headers.get("content-type"))
+
+
 @app.route("/petitions/{petition_id}/totals", methods=["GET"])
 @outages.json
 def petition_totals(petition_id):
@@ -275,6 +309,11 @@ def admin_petition_status(petition_id):
     return admin.change_status(_request(), petition_id)
 
 
+@app.route("/admin/petitions/{petition_id}/erase", methods=["POST"], content_types=FORM)
+def admin_erase_signer(petition_id):
+    return admin.erase_signer(_request(), petition_id)
+
+
 @app.route("/admin/preview", methods=["POST"], content_types=FORM)
 def admin_preview():
     return admin.preview(_request())
@@ -345,3 +384,17 @@ def on_signature_change(event):
 )
 def send_verification_mail(event):
     return mailer.handle(event.to_dict())
+
+
+# ---- data rights: the export operation (its bucket, role and limits are in infra/resources.json) ----
+
+@app.lambda_function(name="export")
+def export_operation(event, context):
+    return delivery.handle(event)
+
+
+# Retention: daily, anonymise the signatures of petitions closed long enough ago
+# (RETENTION_DAYS, or the petition's own period).
+@app.schedule(Rate(1, unit=Rate.DAYS), name="retention")
+def retention_schedule(event):
+    return retention.handle(event.to_dict(), event.context)

@@ -59,6 +59,12 @@ class Settings:
     audit_table: str = "countersign-audit"
     admin_allowlist: frozenset[str] = frozenset()
     admin_allowlist_parameter: str | None = None
+    # Data rights (chalicelib/rights): the private bucket deployed exports go to;
+    # how many days after a petition closes its signatures are anonymised, unless
+    # the petition sets its own; how long an erasure link works.
+    export_bucket: str | None = None
+    retention_days: int = 90
+    erase_link_seconds: int = DAY
 
     @property
     def public_origin(self) -> str | None:
@@ -104,6 +110,9 @@ def settings() -> Settings:
         audit_table=env.get("AUDIT_TABLE", "countersign-audit"),
         admin_allowlist=frozenset(a.strip().lower() for a in env.get("ADMIN_ALLOWLIST", "").split(",") if a.strip()),
         admin_allowlist_parameter=env.get("ADMIN_ALLOWLIST_PARAMETER") or None,
+        export_bucket=env.get("EXPORT_BUCKET") or None,
+        retention_days=int(env.get("RETENTION_DAYS") or 90),
+        erase_link_seconds=round(float(env.get("ERASE_LINK_HOURS") or 24) * 3600),
     )
 
 

@@ -64,6 +64,11 @@ class Petition(_BoundModel):
     organiser_url = UnicodeAttribute(null=True)
     featured_country = UnicodeAttribute(null=True)  # the country whose figure the sign page shows
     country_targets: MapAttribute[str, int] = MapAttribute(null=True)  # country code -> signatures wanted there
+    # Retention (chalicelib/rights/retention.py): when it was closed, its own retention period
+    # (days after closing; unset: RETENTION_DAYS), and when its signatures were anonymised.
+    closed_at = UTCDateTimeAttribute(null=True)
+    retention_days = NumberAttribute(null=True)
+    anonymised_at = UTCDateTimeAttribute(null=True)
 
 
 class Signature(_BoundModel):

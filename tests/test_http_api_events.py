@@ -140,6 +140,15 @@ EVERY_ROUTE = [
      {"headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": form_body(token="bogus")}, 400),
     ("POST", "/petitions/{petition_id}/confirm/resend", "/petitions/demo/confirm/resend", PETITION,
      {"headers": {"Content-Type": "application/json"}, "body": b'{"token": "bogus"}'}, 400),
+    # Removing a signature: the form, asking for a link, and a link that does not work.
+    ("GET", "/petitions/{petition_id}/remove", "/petitions/demo/remove", PETITION, {}, 200),
+    ("POST", "/petitions/{petition_id}/remove", "/petitions/demo/remove", PETITION,
+     {"headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": form_body(email="a@example.org")},
+     200),
+    ("GET", "/petitions/{petition_id}/remove/confirm", "/petitions/demo/remove/confirm", PETITION,
+     {"query": {"token": ["bogus"]}}, 400),
+    ("POST", "/petitions/{petition_id}/remove/confirm", "/petitions/demo/remove/confirm", PETITION,
+     {"headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": form_body(token="bogus")}, 400),
     # The admin area without a session: its sign-in pages, redirects to them, and the API's 401.
     ("GET", "/admin/sign-in", "/admin/sign-in", None, {}, 200),
     ("POST", "/admin/sign-in", "/admin/sign-in", None, FORM_POST, 403),
@@ -151,7 +160,7 @@ EVERY_ROUTE = [
                     "/admin/petitions/{petition_id}/edit")],
     *[("POST", route, route.replace("{petition_id}", "demo"), PETITION if "{" in route else None, FORM_POST, 303)
       for route in ("/admin/petitions", "/admin/petitions/{petition_id}", "/admin/petitions/{petition_id}/status",
-                    "/admin/preview")],
+                    "/admin/petitions/{petition_id}/erase", "/admin/preview")],
     *[("GET", route, route.replace("{petition_id}", "demo"), PETITION if "{" in route else None, {}, 401)
       for route in ("/admin/api/session", "/admin/api/audit", "/admin/api/petitions",
                     "/admin/api/petitions/{petition_id}")],

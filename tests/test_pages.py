@@ -260,7 +260,8 @@ def test_privacy_notice(client, tables):
 PAGES = {"/": "public", "/petitions/demo/sign": "public", "/petitions/demo/dashboard": "public",
          "/privacy": "public", "/petitions/demo/thanks": "no-store", "/petitions/no-such/sign": "no-store",
          "/petitions/no-such/thanks": "no-store", "/petitions/no-such/dashboard": "no-store",
-         "/petitions/demo/confirm": "no-store"}
+         "/petitions/demo/confirm": "no-store",
+         "/petitions/demo/remove": "public", "/petitions/demo/remove/confirm": "no-store"}
 
 
 def test_every_html_page_is_listed_here():

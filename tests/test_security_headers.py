@@ -32,6 +32,10 @@ PAGES = [
     ("GET", "/petitions/demo/confirm?token=bogus", {}, None),  # a link that does not work
     ("POST", "/petitions/demo/confirm", FORM, "token=bogus"),
     ("POST", "/petitions/demo/confirm/resend", FORM, "token=bogus"),
+    ("GET", "/petitions/demo/remove", {}, None),
+    ("POST", "/petitions/demo/remove", FORM, "email=a%40example.org"),
+    ("GET", "/petitions/demo/remove/confirm?token=bogus", {}, None),
+    ("POST", "/petitions/demo/remove/confirm", FORM, "token=bogus"),
     ("GET", "/admin/sign-in", {}, None),
     ("POST", "/admin/sign-in", FORM, "email=a%40example.org"),  # no form token: 403 page
     ("GET", "/admin/sign-in/bogus", {}, None),
@@ -56,12 +60,14 @@ NOT_PAGES = [
     ("GET", "/petitions/demo", {"Content-Type": "text/plain"}, None),  # Chalice's own 415
     ("POST", "/petitions/demo/confirm", JSON, json.dumps({"token": "bogus"})),
     ("POST", "/petitions/demo/confirm/resend", JSON, json.dumps({"token": "bogus"})),
+    ("POST", "/petitions/demo/remove", JSON, json.dumps({"email": "a@example.org"})),
     # The admin area without a session: a redirect to the sign-in page, or the API's 401.
     *[("GET", path, {}, None) for path in ("/admin", "/admin/new", "/admin/audit", "/admin/petitions/demo",
                                             "/admin/petitions/demo/edit", "/admin/api/session", "/admin/api/audit",
                                             "/admin/api/petitions", "/admin/api/petitions/demo")],
     *[("POST", path, FORM, "csrf_token=x") for path in ("/admin/petitions", "/admin/petitions/demo",
                                                         "/admin/petitions/demo/status", "/admin/preview",
+                                                        "/admin/petitions/demo/erase",
                                                         "/admin/sign-out")],
     *[("POST", path, JSON, "{}") for path in ("/admin/api/petitions", "/admin/api/petitions/demo",
                                               "/admin/api/petitions/demo/status")],
@@ -127,8 +133,9 @@ def test_every_route_is_covered_here():
 def assert_strict_page(response, path="/"):
     assert response.headers["Content-Type"].startswith("text/html")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    # Pages reached by a link carrying a token (confirmation, admin sign-in) leak it to nobody.
-    token_in_address = "/confirm" in path or path.startswith("/admin/sign-in/")
+    # Pages reached by a link carrying a token (confirmation, admin sign-in) leak it to nobody, and the
+    # removal pages tell no other site that someone is leaving.
+    token_in_address = "/confirm" in path or "/remove" in path or path.startswith("/admin/sign-in/")
     assert response.headers["Referrer-Policy"] == ("no-referrer" if token_in_address
                                                    else "strict-origin-when-cross-origin")
     assert "camera=()" in response.headers["Permissions-Policy"]

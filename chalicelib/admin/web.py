@@ -16,9 +16,10 @@ from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from chalice import Response
+from email_validator import EmailNotValidError, validate_email
 
 from .. import aws, canonical_email, countries, pages, responses, security_headers
-from ..campaign import markdown, rules
+from ..campaign import markdown, rules, store
 from ..models import PetitionStatus
 from . import audit, operations, outbox, sessions, signin
 
@@ -314,6 +315,24 @@ def change_status(request, session, petition_id: str, form: dict) -> Response:
     except operations.WrongState as problem:
         return _message(request, 409, "That can't be done now", str(problem))
     return _see_other(request, f"/admin/petitions/{petition_id}")
+
+
+@guarded(api=False)
+def erase_signer(request, session, petition_id: str, form: dict) -> Response:
+    """Remove one signer from this petition by address (the keyed hash finds it; a record is kept)."""
+    from ..rights import erasure
+
+    try:
+        address = validate_email((form.get("email") or "").strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        return _message(request, 422, "That is not an email address", "Enter the address the signer signed with.")
+    if store.get(petition_id) is None:
+        return _message(request, 404, "No such petition", "There is no petition with this id.")
+    if erasure.erase(address, petition_id, session.email):
+        return _message(request, 200, "Signature removed", "The signature is deleted and recorded in the audit "
+                        "log (petition, time, channel; no personal data). The count drops within seconds.")
+    return _message(request, 404, "No signature for that address",
+                    "Nobody signed this petition with that address (or it was removed or anonymised before).")
 
 
 @guarded(api=False)

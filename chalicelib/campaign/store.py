@@ -143,5 +143,6 @@ def set_status(petition_id: str, change: str, now: datetime | None = None) -> tu
         raise WrongState("Its closing time has passed: set a later one (or none) first.")
     before = fields_of(petition)
     petition.status = target
+    petition.closed_at = now if target == PetitionStatus.CLOSED else None  # when retention's clock starts
     petition.save()
     return before, fields_of(petition)

@@ -8,7 +8,9 @@ from tests.browser.accessibility import violations
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/petitions/demo/sign", "/petitions/demo/thanks", "/petitions/demo/dashboard", "/privacy",
-         "/petitions/no-such-petition/sign"]
+         "/petitions/no-such-petition/sign",
+         # "Remove my signature": the form, and a link's page when the link is broken
+         "/petitions/demo/remove", "/petitions/demo/remove/confirm?token=not-a-token"]
 # The campaign page's other states: a petition with an image, targets and an organiser link; a closed one.
 CAMPAIGN_PAGES = ["/petitions/a11y-campaign/sign", "/petitions/a11y-campaign/dashboard",
                   "/petitions/a11y-closed/sign", "/petitions/a11y-closed/dashboard"]
