@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from chalicelib.rights import erasure
+from tests.admin_session import ADMIN
 from tests.rights_helpers import sign, tally, totals
-from tests.test_admin import ADMIN, admin, outbox, public_base_url  # noqa: F401 (fixtures)
 from tools import petition_admin
 
 

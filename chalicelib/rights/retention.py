@@ -103,6 +103,15 @@ class Result:
                 f"({state})")
 
 
+CONFLICT_RETRIES = 3
+
+
+def _conflict(exc: ClientError) -> bool:
+    reasons = exc.response.get("CancellationReasons") or []
+    return exc.response["Error"]["Code"] == "TransactionCanceledException" and \
+        any(reason.get("Code") == "TransactionConflict" for reason in reasons)
+
+
 def _rewrite(item: dict, now: float) -> str:
     """Anonymise (or, when pending, delete) one signature; what happened."""
     client, table = aws.dynamodb_for_jobs(), config.settings().signatures_table
@@ -113,11 +122,19 @@ def _rewrite(item: dict, now: float) -> str:
         if item["status"].get("S") == SignatureStatus.PENDING:
             client.delete_item(TableName=table, Key=key, **unchanged)
             return "deleted"
-        client.transact_write_items(TransactItems=[
+        writes = [
             {"Delete": {"TableName": table, "Key": key, **unchanged}},
             {"Put": {"TableName": table, "Item": anonymised_item(item, now),
                      "ConditionExpression": "attribute_not_exists(signature_key)"}},
-        ])
+        ]
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                client.transact_write_items(TransactItems=writes)
+                break
+            except ClientError as exc:
+                # Another request on the same item at that moment (not a changed item): try again.
+                if attempt == CONFLICT_RETRIES or not _conflict(exc):
+                    raise
     except ClientError as exc:
         if exc.response["Error"]["Code"] in ("TransactionCanceledException", aws.CONDITIONAL_CHECK_FAILED):
             return "skipped"

@@ -56,7 +56,7 @@ def form(petition_id: str, prefix: str) -> Response:
         return missing
     page = pages.render("rights/remove.html", prefix=prefix, petition=petitions.public_view(petition), errors={},
                         email="")
-    return responses.html(200, page, cache=responses.SHARED_PAGE_CACHE)
+    return responses.html(200, page, cache=responses.SHARED_PAGE_CACHE, headers={"Referrer-Policy": "no-referrer"})
 
 
 def request(petition_id: str, prefix: str, raw: bytes | str, content_type: str | None) -> Response:
