@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv check test unit petition reconcile help run clean-data package deploy bench
+.PHONY: venv check test unit petition reconcile invalidate revalidate help run clean-data package deploy bench
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}, local mail on :$${MAIL_PAGE_PORT:-8025}"
@@ -13,6 +13,8 @@ help:
 	@echo "make check    lint (ruff) and types (mypy) only"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
 	@echo "make reconcile [REPAIR=1]   recount totals from the signatures table"
+	@echo "make invalidate ARGS='PETITION [--ip A | --ip-hash H] [--domain D] [--country C] [--since T] [--until T] [--source S] [--dry-run]'"
+	@echo "make revalidate ARGS='...the same criteria...'   count invalidated signatures again"
 	@echo "make clean-data   wipe the local database, stream checkpoints and dev secret (.local/)"
 	@echo "make package STAGE=dev                  template and code for a stage into build/STAGE"
 	@echo "make deploy STAGE=dev BUCKET=my-bucket  package, upload and deploy the stack countersign-STAGE"
@@ -46,6 +48,13 @@ petition: venv
 
 reconcile: venv
 	@$(LOCAL_ENV) $(PY) -m tools.reconcile $(if $(REPAIR),--repair) $(ARGS)
+
+# Preview, then change the status of the signatures that match; the totals follow through the stream.
+invalidate: venv
+	@$(LOCAL_ENV) $(PY) -m tools.invalidate $(ARGS)
+
+revalidate: venv
+	@$(LOCAL_ENV) $(PY) -m tools.invalidate --revalidate $(ARGS)
 
 # DynamoDB Local, tables, the demo petition, the stream runner and the API; Ctrl-C stops them all.
 run: venv

@@ -315,7 +315,8 @@ def prepare(seed_demo: bool) -> None:
 
 
 STACK_ENV = "stack.env"
-SHARED_VARIABLES = (*fake_aws.SETTINGS, "DYNAMODB_ENDPOINT", *DEFAULT_TABLES)
+# The dev secret too: make invalidate --ip hashes an address with it.
+SHARED_VARIABLES = (*fake_aws.SETTINGS, "DYNAMODB_ENDPOINT", "SIGNATURE_KEY_SECRET", *DEFAULT_TABLES)
 
 
 def write_stack_env(stack: DevStack, state_dir: Path) -> None:
