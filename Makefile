@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv check test unit petition reconcile invalidate revalidate help run clean-data package deploy bench
+.PHONY: venv check test unit petition reconcile invalidate revalidate help run clean-data package deploy deploy-edge-waf bench
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}, local mail on :$${MAIL_PAGE_PORT:-8025}"
@@ -79,6 +79,8 @@ PUBLIC_BASE_URL ?=
 ADMIN_EMAILS ?=
 # More stack parameters, e.g. PARAMETERS='FrontDoor=rest Cdn=off' (docs/deploying.md, "The front door").
 PARAMETERS ?=
+# The edge web ACL's parameters, e.g. WAF_PARAMETERS='WafRateLimit=200 AlarmTopicArn=arn:...'
+WAF_PARAMETERS ?=
 BUILD := build/$(STAGE)
 
 # Checked before anything is packaged, so a missing setting fails at once.
@@ -94,7 +96,7 @@ endif
 # Packaging talks to no AWS service: the template names no region (it uses AWS::Region).
 package: venv
 	$(PY) -m tools.package $(STAGE) $(BUILD)
-	$(VENV)/bin/cfn-lint --non-zero-exit-code error $(BUILD)/sam.json
+	$(VENV)/bin/cfn-lint --non-zero-exit-code error $(BUILD)/sam.json $(BUILD)/waf-edge.json
 
 deploy: package
 	aws cloudformation package --region $(REGION) --template-file $(BUILD)/sam.json \
@@ -105,6 +107,15 @@ deploy: package
 			MailFrom=$(MAIL_FROM) MailIdentity=$(MAIL_IDENTITY) PublicBaseUrl=$(PUBLIC_BASE_URL) \
 		$(if $(ADMIN_EMAILS),AdminEmails=$(ADMIN_EMAILS)) $(PARAMETERS)
 	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
+		--query "Stacks[0].Outputs" --output table
+
+# The WAF web ACL for the CloudFront distribution: its own stack, in us-east-1 whatever the stage's region
+# (docs/deploying.md, "Edge rate limits"); pass its WebAclArn output to make deploy in PARAMETERS.
+deploy-edge-waf: package
+	aws cloudformation deploy --region us-east-1 --template-file $(BUILD)/waf-edge.json \
+		--stack-name $(STACK)-edge-waf --no-fail-on-empty-changeset \
+		$(if $(WAF_PARAMETERS),--parameter-overrides $(WAF_PARAMETERS))
+	aws cloudformation describe-stacks --region us-east-1 --stack-name $(STACK)-edge-waf \
 		--query "Stacks[0].Outputs" --output table
 
 # Benchmarks against baselines measured in the same run (10 to 15 minutes on 2 cores).

@@ -41,6 +41,8 @@ SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::Accoun
 ALLOWLIST_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                             "parameter/countersign/${Stage}/admin-allowlist"}
 
+BLOCKLISTS_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
+                             "parameter/countersign/${Stage}/blocklists"}
 VERIFY_SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                                 "parameter/countersign/${Stage}/verify-token-secret"}
 
@@ -65,6 +67,7 @@ EXPECTED_GRANTS = {
         ("dynamodb:PutItem", get_att("AuditTable", "Arn")),
         ("dynamodb:Query", get_att("AuditTable", "Arn")),
         ("ssm:GetParameter", ALLOWLIST_ARN),
+        ("ssm:GetParameter", BLOCKLISTS_ARN),  # the fraud controls' blocklists (absent: none)
         ("logs:CreateLogStream", logs_arn("api")),
         ("logs:PutLogEvents", logs_arn("api")),
     ],
@@ -256,7 +259,7 @@ def test_the_local_runner_reads_the_deployed_settings(template):
 def test_alarms_watch_iterator_age_errors_throttles_and_the_failure_queue(template):
     alarms = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]): a["Properties"]
               for name, a in resources(template, "AWS::CloudWatch::Alarm").items()
-              if not name.startswith("Mail")  # the mailer's: test_deploy_mailer.py
+              if not name.startswith(("Mail", "Waf"))  # the mailer's and the web ACL's: their own tests
               and name != "NegativeTotalsAlarm"}  # the API's metric: its own test below
     function = [{"Name": "FunctionName", "Value": {"Ref": "OnSignatureChange"}}]
     assert alarms[("AWS/Lambda", "IteratorAge")]["Dimensions"] == function

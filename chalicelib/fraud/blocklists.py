@@ -155,7 +155,12 @@ def _read_document() -> str | None:
         path = Path(s.blocklist_file)
         return path.read_text(encoding="utf-8") if path.exists() else ""
     if s.blocklist_parameter:
-        return aws.ssm().get_parameter(Name=s.blocklist_parameter)["Parameter"]["Value"]
+        try:
+            return aws.ssm().get_parameter(Name=s.blocklist_parameter)["Parameter"]["Value"]
+        except ClientError as exc:
+            if aws.error_code(exc) == "ParameterNotFound":
+                return None  # a stage that never made one has no lists
+            raise
     return None
 
 
