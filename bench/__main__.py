@@ -15,6 +15,7 @@ from . import (
     counter_writes,
     dashboards,
     engine,
+    fraud,
     freshness,
     replay,
     shards,
@@ -51,6 +52,8 @@ def run(sizes: dict) -> tuple[list[Section], float]:
     sections.append(cold_start.run(repeats=sizes["imports"]))
     step("3. tally CPU")
     sections.append(tally_cpu.run(records=sizes["cpu"], repeats=sizes["cpu_repeats"]))
+    step("13. fraud controls")
+    sections.append(fraud.run(records=sizes["cpu"], repeats=sizes["cpu_repeats"]))
 
     with engine.dynamodb_local():
         from app import app, on_signature_change, send_verification_mail
