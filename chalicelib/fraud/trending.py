@@ -81,6 +81,7 @@ class Window:
 
     seconds: float
     buckets: deque = field(default_factory=deque)  # (bucket start, Counter)
+    totals: Counter = field(default_factory=Counter)  # the buckets summed, kept as they come and go
     reported: dict[tuple[str, Key], float] = field(default_factory=dict)  # (scope, key) -> when
 
     def add(self, counts: Counter, now: float) -> Counter:
@@ -89,10 +90,15 @@ class Window:
         if not self.buckets or self.buckets[-1][0] != start:
             self.buckets.append((start, Counter()))
         self.buckets[-1][1].update(counts)
+        self.totals.update(counts)
         while self.buckets and self.buckets[0][0] <= now - self.seconds - BUCKET_SECONDS:
-            self.buckets.popleft()
+            _, expired = self.buckets.popleft()
+            self.totals.subtract(expired)
+            for key in expired:
+                if self.totals[key] <= 0:
+                    del self.totals[key]
         self.reported = {k: at for k, at in self.reported.items() if at > now - self.seconds}
-        return Counter({key: sum(bucket.get(key, 0) for _, bucket in self.buckets) for key in counts})
+        return Counter({key: self.totals[key] for key in counts})
 
     def first_time(self, scope: str, key: Key, now: float) -> bool:
         if (scope, key) in self.reported:
