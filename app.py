@@ -19,6 +19,7 @@ from chalicelib import (
 )
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
+from chalicelib.fraud import identity
 from chalicelib.intake import OutcomeKind
 from chalicelib.rights import delivery, retention
 from chalicelib.rights import views as removal
@@ -48,7 +49,8 @@ def petition_info(petition_id):
 @app.route("/petitions/{petition_id}/signatures", methods=["POST"], content_types=FORM_AND_JSON)
 def sign(petition_id):
     request = _request()
-    outcome = intake.receive(petition_id, request.raw_body, request.headers.get("content-type"))
+    outcome = intake.receive(petition_id, request.raw_body, request.headers.get("content-type"),
+                             client=identity.of_request(request))
     if outcome.media_type == submission.FORM and not responses.wants_json(request.headers.get("accept")):
         return _form_reply(outcome, responses.stage_prefix(request), request.headers.get("accept", ""))
     cors = responses.cors_for_allowed(request.headers.get("origin"))

@@ -17,6 +17,7 @@ from . import (
     dashboards,
     engine,
     export_scale,
+    fraud,
     freshness,
     replay,
     shards,
@@ -55,6 +56,8 @@ def run(sizes: dict) -> tuple[list[Section], float]:
     sections.append(cold_start.run(repeats=sizes["imports"]))
     step("3. tally CPU")
     sections.append(tally_cpu.run(records=sizes["cpu"], repeats=sizes["cpu_repeats"]))
+    step("14. fraud controls")
+    sections.append(fraud.run(records=sizes["cpu"], repeats=sizes["cpu_repeats"]))
 
     with engine.dynamodb_local():
         from app import app, on_signature_change, send_verification_mail

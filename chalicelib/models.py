@@ -24,7 +24,8 @@ from . import aws, config
 class SignatureStatus(StrEnum):
     CONFIRMED = "confirmed"  # the only status the totals count
     PENDING = "pending"
-    INVALIDATED = "invalidated"
+    INVALIDATED = "invalidated"  # by an operator (make invalidate); make revalidate restores the status before
+    FRAUDULENT = "fraudulent"  # matched a blocklist on arrival; its sender got the normal answer
 
 
 class PetitionStatus(StrEnum):
@@ -99,6 +100,14 @@ class Signature(_BoundModel):
     mail_sent = NumberAttribute(null=True)  # the highest of those the mailer has claimed
     resent_at: ListAttribute[int] = ListAttribute(of=NumberAttribute, null=True)  # type: ignore[arg-type]  # when the link was re-sent in the last 24 hours
     confirmed_at = UnicodeAttribute(null=True)
+    # Who sent it, privately (chalicelib/fraud/identity.py): the keyed hash of the
+    # client's address and the user agent's coarse family. The email's domain is
+    # the stored address's (identity.email_domain): a second copy could take a
+    # quarter of the one write unit a signature must fit in.
+    ip_hash = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    # While invalidated: the status make revalidate gives back (confirmed or pending).
+    invalidated_from = UnicodeAttribute(null=True)
 
 
 _bound: config.Settings | None = None

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 from email_validator import EmailNotValidError, validate_email
 
 from . import countries
+from .fraud import disposable
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ MESSAGES = {
     "name.too_big": "Your name is too long for us to store; please shorten it.",
     "email.missing": "Enter your email address.",
     "email.invalid": "Enter a valid email address, like name@example.com.",
+    "email.disposable": "This looks like a temporary (disposable) email address. Enter an address you will "
+                        "keep, so your signature can be checked.",
     "country.missing": "Choose your country.",
     "country.invalid": "Choose your country from the list.",
     "postcode.long": f"Your postcode must be {MAX_POSTCODE_CHARS} characters or fewer.",
@@ -193,6 +196,9 @@ def validate(fields: dict) -> tuple[SignatureInput | None, dict[str, str]]:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
             errors["email"] = "email.invalid"
+        else:
+            if disposable.is_disposable(email.rpartition("@")[2]):
+                errors["email"] = "email.disposable"
 
     country = _text(fields.get("country"))
     if country is None:

@@ -42,6 +42,8 @@ SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::Accoun
 ALLOWLIST_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                             "parameter/countersign/${Stage}/admin-allowlist"}
 
+BLOCKLISTS_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
+                             "parameter/countersign/${Stage}/blocklists"}
 VERIFY_SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                                 "parameter/countersign/${Stage}/verify-token-secret"}
 
@@ -76,6 +78,7 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", ALLOWLIST_ARN),
         ("ses:SendEmail", IDENTITY_ARN),  # admin sign-in links
         ("ses:SendEmail", CONFIGURATION_SET_ARN),
+        ("ssm:GetParameter", BLOCKLISTS_ARN),  # the fraud controls' blocklists (absent: none)
         ("logs:CreateLogStream", logs_arn("api")),
         ("logs:PutLogEvents", logs_arn("api")),
     ],
@@ -287,7 +290,7 @@ def test_the_local_runner_reads_the_deployed_settings(template):
 def test_alarms_watch_iterator_age_errors_throttles_and_the_failure_queue(template):
     alarms = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]): a["Properties"]
               for name, a in resources(template, "AWS::CloudWatch::Alarm").items()
-              if not name.startswith("Mail")  # the mailer's: test_deploy_mailer.py
+              if not name.startswith(("Mail", "Waf"))  # the mailer's and the web ACL's: their own tests
               and name != "NegativeTotalsAlarm"}  # the API's metric: its own test below
     function = [{"Name": "FunctionName", "Value": {"Ref": "OnSignatureChange"}}]
     assert alarms[("AWS/Lambda", "IteratorAge")]["Dimensions"] == function

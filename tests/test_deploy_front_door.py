@@ -257,7 +257,8 @@ def test_the_signatures_table_can_be_pre_warmed_for_a_launch_by_parameter(dev):
 def test_with_the_cdn_on_an_http_api_signatures_go_straight_to_the_api_by_default(dev):
     assert dev["Parameters"]["SignPath"]["Default"] == "direct"
     assert dev["Conditions"]["SignDirect"] == {"Fn::And": [
-        {"Condition": "UseCdn"}, {"Condition": "UseHttpApi"}, {"Fn::Equals": [{"Ref": "SignPath"}, "direct"]}]}
+        {"Condition": "UseCdn"}, {"Condition": "UseHttpApi"}, {"Fn::Equals": [{"Ref": "SignPath"}, "direct"]},
+        {"Fn::Not": [{"Condition": "HasWebAcl"}]}]}  # a web ACL on the CDN must see signatures (test_deploy_waf.py)
     env = dev["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert env["SIGN_BASE_URL"] == {"Fn::If": [
         "SignDirect", {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}, ""]}
