@@ -8,6 +8,8 @@ from chalice.app import Request
 from chalicelib import intake, outages, pages, petitions, responses, stream_tally, submission, totals
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
+from chalicelib.i18n import gettext as _
+from chalicelib.i18n import web as languages
 from chalicelib.intake import OutcomeKind
 from chalicelib.verification import confirm, mailer, views
 
@@ -21,12 +23,18 @@ FORM_AND_JSON = ["*/*"]  # every type reaches the handler, which answers 415 in 
 storage_outage_page = outages.page(lambda: responses.stage_prefix(_request()))
 
 
+@app.middleware("http")
+def in_their_language(request, get_response):
+    """Every route answers in the request's language (?lang=, the switcher's cookie, Accept-Language)."""
+    return languages.around(request, get_response, responses.stage_prefix(request))
+
+
 @app.route("/petitions/{petition_id}", methods=["GET"])
 @outages.json
 def petition_info(petition_id):
     petition = petitions.load(petition_id)
     if petition is None:
-        return responses.error(404, "There is no petition with this id.")
+        return responses.error(404, _("There is no petition with this id."))
     return responses.json_response(200, petitions.public_view(petition))
 
 
@@ -48,13 +56,14 @@ def sign(petition_id):
 def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
     petition = outcome.petition
     if outcome.kind == OutcomeKind.ACCEPTED and petition is not None:
-        return responses.see_other(petition.thanks_url or f"{prefix}/petitions/{petition.petition_id}/thanks")
+        return responses.see_other(petition.thanks_url or pages.thanks_path(prefix, petition.petition_id))
     if outcome.kind == OutcomeKind.INVALID and petition is not None:
         page = pages.sign_page(petitions.public_view(petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
         return responses.html(outcome.status, page, cache=responses.NO_STORE)
     if "text/html" in accept:
-        page = pages.render("message.html", heading="We couldn't take your signature", message=outcome.message)
+        page = pages.render("message.html", heading=_("We couldn't take your signature"),
+                            message=outcome.message)
         return responses.html(outcome.status, page, cache=responses.NO_STORE)
     return responses.error(outcome.status, outcome.message)
 
@@ -144,7 +153,7 @@ def privacy_page():
 def static_file(name):
     found = pages.asset(name)
     if found is None:
-        return responses.error(404, "There is no such file.")
+        return responses.error(404, _("There is no such file."))
     return Response(body=found.body, status_code=200,
                     headers={"Content-Type": found.content_type, "Cache-Control": pages.STATIC_CACHE})
 
@@ -189,7 +198,7 @@ def _confirm_reply(outcome: confirm.Outcome, as_json: bool) -> Response:
 def petition_totals(petition_id):
     figures = _totals_of(petition_id)
     if figures is None:
-        return responses.error(404, "There is no petition with this id.", responses.PUBLIC)
+        return responses.error(404, _("There is no petition with this id."), responses.PUBLIC)
     return responses.cacheable_json(figures, totals.etag(figures), _request().headers.get("if-none-match"))
 
 

@@ -86,6 +86,7 @@ class Signature(_BoundModel):
     updates_opt_in = BooleanAttribute(default=False)
     consent_at = UnicodeAttribute()
     source = UnicodeAttribute(null=True)
+    lang = UnicodeAttribute(null=True)  # the page language they signed in (absent: English); their mail uses it
     created_at = UnicodeAttribute()
     status = UnicodeAttribute(default=SignatureStatus.CONFIRMED)
     # Only on petitions that require verification (chalicelib/verification):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from . import aws, canonical_email, capacity, clock, config, models
+from . import aws, canonical_email, capacity, clock, config, i18n, models
 from .submission import SignatureInput
 from .verification import pending
 
@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 WRITE_UNIT_BYTES = capacity.WRITE_UNIT_BYTES
 
 
-def build(petition_id: str, sig: SignatureInput, now: datetime, *, verify: bool = False) -> models.Signature:
+def build(petition_id: str, sig: SignatureInput, now: datetime, *, verify: bool = False,
+          language: str | None = None) -> models.Signature:
     """The signature item: confirmed, or pending (with its verification attributes) when ``verify``."""
     key = canonical_email.signature_key(petition_id, sig.email, canonical_email.hash_secret())
     stamp = clock.stamp(now)
@@ -30,6 +31,7 @@ def build(petition_id: str, sig: SignatureInput, now: datetime, *, verify: bool 
         updates_opt_in=sig.updates_opt_in,
         consent_at=stamp,
         source=sig.source,
+        lang=language if language and language != i18n.DEFAULT else None,
         created_at=stamp,
         status=models.SignatureStatus.CONFIRMED,
     )
