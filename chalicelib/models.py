@@ -64,6 +64,10 @@ class Petition(_BoundModel):
     organiser_url = UnicodeAttribute(null=True)
     featured_country = UnicodeAttribute(null=True)  # the country whose figure the sign page shows
     country_targets: MapAttribute[str, int] = MapAttribute(null=True)  # country code -> signatures wanted there
+    # The language title, summary, body and asks are written in (absent: English), and their
+    # translations: {"fr": {"title": ..., "summary": ..., "body": ..., "asks": [...]}, ...}.
+    language = UnicodeAttribute(null=True)
+    translations: MapAttribute = MapAttribute(null=True)
 
 
 class Signature(_BoundModel):

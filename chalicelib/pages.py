@@ -152,6 +152,8 @@ def _env(language: str) -> Environment:
     env.globals["percent"] = _percent
     env.globals["country_name"] = lambda code: countries.names(language).get(code, code)
     env.globals["country_in_sentence"] = countries.in_sentence
+    env.globals["language_name"] = lambda code: i18n.language_name(code, language)
+    env.globals["rtl"] = i18n.RIGHT_TO_LEFT
     return env
 
 

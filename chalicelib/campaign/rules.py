@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import clock, countries
+from .. import clock, countries, i18n
 from ..petitions import PETITION_ID
 from . import markdown
 
@@ -174,6 +174,46 @@ def _flag(value: Any) -> bool:
     raise Invalid("Choose yes or no.")
 
 
+def _language(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    language = value.strip().lower() if isinstance(value, str) else None
+    if language not in i18n.LANGUAGES:
+        raise Invalid(f"Choose one of the site's languages: {', '.join(i18n.LANGUAGES)}.")
+    return None if language == i18n.DEFAULT else language
+
+
+TRANSLATED = ("title", "summary", "body", "asks")
+
+
+def _translations(value: Any) -> dict[str, dict[str, Any]]:
+    """Per language, the petition's words in it; a language left blank has no translation."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise Invalid("Give the translations as an object with one entry per language, like {\"fr\": {...}}.")
+    rules: dict[str, Callable[[Any], Any]] = {"title": _text(200), "summary": _text(1000, one_line=False),
+                                              "body": _body, "asks": _asks}
+    found: dict[str, dict[str, Any]] = {}
+    for language, words in value.items():
+        name = i18n.NAMES.get(language)
+        if name is None:
+            raise Invalid(f"{language!r} is not one of the site's languages ({', '.join(i18n.LANGUAGES)}).")
+        if not isinstance(words, dict) or set(words) - set(TRANSLATED):
+            raise Invalid(f"{name}: give only {', '.join(TRANSLATED)}.")
+        try:
+            checked = {field: rules[field](words.get(field)) for field in TRANSLATED}
+        except Invalid as problem:
+            raise Invalid(f"{name}: {problem}") from None
+        checked = {field: text for field, text in checked.items() if text}
+        if not checked:
+            continue
+        if not checked.get("title") or not checked.get("summary"):
+            raise Invalid(f"{name}: a translation needs at least a title and a summary.")
+        found[language] = checked
+    return found
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -197,6 +237,8 @@ FIELDS: tuple[Field, ...] = (
     Field("closes_at", _moment),
     Field("thanks_url", _url),
     Field("require_verification", _flag),  # signers confirm by email before they count (new signatures)
+    Field("language", _language),  # the language of title, summary, body and asks (empty: English)
+    Field("translations", _translations),
 )
 NAMES = tuple(f.name for f in FIELDS)
 

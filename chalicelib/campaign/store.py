@@ -64,6 +64,9 @@ def fields_of(petition: models.Petition) -> dict[str, Any]:
             value = list(value or [])
         elif name == "country_targets":
             value = {code: int(n) for code, n in sorted(petitions.targets_of(petition).items())}
+        elif name == "translations":
+            value = {language: {k: list(v) if k == "asks" else v for k, v in words.items()}
+                     for language, words in sorted(petitions.translations_of(petition).items())}
         out[name] = value
     return out
 
@@ -74,7 +77,7 @@ def _apply(petition: models.Petition, values: dict[str, Any]) -> None:
             continue
         if name in ("asks",):
             value = value or None
-        if name == "country_targets":
+        if name in ("country_targets", "translations"):
             value = value or None
         setattr(petition, name, value)
 

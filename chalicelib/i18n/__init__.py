@@ -89,6 +89,12 @@ def _number_format(language: str):
     return locale, locale.default_numbering_system
 
 
+def language_name(code: str, in_language: str | None = None) -> str:
+    """``fr`` as a reader of ``in_language`` names it inside a sentence (CLDR): anglais, English, الإنجليزية."""
+    locale, _system = _number_format(in_language or current())
+    return locale.languages.get(code, code)
+
+
 def numbering_system(language: str | None = None) -> str:
     """CLDR's default digits for the language (``latn`` for all five today), for the script to match."""
     return _number_format(language or current())[1]

@@ -141,7 +141,8 @@ def send_one(request: MailRequest, sender: mail.Sender, now: float) -> str:
     # Built before the claim: a missing setting or secret fails here, with nothing claimed.
     with i18n.using(request.language):
         built = message.verification_message(
-            petition_id=request.petition_id, title=petition.title, signature_key=request.signature_key,
+            petition_id=request.petition_id, title=petitions.content(petition)["title"],
+            signature_key=request.signature_key,
             name=request.name, email=request.email, updates=request.updates, now=now)
     if not claim(request):
         log.info("mail already claimed petition=%s sig=%s mail=%d", request.petition_id, tag, request.number)
