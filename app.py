@@ -5,12 +5,13 @@ import os
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import intake, outages, pages, petitions, responses, stream_tally, submission, totals
+from chalicelib import countries, intake, outages, pages, petitions, responses, stream_tally, submission, totals
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
 from chalicelib.i18n import gettext as _
 from chalicelib.i18n import web as languages
 from chalicelib.intake import OutcomeKind
+from chalicelib.sharing import badge, embed, framing
 from chalicelib.verification import confirm, mailer, views
 
 app = Chalice(app_name="countersign")
@@ -29,6 +30,12 @@ def in_their_language(request, get_response):
     return languages.around(request, get_response, responses.stage_prefix(request))
 
 
+@app.middleware("http")
+def not_in_frames(request, get_response):
+    """No page may be framed by another site, except the embeddable form (chalicelib/sharing/framing.py)."""
+    return framing.refuse_framing_unless_decided(get_response(request))
+
+
 @app.route("/petitions/{petition_id}", methods=["GET"])
 @outages.json
 def petition_info(petition_id):
@@ -42,6 +49,8 @@ def petition_info(petition_id):
 def sign(petition_id):
     request = _request()
     outcome = intake.receive(petition_id, request.raw_body, request.headers.get("content-type"))
+    if outcome.media_type == submission.FORM and embed.FLAG in _query(request):
+        return _embed_reply(outcome, responses.stage_prefix(request))
     if outcome.media_type == submission.FORM:
         return _form_reply(outcome, responses.stage_prefix(request), request.headers.get("accept", ""))
     cors = responses.cors_for_allowed(request.headers.get("origin"))
@@ -66,6 +75,18 @@ def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
                             message=outcome.message)
         return responses.html(outcome.status, page, cache=responses.NO_STORE)
     return responses.error(outcome.status, outcome.message)
+
+
+def _embed_reply(outcome: intake.Outcome, prefix: str) -> Response:
+    """The embed's form post: its answers stay inside the partner's frame."""
+    petition = outcome.petition
+    if petition is None:
+        return _form_reply(outcome, prefix, "text/html")
+    allowed = framing.embed_headers(petition.embed_origins or [])
+    if outcome.kind == OutcomeKind.ACCEPTED:
+        return responses.see_other(embed.path(prefix, petition.petition_id, signed="1"), allowed)
+    page = embed.page(petitions.public_view(petition), prefix, fields=outcome.fields, errors=outcome.errors)
+    return responses.html(outcome.status, page, cache=responses.NO_STORE, headers=allowed)
 
 
 @app.route("/petitions/{petition_id}/signatures", methods=["OPTIONS"])
@@ -100,7 +121,8 @@ def sign_page(petition_id):
 @storage_outage_page
 def thanks_page(petition_id):
     return _petition_page(petition_id, responses.NO_STORE, lambda petition, prefix, share_url: pages.thanks_page(
-        petition, prefix, figures=_figures(petition), share_url=share_url))
+        petition, prefix, figures=_figures(petition), share_url=share_url,
+        embed_snippet=embed.snippet(petition_id, petition["title"])))
 
 
 @app.route("/petitions/{petition_id}/dashboard", methods=["GET"])
@@ -123,6 +145,10 @@ def _totals_of(petition_id: str) -> dict | None:
     if petition is None or figures is None:
         return None
     return targets.with_targets(figures, petitions.targets_of(petition))
+
+
+def _query(request: Request) -> dict[str, str]:
+    return dict(request.query_params or {})
 
 
 def _request() -> Request:
@@ -200,6 +226,39 @@ def petition_totals(petition_id):
     if figures is None:
         return responses.error(404, _("There is no petition with this id."), responses.PUBLIC)
     return responses.cacheable_json(figures, totals.etag(figures), _request().headers.get("if-none-match"))
+
+
+# ---- embeds and sharing (chalicelib/sharing/) ----
+
+@app.route("/petitions/{petition_id}/embed", methods=["GET"])
+@storage_outage_page
+def embed_form(petition_id):
+    request = _request()
+    prefix = responses.stage_prefix(request)
+    petition = petitions.load(petition_id)
+    if petition is None:
+        return responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
+    view = petitions.public_view(petition)
+    signed = _query(request).get("signed") == "1"
+    page = embed.page(view, prefix, signed=signed, total=(_figures(view) or {}).get("total"),
+                      fields={"source": _query(request).get("source", "")})
+    return responses.html(200, page, cache=responses.NO_STORE if signed else responses.SHARED_PAGE_CACHE,
+                          headers=framing.embed_headers(petition.embed_origins or []))
+
+
+@app.route("/petitions/{petition_id}/badge.svg", methods=["GET"])
+@outages.json
+def petition_badge(petition_id):
+    request = _request()
+    country = _query(request).get("country", "").strip().upper() or None
+    if country is not None and not countries.is_country(country):
+        return responses.error(400, _("Give a country as its two-letter code, like GB."), responses.PUBLIC)
+    petition, figures = petitions.load(petition_id), _totals_of(petition_id)
+    if petition is None or figures is None:
+        return responses.error(404, _("There is no petition with this id."), responses.PUBLIC)
+    body = badge.svg(petitions.public_view(petition), figures, country)
+    return responses.cacheable(body, "image/svg+xml; charset=utf-8", badge.etag(body),
+                               request.headers.get("if-none-match"))
 
 
 # ---- the admin area: pages, then the JSON API (chalicelib/admin/web.py; never cached) ----

@@ -67,6 +67,7 @@ class Petition(_BoundModel):
     # The language title, summary, body and asks are written in (absent: English), and their
     # translations: {"fr": {"title": ..., "summary": ..., "body": ..., "asks": [...]}, ...}.
     language = UnicodeAttribute(null=True)
+    embed_origins: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     translations: MapAttribute = MapAttribute(null=True)
 
 

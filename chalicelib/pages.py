@@ -224,9 +224,10 @@ def thanks_path(prefix: str, petition_id: str) -> str:
     return f"{prefix}/petitions/{petition_id}/thanks?lang={i18n.current()}"
 
 
-def thanks_page(petition: dict, prefix: str, *, figures: dict | None, share_url: str | None) -> str:
+def thanks_page(petition: dict, prefix: str, *, figures: dict | None, share_url: str | None,
+                embed_snippet: str | None = None) -> str:
     return render("thanks.html", petition=petition, prefix=prefix,
-                  total=(figures or {}).get("total"), share_url=share_url,
+                  total=(figures or {}).get("total"), share_url=share_url, embed_snippet=embed_snippet,
                   shares=share_links(share_url, petition["title"]) if share_url else [])
 
 

@@ -139,6 +139,7 @@ def public_view(petition: models.Petition, now: datetime | None = None, language
         "organiser": organiser,
         "featured_country": petition.featured_country,
         "country_targets": dict(sorted(targets_of(petition).items())),
+        "embed_origins": list(petition.embed_origins or []),
     }
 
 

@@ -56,8 +56,17 @@ def cacheable_json(body: dict, etag: str, if_none_match: str | None) -> Response
     return json_response(200, body, headers)
 
 
-def see_other(location: str) -> Response:
-    return Response(body="", status_code=303, headers={"Location": location})
+def cacheable(body: str | bytes, content_type: str, etag: str, if_none_match: str | None) -> Response:
+    """Another view of the totals (the badge, the share card): the totals' caching and validators."""
+    headers: dict[str, str | list[str]] = {**PUBLIC, "ETag": etag, "Cache-Control": TOTALS_CACHE,
+                                           "Content-Type": content_type}
+    if etag_matches(if_none_match, etag):
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=body, status_code=200, headers=headers)
+
+
+def see_other(location: str, headers: dict | None = None) -> Response:
+    return Response(body="", status_code=303, headers={"Location": location, **(headers or {})})
 
 
 def cors_for_allowed(origin: str | None) -> dict:

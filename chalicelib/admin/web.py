@@ -231,6 +231,7 @@ def _petition_form_values(fields: dict) -> dict[str, str]:
     return {**{name: "" if fields.get(name) is None else str(fields[name]) for name in rules.NAMES},
             "petition_id": fields.get("petition_id") or "",
             "asks": "\n".join(fields.get("asks") or []),
+            "embed_origins": "\n".join(fields.get("embed_origins") or []),
             "country_targets": "\n".join(f"{code} {n}" for code, n in targets.items()),
             "language": fields.get("language") or i18n.DEFAULT, "translations": "", **translated}
 

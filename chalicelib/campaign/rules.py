@@ -174,6 +174,29 @@ def _flag(value: Any) -> bool:
     raise Invalid("Choose yes or no.")
 
 
+MAX_EMBED_ORIGINS = 20
+
+
+def _origins(value: Any) -> list[str]:
+    """Sites allowed to show the embeddable form: ``https://partner.example``, one per line (none: any site)."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = value.split()
+    if not isinstance(value, list):
+        raise Invalid("Give the sites as a list of addresses.")
+    if len(value) > MAX_EMBED_ORIGINS:
+        raise Invalid(f"Keep to at most {MAX_EMBED_ORIGINS} sites.")
+    origins = []
+    for item in value:
+        parts = urlsplit(item.strip().rstrip("/")) if isinstance(item, str) else None
+        if parts is None or parts.scheme not in ("https", "http") or not parts.hostname or parts.path \
+                or parts.query or parts.fragment or parts.username or "*" in item:
+            raise Invalid(f"{str(item)[:80]!r} is not a site's address, like https://partner.example.org.")
+        origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    return sorted(set(origins))
+
+
 def _language(value: Any) -> str | None:
     if value in (None, ""):
         return None
@@ -237,6 +260,7 @@ FIELDS: tuple[Field, ...] = (
     Field("closes_at", _moment),
     Field("thanks_url", _url),
     Field("require_verification", _flag),  # signers confirm by email before they count (new signatures)
+    Field("embed_origins", _origins),  # who may frame the embeddable form (empty: any site)
     Field("language", _language),  # the language of title, summary, body and asks (empty: English)
     Field("translations", _translations),
 )

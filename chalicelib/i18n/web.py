@@ -25,7 +25,7 @@ VARY = ("Cookie", "Accept-Language")
 # Routes in one language or none: the admin area is for the campaign team (English), static files
 # and the JSON totals carry no words.
 NOT_TRANSLATED = ("/admin", "/static/")
-WORDLESS = ("/totals", "/badge.svg")
+WORDLESS = ("/totals",)
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,8 @@ def _secure() -> bool:
 
 def around(request, get_response: Callable, prefix: str = "") -> Response:
     """Answer ``request`` in its language and label the response with it."""
-    path = request.path or "/"
+    # Chalice's request.path is the route's template (/petitions/{petition_id}/sign); the event has the real one.
+    path = request.to_original_event().get("path") or request.path or "/"
     if not _translated(path):
         with using(DEFAULT):
             return get_response(request)
