@@ -213,7 +213,7 @@
         name: e.name.value,
         email: e.email.value,
         country: e.country.value,
-        postcode: e.postcode.value,
+        postcode: e.postcode ? e.postcode.value : "", // the embed's compact form has none
         consent: e.consent.checked,
         updates_opt_in: e.updates_opt_in.checked,
         website: e.website.value
