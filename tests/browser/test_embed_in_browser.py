@@ -97,7 +97,8 @@ def test_without_javascript_in_the_frame_the_form_still_signs(browser, stack, si
 
 
 def test_other_pages_refuse_to_show_in_a_partners_frame(page, stack, site):
-    site.pages["/framing"] = f'<!doctype html><title>x</title><iframe src="{stack.base_url}/petitions/demo/sign"></iframe>'
+    site.pages["/framing"] = (f'<!doctype html><title>x</title>'
+                              f'<iframe src="{stack.base_url}/petitions/demo/sign"></iframe>')
     page.goto(f"{site.origin}/framing")
     page.wait_for_timeout(1000)
     frame = page.frames[1]
