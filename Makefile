@@ -74,6 +74,8 @@ MAIL_FROM ?=
 MAIL_IDENTITY ?=
 PUBLIC_BASE_URL ?=
 ADMIN_EMAILS ?=
+# More stack parameters, e.g. PARAMETERS='FrontDoor=rest Cdn=off' (docs/deploying.md, "The front door").
+PARAMETERS ?=
 BUILD := build/$(STAGE)
 
 # Checked before anything is packaged, so a missing setting fails at once.
@@ -98,7 +100,7 @@ deploy: package
 		--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
 		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC) \
 			MailFrom=$(MAIL_FROM) MailIdentity=$(MAIL_IDENTITY) PublicBaseUrl=$(PUBLIC_BASE_URL) \
-		$(if $(ADMIN_EMAILS),AdminEmails=$(ADMIN_EMAILS))
+		$(if $(ADMIN_EMAILS),AdminEmails=$(ADMIN_EMAILS)) $(PARAMETERS)
 	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
 		--query "Stacks[0].Outputs" --output table
 

@@ -5,19 +5,33 @@ import os
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import countries, intake, outages, pages, petitions, responses, stream_tally, submission, totals
+from chalicelib import (
+    countries,
+    front_door,
+    intake,
+    outages,
+    pages,
+    petitions,
+    responses,
+    security_headers,
+    stream_tally,
+    submission,
+    totals,
+)
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
 from chalicelib.i18n import gettext as _
 from chalicelib.i18n import web as languages
 from chalicelib.intake import OutcomeKind
-from chalicelib.sharing import badge, embed, framing
+from chalicelib.sharing import badge, embed
 from chalicelib.verification import confirm, mailer, views
 
 app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
 # signature or batch, never personal data.
 logging.getLogger("chalicelib").setLevel(logging.INFO)
+app.register_middleware(security_headers.middleware, "http")  # CSP, nosniff and the rest, on every answer
+app.register_middleware(front_door.middleware, "http")  # behind CloudFront, refuse what went around it
 
 FORM_AND_JSON = ["*/*"]  # every type reaches the handler, which answers 415 in our own words
 # Read routes answer a 503 (not Chalice's bare 500) when storage fails; see chalicelib/outages.py.
@@ -28,12 +42,6 @@ storage_outage_page = outages.page(lambda: responses.stage_prefix(_request()))
 def in_their_language(request, get_response):
     """Every route answers in the request's language (?lang=, the switcher's cookie, Accept-Language)."""
     return languages.around(request, get_response, responses.stage_prefix(request))
-
-
-@app.middleware("http")
-def not_in_frames(request, get_response):
-    """No page may be framed by another site, except the embeddable form (chalicelib/sharing/framing.py)."""
-    return framing.refuse_framing_unless_decided(get_response(request))
 
 
 @app.route("/petitions/{petition_id}", methods=["GET"])
@@ -49,9 +57,10 @@ def petition_info(petition_id):
 def sign(petition_id):
     request = _request()
     outcome = intake.receive(petition_id, request.raw_body, request.headers.get("content-type"))
-    if outcome.media_type == submission.FORM and embed.FLAG in _query(request):
+    as_form = outcome.media_type == submission.FORM and not responses.wants_json(request.headers.get("accept"))
+    if as_form and embed.FLAG in _query(request):
         return _embed_reply(outcome, responses.stage_prefix(request))
-    if outcome.media_type == submission.FORM:
+    if as_form:
         return _form_reply(outcome, responses.stage_prefix(request), request.headers.get("accept", ""))
     cors = responses.cors_for_allowed(request.headers.get("origin"))
     if outcome.kind == OutcomeKind.ACCEPTED:
@@ -69,7 +78,8 @@ def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
     if outcome.kind == OutcomeKind.INVALID and petition is not None:
         page = pages.sign_page(petitions.public_view(petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
-        return responses.html(outcome.status, page, cache=responses.NO_STORE)
+        policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url)
+        return responses.html(outcome.status, page, cache=responses.NO_STORE, headers=policy)
     if "text/html" in accept:
         page = pages.render("message.html", heading=_("We couldn't take your signature"),
                             message=outcome.message)
@@ -82,7 +92,7 @@ def _embed_reply(outcome: intake.Outcome, prefix: str) -> Response:
     petition = outcome.petition
     if petition is None:
         return _form_reply(outcome, prefix, "text/html")
-    allowed = framing.embed_headers(petition.embed_origins or [])
+    allowed = security_headers.for_embed_page(petition.embed_origins or [], petition.image_url)
     if outcome.kind == OutcomeKind.ACCEPTED:
         return responses.see_other(embed.path(prefix, petition.petition_id, signed="1"), allowed)
     page = embed.page(petitions.public_view(petition), prefix, fields=outcome.fields, errors=outcome.errors)
@@ -91,6 +101,8 @@ def _embed_reply(outcome: intake.Outcome, prefix: str) -> Response:
 
 @app.route("/petitions/{petition_id}/signatures", methods=["OPTIONS"])
 def sign_preflight(petition_id):
+    if not petitions.valid_id(petition_id):  # no read: an id of the wrong shape names no petition
+        return responses.error(404, "There is no petition with this id.")
     return responses.preflight(_request().headers.get("origin"), "POST, OPTIONS")
 
 
@@ -166,8 +178,9 @@ def _petition_page(petition_id, cache, render):
     petition = petitions.load(petition_id)
     if petition is None:
         return responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
+    policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url)
     return responses.html(200, render(petitions.public_view(petition), prefix, pages.share_url(petition_id)),
-                          cache=cache)
+                          cache=cache, headers=policy)
 
 
 @app.route("/privacy", methods=["GET"])
@@ -243,7 +256,7 @@ def embed_form(petition_id):
     page = embed.page(view, prefix, signed=signed, total=(_figures(view) or {}).get("total"),
                       fields={"source": _query(request).get("source", "")})
     return responses.html(200, page, cache=responses.NO_STORE if signed else responses.SHARED_PAGE_CACHE,
-                          headers=framing.embed_headers(petition.embed_origins or []))
+                          headers=security_headers.for_embed_page(petition.embed_origins or [], petition.image_url))
 
 
 @app.route("/petitions/{petition_id}/badge.svg", methods=["GET"])

@@ -13,6 +13,7 @@ from . import (
     cold_start,
     cost,
     counter_writes,
+    dashboards,
     engine,
     freshness,
     replay,
@@ -30,10 +31,11 @@ DOCUMENT = ROOT / "docs" / "benchmarks.md"
 
 FULL = {"sign": 200, "duplicates": 50, "records": 1000, "cpu": 100_000, "cpu_repeats": 7, "overhead": 300,
         "imports": 15, "fresh": 500, "fresh_rate": 20.0, "replay": 1_100_000, "gb": 8_500, "verified": 100,
-        "mail_rate": 300, "load": 10_000, "shard_counts": (1, 10, 100, 1000), "shard_batch": 1000}
+        "mail_rate": 300, "load": 10_000, "shard_counts": (1, 10, 100, 1000), "shard_batch": 1000,
+        "dashboards": 200}
 QUICK = {"sign": 20, "duplicates": 5, "records": 1000, "cpu": 5_000, "cpu_repeats": 3, "overhead": 30,
          "imports": 3, "fresh": 20, "fresh_rate": 20.0, "replay": 20_000, "gb": 150, "verified": 10, "mail_rate": 20,
-         "load": 1_000, "shard_counts": (1, 10, 100), "shard_batch": 100}
+         "load": 1_000, "shard_counts": (1, 10, 100), "shard_batch": 100, "dashboards": 10}
 
 
 def step(title: str):
@@ -67,6 +69,9 @@ def run(sizes: dict) -> tuple[list[Section], float]:
             sections.append(verified_cost.run(
                 client.http, engine.new_petition, lambda event: send_verification_mail(event, None),
                 n=sizes["verified"], sign_ms=sections[-1].data["app_ms"], throughput_n=sizes["mail_rate"]))
+            step("12. dashboards at campaign scale")
+            dashboard_figures = dashboards.measure(client.http, engine.new_petition, sizes["dashboards"])
+            sections.append(dashboards.run(dashboard_figures))
         step("9. sharded counters")
         sections.append(shards.run(handler, engine.new_petition, sizes["shard_counts"], sizes["shard_batch"]))
         step("7. scale replay")
@@ -85,6 +90,7 @@ def run(sizes: dict) -> tuple[list[Section], float]:
         batch_ms=by_number[7].data["batch_ms"],
         batch_size=by_number[7].data["batch_size"],
         counter_units_per_record=by_number[7].data["units_per_record"],
+        sign_bytes=dashboard_figures["sign_bytes"],
     )))
     verified_cost.compare_cost(by_number[11], sections[-1].data["total"])
     sections.sort(key=lambda s: s.number)

@@ -203,8 +203,10 @@ def run(handler, new_petition, shard_counts=SHARD_COUNTS, batch: int = BATCH) ->
         "shard item (a transaction: twice the units of its two items).",
         f"- Reads grow with the shards that wrote to the petition in the last 25 hours: at {max(results):,} "
         f"shards, {sample['items']:,} items and {count(sample['read_units'])} read units per uncached read. "
-        "Each API container keeps a reply for TOTALS_CACHE_SECONDS (0.25 s) and browsers and CDNs for the "
-        "Cache-Control max-age (5 s), so a busy petition's items are read a few times a second at most.",
+        "Each warm API container keeps a reply for TOTALS_CACHE_SECONDS (0.25 s), so it reads a petition's "
+        "items at most four times a second; behind the CDN (on by default, with Origin Shield) /totals reaches "
+        "the API about once per Cache-Control max-age (5 s), whatever the audience (benchmark 12). A shard "
+        "item idle for 25 hours is folded into the base item, so the count falls back as a petition quietens.",
     ]
     if ROUND_SHARDS in results:
         section.notes.append(

@@ -28,6 +28,16 @@ class Settings:
     # ``https://…/api``): every absolute URL (share links, links in mail) is built
     # from it, never from the request's Host or X-Forwarded-* headers.
     public_base_url: str | None
+    # The Strict-Transport-Security header's value; only the deployment template
+    # sets it (a page served over plain http, as locally, must not send one).
+    strict_transport_security: str | None = None
+    # The secret the CloudFront distribution in front adds to every request it
+    # forwards (X-Origin-Verify); set, requests without it are refused.
+    origin_secret: str | None = None
+    # Where the sign page's script posts signatures when that is not the page's
+    # own site: the API's own address, so a signature skips the CDN (one request
+    # fewer to pay for). Used only with PUBLIC_BASE_URL, the site it answers.
+    sign_base_url: str | None = None
     # Verified signatures: the secret that signs confirmation links (set directly
     # locally and in tests, or named as an SSM SecureString when deployed), how
     # long a link works, and how long an unconfirmed signature is kept.
@@ -50,6 +60,14 @@ class Settings:
     admin_allowlist: frozenset[str] = frozenset()
     admin_allowlist_parameter: str | None = None
 
+    @property
+    def public_origin(self) -> str | None:
+        """``scheme://host[:port]`` of PUBLIC_BASE_URL: the site's own pages, which may always post signatures."""
+        if not self.public_base_url or "://" not in self.public_base_url:
+            return None
+        scheme, rest = self.public_base_url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
 
 def _origins(raw: str) -> frozenset[str]:
     return frozenset(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
@@ -70,6 +88,9 @@ def settings() -> Settings:
         signature_key_secret=env.get("SIGNATURE_KEY_SECRET") or None,
         signature_key_parameter=env.get("SIGNATURE_KEY_PARAMETER") or None,
         public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        strict_transport_security=env.get("STRICT_TRANSPORT_SECURITY") or None,
+        origin_secret=env.get("ORIGIN_SECRET") or None,
+        sign_base_url=(env.get("SIGN_BASE_URL") or "").rstrip("/") or None,
         verify_token_secret=env.get("VERIFY_TOKEN_SECRET") or None,
         verify_token_parameter=env.get("VERIFY_TOKEN_PARAMETER") or None,
         verify_link_seconds=round(float(env.get("VERIFY_LINK_DAYS") or 7) * DAY),

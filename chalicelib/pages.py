@@ -2,11 +2,14 @@
 
 Everything a page needs ships inside this package: the templates, one
 stylesheet (inlined, so a signer on a slow phone waits for one response, not
-two), one script and the world outline (served by ``asset`` with a
-content-hash in the URL, so browsers may keep them for a year).
+two; the Content-Security-Policy allows it by its hash, ``inline_style_hash``),
+one script and the world outline (served by ``asset`` with a content-hash in
+the URL, so browsers may keep them for a year). No template has inline script
+or ``style`` attributes, which the policy would refuse.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from dataclasses import dataclass
@@ -15,12 +18,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
-from . import clock, config, countries, i18n, submission, totals
+from . import clock, config, countries, front_door, i18n, submission, totals
 from .i18n import gettext as _
 from .i18n import web as i18n_web
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+STYLESHEET = Path(__file__).resolve().parent / "templates" / "site.css"
 STATIC_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -59,6 +64,19 @@ def asset(name: str) -> Asset | None:
     would keep every made-up name anyone asks for.
     """
     return _assets().get(name)
+
+
+@cache
+def inline_style() -> Markup:
+    """The stylesheet every page carries in its one ``<style>`` element, byte for byte."""
+    return Markup(STYLESHEET.read_text(encoding="utf-8"))
+
+
+@cache
+def inline_style_hash() -> str:
+    """The CSP source that allows exactly that stylesheet: ``sha256-<base64>``."""
+    digest = hashlib.sha256(inline_style().encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
 def likely_country(viewer_country: str | None, accept_language: str | None) -> str | None:
@@ -154,6 +172,7 @@ def _env(language: str) -> Environment:
     env.globals["country_in_sentence"] = countries.in_sentence
     env.globals["language_name"] = lambda code: i18n.language_name(code, language)
     env.globals["rtl"] = i18n.RIGHT_TO_LEFT
+    env.globals["inline_style"] = inline_style
     return env
 
 
@@ -203,6 +222,7 @@ def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors
         targets_line=targets_line(figures),
         share_url=share_url,
         shares=share_links(share_url, petition["title"]) if share_url else [],
+        direct_sign_url=front_door.direct_sign_url(petition["petition_id"]),
     )
 
 

@@ -65,6 +65,12 @@ def cacheable(body: str | bytes, content_type: str, etag: str, if_none_match: st
     return Response(body=body, status_code=200, headers=headers)
 
 
+def wants_json(accept: str | None) -> bool:
+    """A client that asks for JSON and not HTML (the sign page's script posting a form body across sites)."""
+    accept = (accept or "").lower()
+    return "application/json" in accept and "text/html" not in accept
+
+
 def see_other(location: str, headers: dict | None = None) -> Response:
     return Response(body="", status_code=303, headers={"Location": location, **(headers or {})})
 
@@ -72,7 +78,8 @@ def see_other(location: str, headers: dict | None = None) -> Response:
 def cors_for_allowed(origin: str | None) -> dict:
     """CORS headers when the caller's origin is configured (ALLOWED_ORIGINS)."""
     headers = {"Vary": "Origin"}
-    if origin and origin.rstrip("/") in config.settings().allowed_origins:
+    settings = config.settings()
+    if origin and origin.rstrip("/") in settings.allowed_origins | {settings.public_origin}:
         headers["Access-Control-Allow-Origin"] = origin
     return headers
 
@@ -89,14 +96,21 @@ def preflight(origin: str | None, methods: str) -> Response:
 
 
 def stage_prefix(request) -> str:
-    """The API Gateway stage prefix (``/api``) of this request, or ''.
+    """The path API Gateway puts before the route (``/api``), or ''.
 
-    Behind API Gateway the request context's path carries the stage while the
-    event's path does not; a Location header must keep it.
+    A REST API's request context carries the stage in its path
+    (``/api/petitions/x``), the event's own path does not. An HTTP API's
+    payload 1.0 carries a named stage in both paths and, on its ``$default``
+    stage, has none. Either way the prefix is what the context's path has
+    before the route's own segments, as many as the route template has
+    (tests/test_http_api_events.py replays both kinds of event).
     """
-    event = request.to_original_event()
-    full = (request.context or {}).get("path") or ""
-    bare = event.get("path") or ""
-    if bare and full.endswith(bare):
-        return full[: len(full) - len(bare)]
-    return ""
+    context = request.context or {}
+    full = [part for part in (context.get("path") or "").split("/") if part]
+    route = [part for part in (context.get("resourcePath") or "").split("/") if part]
+    if len(full) < len(route):
+        return ""
+    tail = full[len(full) - len(route):]
+    if any(r != f and not r.startswith("{") for r, f in zip(route, tail, strict=True)):
+        return ""  # the path does not end in the route's segments: no prefix we can trust
+    return "".join("/" + part for part in full[:len(full) - len(route)])

@@ -27,7 +27,9 @@ FORM = "application/x-www-form-urlencoded"
 
 TRUE_WORDS = frozenset({"true", "on", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "off", "0", "no", ""})
-LINK = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
+# ASCII only: under IGNORECASE alone, [a-z] also matches letters such as the long s (U+017F).
+LINK = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE | re.ASCII)
+COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
 SOURCE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -210,7 +212,8 @@ def validate(fields: dict) -> tuple[SignatureInput | None, dict[str, str]]:
     if country is None:
         errors["country"] = "country.missing"
     else:
-        country = country.upper()
+        # ASCII letters only: str.upper() would turn the ligature "\ufb01" into "FI".
+        country = country.upper() if COUNTRY_CODE.fullmatch(country) else country
         if not countries.is_country(country):
             errors["country"] = "country.invalid"
 
@@ -218,8 +221,11 @@ def validate(fields: dict) -> tuple[SignatureInput | None, dict[str, str]]:
     if fields.get("postcode") not in (None, "") and not isinstance(fields.get("postcode"), str):
         errors["postcode"] = "postcode.invalid"
     elif postcode is not None:
+        # The limit counts the text as sent (spaces collapsed), not upper-cased,
+        # which can lengthen it ("\u00df" -> "SS"): a contract can state that.
+        collapsed = " ".join(postcode.split())
         postcode = normalise_postcode(postcode)
-        if len(postcode) > MAX_POSTCODE_CHARS:
+        if len(collapsed) > MAX_POSTCODE_CHARS:
             errors["postcode"] = "postcode.long"
         elif _has_control(postcode):
             errors["postcode"] = "postcode.invalid"

@@ -27,6 +27,8 @@ from bench.measure import READ_OPERATIONS, WRITE_OPERATIONS, Meter  # noqa: E402
 from chalicelib import aws  # noqa: E402
 from tools.caches import reset_caches  # noqa: E402
 
+pytest_plugins = ["tests.admin_session"]  # the signed-in admin fixtures
+
 
 @pytest.fixture
 def tables():

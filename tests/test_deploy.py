@@ -45,6 +45,13 @@ VERIFY_SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS:
                                 "parameter/countersign/${Stage}/verify-token-secret"}
 
 # Exactly what each function may do, on exactly which resource.
+# Who may send mail: only as the sender identity, through the stack's configuration set.
+SENDER = {"Fn::If": ["HasMailIdentity", {"Ref": "MailIdentity"}, {"Ref": "MailFrom"}]}
+IDENTITY_ARN = {"Fn::Sub": ["arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${Identity}",
+                            {"Identity": SENDER}]}
+CONFIGURATION_SET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
+                                    "configuration-set/${VerificationMailConfigurationSet}"}
+
 EXPECTED_GRANTS = {
     "ApiHandlerRole": [
         ("dynamodb:GetItem", get_att("PetitionsTable", "Arn")),
@@ -65,6 +72,8 @@ EXPECTED_GRANTS = {
         ("dynamodb:PutItem", get_att("AuditTable", "Arn")),
         ("dynamodb:Query", get_att("AuditTable", "Arn")),
         ("ssm:GetParameter", ALLOWLIST_ARN),
+        ("ses:SendEmail", IDENTITY_ARN),  # admin sign-in links
+        ("ses:SendEmail", CONFIGURATION_SET_ARN),
         ("logs:CreateLogStream", logs_arn("api")),
         ("logs:PutLogEvents", logs_arn("api")),
     ],
@@ -633,6 +642,9 @@ UNUSED_FEATURES = {
     "logs:PutLogGroupDeletionProtection", "s3:REST.PUT.OBJECT",
     # REST API resource policies
     "apigateway:UpdateRestApiPolicy",
+    # HTTP API: a definition read from S3 (ours has none); the Stage schema's tagging names, which are not
+    # IAM actions (API Gateway authorizes tags as PUT and DELETE on /tags, granted with the API's own verbs)
+    "s3:getObject", "apigateway:TagResource", "apigateway:UntagResource",
 }
 
 
@@ -765,6 +777,10 @@ def concrete(value, stage):
     }
     if "Fn::GetAtt" in value:
         return arns[tuple(value["Fn::GetAtt"])]
+    if value == IDENTITY_ARN:  # the campaign's sender domain
+        return f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/example.org"
+    if value == CONFIGURATION_SET_ARN:
+        return f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{stack}-VerificationMailConfigurationSet-1A2B3C"
     text = value["Fn::Sub"]
     for variable, replacement in (("AWS::Partition", "aws"), ("AWS::Region", REGION), ("AWS::AccountId", ACCOUNT),
                                   ("AWS::StackName", stack), ("Stage", stage)):
@@ -1037,7 +1053,7 @@ def test_every_aws_command_in_the_guide_names_its_region():
 def test_the_guide_passes_the_secret_as_one_argument():
     """token_urlsafe may start the secret with '-', which `--value "$SECRET"` would turn into an option."""
     puts = [line for line in guide_commands() if "aws ssm put-parameter" in line]
-    assert puts
+    assert puts  # the signature key's secret and the CDN's origin secret
     for put in puts:
         assert '--value="$SECRET"' in put, put
 

@@ -10,7 +10,18 @@ import json
 import pytest
 
 from chalicelib.models import Signature
-from tests.test_deploy import CONFIG, Recorder, get_att, grants, lint_errors, logs_arn, resolve, resources
+from tests.test_deploy import (
+    CONFIG,
+    CONFIGURATION_SET_ARN,
+    IDENTITY_ARN,
+    Recorder,
+    get_att,
+    grants,
+    lint_errors,
+    logs_arn,
+    resolve,
+    resources,
+)
 from tools import package as packaging
 from tools.stream_settings import MAILER, filter_patterns, stream_settings
 
@@ -22,11 +33,6 @@ CONFIGURATION_SET = "VerificationMailConfigurationSet"
 TOPIC = "MailFeedbackTopic"
 VERIFY_SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                                 "parameter/countersign/${Stage}/verify-token-secret"}
-SENDER = {"Fn::If": ["HasMailIdentity", {"Ref": "MailIdentity"}, {"Ref": "MailFrom"}]}
-IDENTITY_ARN = {"Fn::Sub": ["arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${Identity}",
-                            {"Identity": SENDER}]}
-CONFIGURATION_SET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
-                                    "configuration-set/${VerificationMailConfigurationSet}"}
 
 MAILER_GRANTS = [
     ("dynamodb:DescribeStream", get_att("SignaturesTable", "StreamArn")),
@@ -88,12 +94,24 @@ def test_the_mailers_policy_lists_exactly_the_needed_actions_and_resources(templ
     assert grants(template["Resources"][ROLE]) == expected
 
 
-def test_only_the_mailer_may_send_mail_and_only_as_the_sender_identity(template):
+def test_only_the_mailer_and_the_api_may_send_mail_and_only_as_the_sender_identity(template):
+    """The API sends admin sign-in links; both send only as the sender, through the stack's configuration set."""
+    senders = {}
     for name, role in resources(template, "AWS::IAM::Role").items():
-        actions = {action for action, _ in grants(role)}
-        assert not any(a.startswith("ses:") for a in actions) or name == ROLE, name
-    ses = {action for action, _ in grants(template["Resources"][ROLE]) if action.startswith("ses:")}
-    assert ses == {"ses:SendEmail"}
+        ses = {(action, resource) for action, resource in grants(role) if action.startswith("ses:")}
+        if ses:
+            senders[name] = ses
+    expected = {("ses:SendEmail", json.dumps(arn, sort_keys=True)) for arn in (IDENTITY_ARN, CONFIGURATION_SET_ARN)}
+    assert senders == {ROLE: expected, "ApiHandlerRole": expected}
+
+
+def test_the_api_sends_with_the_mailers_settings(template):
+    api = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    mailer = template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"]
+    for name in ("MAIL_TRANSPORT", "MAIL_FROM", "MAIL_CONFIGURATION_SET"):
+        assert api[name] == mailer[name], name
+    assert api["MAIL_TRANSPORT"] == "ses"
+    assert api["PUBLIC_BASE_URL"] == {"Ref": "PublicBaseUrl"}  # sign-in links need the stack's public address
 
 
 def test_the_identity_granted_is_the_sender_address_or_the_identity_given(template):
@@ -110,9 +128,12 @@ def test_the_mailer_is_configured_for_ses_links_and_its_secret(template):
     assert env["MAIL_TRANSPORT"] == "ses"
     assert env["MAIL_CONFIGURATION_SET"] == {"Ref": CONFIGURATION_SET}
     assert env["MAIL_FROM"] == {"Fn::If": ["HasMailFrom", {"Fn::Sub": "Countersign <${MailFrom}>"}, ""]}
-    # links come from configuration: the given public address, else the API's own
-    assert env["PUBLIC_BASE_URL"] == {"Fn::If": ["HasPublicBaseUrl", {"Ref": "PublicBaseUrl"}, {
-        "Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"}]}
+    # links come from configuration: the given public address, else the site's own (the CDN, else the API)
+    assert env["PUBLIC_BASE_URL"] == {"Fn::If": ["HasPublicBaseUrl", {"Ref": "PublicBaseUrl"}, {"Fn::If": ["UseCdn", {
+        "Fn::If": ["UseHttpApi", {"Fn::Sub": "https://${CdnDistribution.DomainName}"},
+                   {"Fn::Sub": "https://${CdnDistribution.DomainName}/api"}]}, {
+        "Fn::If": ["UseHttpApi", {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"},
+                   {"Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"}]}]}]}
     assert env["SIGNATURES_TABLE"] == {"Ref": "SignaturesTable"} and env["PETITIONS_TABLE"] == {"Ref": "PetitionsTable"}
     for stage in packaging.STAGES:
         parameter = CONFIG["stages"][stage]["environment_variables"]["VERIFY_TOKEN_PARAMETER"]

@@ -25,9 +25,11 @@ def test_nothing_documented_that_the_app_does_not_serve():
 def test_documented_fields_are_the_fields_the_rules_read():
     from chalicelib import submission
 
-    documented = set(SPEC["components"]["schemas"]["SignatureRequest"]["properties"])
-    assert documented == {"name", "email", "country", "postcode", "consent", "updates_opt_in", "source", "website"}
-    assert set(SPEC["components"]["schemas"]["SignatureRequest"]["required"]) == set(submission.validate({})[1])
+    fields = {"name", "email", "country", "postcode", "consent", "updates_opt_in", "source", "website"}
+    schemas = SPEC["components"]["schemas"]
+    for schema in (schemas["Signature"], schemas["SignatureForm"]["anyOf"][0]):
+        assert set(schema["properties"]) == fields
+        assert set(schema["required"]) == set(submission.validate({})[1])
 
 
 def test_admin_api_fields_are_the_fields_the_rules_read():

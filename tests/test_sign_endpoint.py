@@ -292,3 +292,11 @@ def test_petition_cache_is_bounded(client, petition, monkeypatch):
         assert client.get(f"/petitions/probe-{i}").status_code == 404
     assert len(petitions._cache) == 5
     assert client.get("/petitions/demo").status_code == 200
+
+
+def test_preflight_for_an_id_that_cannot_be_a_petition_is_404_without_a_read(client, tables, aws_calls):
+    response = client.request("OPTIONS", "/petitions/Not_An_Id/signatures",
+                              headers={"Origin": "https://campaign.example.org"})
+    assert response.status_code == 404
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert aws_calls.calls == []

@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tools import front_door
+
 ROOT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = ROOT / "infra" / "resources.json"
 STAGES = ("dev", "prod")
@@ -72,7 +74,24 @@ def finish(template: dict, stage: str) -> dict:
     responses = gateway_cors_responses(origins)
     if responses:
         template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"] = responses
+    front_door.add(template)  # the HTTP API's routes and the CDN's behaviours, from the app's routes
+    share_mail_settings(template)
     return template
+
+
+# The API sends mail too (admin sign-in links), through the same sender as the
+# mailer: the same transport, sender and configuration set. (Not the mailer's
+# PUBLIC_BASE_URL fallback to the distribution's address: the distribution
+# depends on the API, so the API takes the PublicBaseUrl parameter as it is.)
+SHARED_MAIL_SETTINGS = ("MAIL_TRANSPORT", "MAIL_FROM", "MAIL_CONFIGURATION_SET")
+
+
+def share_mail_settings(template: dict) -> None:
+    """Give the API function the mailer's mail settings, so both are configured in one place."""
+    resources = template["Resources"]
+    mailer = resources["SendVerificationMail"]["Properties"]["Environment"]["Variables"]
+    api = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    api.update({name: mailer[name] for name in SHARED_MAIL_SETTINGS})
 
 
 def gateway_cors_responses(allowed_origins: str) -> dict:

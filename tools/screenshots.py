@@ -42,6 +42,7 @@ def seed(stack, petition_id: str = "demo") -> None:
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
+    from tools.admin_in_browser import sign_in
     from tools.devstack import DevStack
 
     if not Path(CHROMIUM).is_file():
@@ -70,6 +71,14 @@ def main() -> int:
             page.screenshot(path=str(DOCS / name), full_page=full)
             print(f"wrote docs/{name}")
             page.close()
+        admin = desktop.new_page()
+        sign_in(admin, stack)  # through the local mail, as make run's admin would
+        for path, name in (("/admin", "admin-petitions.png"), ("/admin/petitions/demo", "admin-petition.png"),
+                           ("/admin/petitions/demo/edit", "admin-edit.png")):
+            admin.goto(path)
+            admin.wait_for_load_state("networkidle")
+            admin.screenshot(path=str(DOCS / name), full_page=False)
+            print(f"wrote docs/{name}")
         browser.close()
     return 0
 

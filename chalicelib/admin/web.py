@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 from chalice import Response
 
-from .. import aws, canonical_email, countries, i18n, pages, responses
+from .. import aws, canonical_email, countries, i18n, pages, responses, security_headers
 from ..campaign import markdown, rules
 from ..models import PetitionStatus
 from . import audit, operations, outbox, sessions, signin
@@ -31,9 +31,14 @@ CSRF_HEADER = "x-csrf-token"
 
 # ---- responses ----------------------------------------------------------------------------------
 
+# A page whose address carries a sign-in token sends no Referer with anything it loads or links to.
+TOKEN_IN_ADDRESS = {"Referrer-Policy": "no-referrer"}
+
+
 def _page(status: int, template: str, request, *, headers: dict | None = None, **context) -> Response:
     prefix = responses.stage_prefix(request)
     body = pages.render(f"admin/{template}", prefix=prefix, **context)
+    headers = {**security_headers.for_admin_page(), **(headers or {})}
     return responses.html(status, body, cache=NO_STORE, headers=headers)
 
 
@@ -191,14 +196,17 @@ def link_page(request, token: str) -> Response:
     if not signin.token_looks_valid(token):
         return _link_problem(request)
     csrf, headers = _pre_csrf(request)
-    return _page(200, "sign_in_link.html", request, csrf_token=csrf, token=token, headers=headers, session=None)
+    return _page(200, "sign_in_link.html", request, csrf_token=csrf, token=token,
+                 headers={**headers, **TOKEN_IN_ADDRESS}, session=None)
 
 
 @_open(api=False)
 def link_use(request, token: str) -> Response:
     form = _form(request)
     if not _pre_csrf_ok(request, form):
-        return _refused_sign_in(request)
+        refused = _refused_sign_in(request)
+        refused.headers.update(TOKEN_IN_ADDRESS)
+        return refused
     opened = signin.use_link(token)
     if opened is None:
         return _link_problem(request)
@@ -209,7 +217,8 @@ def link_use(request, token: str) -> Response:
 
 
 def _link_problem(request) -> Response:
-    return _page(400, "message.html", request, session=None, heading="This sign-in link doesn't work",
+    return _page(400, "message.html", request, session=None, headers=TOKEN_IN_ADDRESS,
+                 heading="This sign-in link doesn't work",
                  message="It has been used already, has expired (links work for 15 minutes), or was copied "
                          "incompletely. Ask for a new one.", link=("/admin/sign-in", "Ask for a new link"))
 

@@ -57,29 +57,71 @@ def stack(browser, tmp_path_factory):
         pytest.fail(str(exc), pytrace=False)
 
 
+# Chromium reports each CSP violation in the console; pages also get this listener (injected by the
+# DevTools protocol, which the policy does not govern), so a violation is seen however Chromium words it.
+VIOLATION_PREFIX = "CSP violation:"
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("%s " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline") + " at " + e.sourceFile +
+                ":" + e.lineNumber);
+});
+""" % VIOLATION_PREFIX
+
+
+class ConsoleWatch:
+    """Collects every Content-Security-Policy violation that pages of one test report."""
+
+    def __init__(self):
+        self.violations: list[str] = []
+
+    def attach(self, context) -> None:
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", self._on_console)
+
+    def _on_console(self, message) -> None:
+        text = message.text
+        if text.startswith(VIOLATION_PREFIX) or "Content Security Policy" in text:
+            self.violations.append(f"{message.type}: {text}")
+
+
 @pytest.fixture
-def page(browser, stack):
+def csp_violations():
+    """Fails the test (at teardown) if any of its pages reported a CSP violation in the console."""
+    watch = ConsoleWatch()
+    yield watch
+    if watch.violations:
+        pytest.fail("Content-Security-Policy violations in the console:\n" + "\n".join(watch.violations),
+                    pytrace=False)
+
+
+def _context(browser, csp_violations, **options):
+    context = browser.new_context(**options)
+    context.set_default_timeout(10_000)
+    csp_violations.attach(context)
+    return context
+
+
+@pytest.fixture
+def page(browser, stack, csp_violations):
     """A desktop page with JavaScript, in an English (UK) browser."""
-    context = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 900}, locale="en-GB")
-    context.set_default_timeout(10_000)
+    context = _context(browser, csp_violations, base_url=stack.base_url, viewport={"width": 1280, "height": 900},
+                       locale="en-GB")
     yield context.new_page()
     context.close()
 
 
 @pytest.fixture
-def page_without_js(browser, stack):
-    context = browser.new_context(base_url=stack.base_url, java_script_enabled=False, locale="en-GB")
-    context.set_default_timeout(10_000)
+def page_without_js(browser, stack, csp_violations):
+    context = _context(browser, csp_violations, base_url=stack.base_url, java_script_enabled=False, locale="en-GB")
     yield context.new_page()
     context.close()
 
 
 @pytest.fixture
-def phone(browser, stack):
+def phone(browser, stack, csp_violations):
     """360 px wide, the narrowest common phone."""
-    context = browser.new_context(base_url=stack.base_url, viewport={"width": 360, "height": 740},
-                                  device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB")
-    context.set_default_timeout(10_000)
+    context = _context(browser, csp_violations, base_url=stack.base_url, viewport={"width": 360, "height": 740},
+                       device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB")
     yield context.new_page()
     context.close()
 

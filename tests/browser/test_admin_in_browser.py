@@ -1,53 +1,17 @@
 """The admin area in Chromium: sign in from the mailed link, run a petition's life, and the doors that stay shut."""
 from __future__ import annotations
 
-import email
 import re
-import time
-from email import policy
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import violations
+from tools.admin_in_browser import sign_in
 
 pytestmark = pytest.mark.browser
 
 ADMIN_URLS = ["/admin", "/admin/new", "/admin/audit", "/admin/petitions/demo", "/admin/petitions/demo/edit"]
-
-
-def admin_address(stack) -> str:
-    """The address the stack lets sign in (make run's default, or ADMIN_ALLOWLIST)."""
-    return stack.env["ADMIN_ALLOWLIST"].split(",")[0]
-
-
-def latest_link(stack, after: float) -> str:
-    """The sign-in link in the newest mail the stack wrote after ``after`` (waits a little for it)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        files = sorted(p for p in stack.mail_dir.glob("*.eml") if p.stat().st_mtime >= after) \
-            if stack.mail_dir.is_dir() else []
-        if files:
-            message = email.message_from_bytes(files[-1].read_bytes(), policy=policy.default)
-            assert message["To"] == admin_address(stack)
-            text = message.get_body(("plain",)).get_content()
-            return re.search(r"https?://\S+/admin/sign-in/\S+", text).group(0)
-        time.sleep(0.1)
-    raise AssertionError("no sign-in mail arrived")
-
-
-def sign_in(page, stack):
-    page.goto("/admin")
-    expect(page).to_have_url(re.compile(r"/admin/sign-in$"))  # anonymous: the sign-in page
-    asked = time.time() - 1
-    page.fill("#email", admin_address(stack))
-    page.click("button[type=submit]")
-    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-    link = latest_link(stack, asked)
-    assert link.startswith(stack.base_url)  # built from the configured address
-    page.goto(link)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Petitions")).to_be_visible()
 
 
 @pytest.fixture

@@ -190,3 +190,27 @@ def test_signing_on_a_phone(phone, email):
     phone.tap("button[type=submit]")
     expect(phone.get_by_role("heading", name="Thank you for signing")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+# ---- Content-Security-Policy ------------------------------------------------------
+
+def test_the_console_watch_sees_a_csp_violation_when_there_is_one(page, csp_violations):
+    """The fixture that fails every browser test on a CSP violation does see one: inline script and style."""
+    page.goto("/privacy")
+    page.evaluate("""() => {
+        const script = document.createElement("script");
+        script.textContent = "window.ranInline = true";
+        document.body.appendChild(script);
+        document.body.insertAdjacentHTML("beforeend", '<p style="color: red">styled</p>');
+    }""")
+    page.wait_for_function("() => document.querySelector('p[style]') !== null")
+    expect(page.locator("p[style]")).to_have_css("color", "rgb(27, 27, 27)")  # the style was refused
+    assert page.evaluate("window.ranInline") is None
+    for _ in range(100):  # console events arrive asynchronously
+        if sum(kind in " ".join(csp_violations.violations) for kind in ("script", "style")) == 2:
+            break
+        page.wait_for_timeout(50)
+    found = list(csp_violations.violations)
+    csp_violations.violations.clear()  # seen on purpose: not a failure of this test
+    assert any("script" in line for line in found), found
+    assert any("style" in line for line in found), found

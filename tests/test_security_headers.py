@@ -1,0 +1,260 @@
+"""Security headers on every answer of every route, through Chalice's test client against moto."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlencode
+
+import pytest
+
+from chalicelib import config, petitions, security_headers
+from tools import petition_admin
+
+JSON = {"Content-Type": "application/json"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+GOOD = {"name": "Amina Yusuf", "email": "amina@example.org", "country": "GB", "consent": True}
+
+# Every route and method, with requests that reach each kind of answer it gives.
+PAGES = [
+    ("GET", "/", {}, None),
+    ("GET", "/privacy", {}, None),
+    ("GET", "/petitions/demo/sign", {}, None),
+    ("GET", "/petitions/demo/sign?source=news", {}, None),
+    ("GET", "/petitions/demo/thanks", {}, None),
+    ("GET", "/petitions/demo/dashboard", {}, None),
+    ("GET", "/petitions/nothing-here/sign", {}, None),  # the 404 page
+    ("POST", "/petitions/demo/signatures", FORM, urlencode({"name": "A", "email": "nope"})),  # 422 re-render
+    ("POST", "/petitions/nothing-here/signatures", {**FORM, "Accept": "text/html"},
+     urlencode({"name": "A"})),  # 404 message page
+    ("GET", "/petitions/demo/confirm?token=bogus", {}, None),  # a link that does not work
+    ("POST", "/petitions/demo/confirm", FORM, "token=bogus"),
+    ("POST", "/petitions/demo/confirm/resend", FORM, "token=bogus"),
+    ("GET", "/admin/sign-in", {}, None),
+    ("POST", "/admin/sign-in", FORM, "email=a%40example.org"),  # no form token: 403 page
+    ("GET", "/admin/sign-in/bogus", {}, None),
+    ("POST", "/admin/sign-in/bogus", FORM, "csrf_token=x"),
+]
+# What a signed-in admin sees (the admin fixture's session).
+ADMIN_PAGES = ["/admin", "/admin/new", "/admin/audit", "/admin/petitions/demo", "/admin/petitions/demo/edit"]
+NOT_PAGES = [
+    ("GET", "/petitions/demo", {}, None),
+    ("GET", "/petitions/nothing-here", {}, None),
+    ("GET", "/petitions/demo/totals", {}, None),
+    ("GET", "/petitions/nothing-here/totals", {}, None),
+    ("GET", "/static/countersign.js", {}, None),
+    ("GET", "/static/world.svg", {}, None),
+    ("GET", "/static/nothing.js", {}, None),
+    ("POST", "/petitions/demo/signatures", JSON, json.dumps(GOOD)),
+    ("POST", "/petitions/demo/signatures", JSON, json.dumps({"name": ""})),
+    ("POST", "/petitions/demo/signatures", JSON, "{not json"),
+    ("POST", "/petitions/demo/signatures", {"Content-Type": "text/plain"}, "hello"),
+    ("POST", "/petitions/demo/signatures", FORM, urlencode({**GOOD, "consent": "yes"})),  # 303
+    ("OPTIONS", "/petitions/demo/signatures", {"Origin": "https://campaign.example.org"}, None),
+    ("GET", "/petitions/demo", {"Content-Type": "text/plain"}, None),  # Chalice's own 415
+    ("POST", "/petitions/demo/confirm", JSON, json.dumps({"token": "bogus"})),
+    ("POST", "/petitions/demo/confirm/resend", JSON, json.dumps({"token": "bogus"})),
+    # The admin area without a session: a redirect to the sign-in page, or the API's 401.
+    *[("GET", path, {}, None) for path in ("/admin", "/admin/new", "/admin/audit", "/admin/petitions/demo",
+                                            "/admin/petitions/demo/edit", "/admin/api/session", "/admin/api/audit",
+                                            "/admin/api/petitions", "/admin/api/petitions/demo")],
+    *[("POST", path, FORM, "csrf_token=x") for path in ("/admin/petitions", "/admin/petitions/demo",
+                                                        "/admin/petitions/demo/status", "/admin/preview",
+                                                        "/admin/sign-out")],
+    *[("POST", path, JSON, "{}") for path in ("/admin/api/petitions", "/admin/api/petitions/demo",
+                                              "/admin/api/petitions/demo/status")],
+]
+
+
+def call(client, method, path, headers, body):
+    return client.request(method, path, headers=headers, body=body or b"")
+
+
+def directives(policy: str) -> dict[str, list[str]]:
+    parsed = {}
+    for part in policy.split(";"):
+        name, *sources = part.split()
+        parsed[name] = sources
+    return parsed
+
+
+class Markup(HTMLParser):
+    def __init__(self, page: str):
+        super().__init__()
+        self.scripts: list[tuple[dict, str]] = []
+        self.styles: list[str] = []
+        self.attributes: list[tuple[str, str]] = []
+        self._open: str | None = None
+        self._attrs: dict = {}
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        self.attributes += [(name, value or "") for name, value in attrs]
+        if tag in ("script", "style"):
+            self._open, self._attrs = tag, dict(attrs)
+            if tag == "script":
+                self.scripts.append((self._attrs, ""))
+            else:
+                self.styles.append("")
+
+    def handle_endtag(self, tag):
+        self._open = None
+
+    def handle_data(self, data):
+        if self._open == "script":
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+        elif self._open == "style":
+            self.styles[-1] += data
+
+
+def test_every_route_is_covered_here():
+    from app import app
+
+    covered = set()
+    for method, path, _, _ in PAGES + NOT_PAGES:
+        bare = path.split("?")[0]
+        for route, methods in app.routes.items():
+            pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", route) + "$"
+            if re.match(pattern, bare) and method in methods:
+                covered.add((method, route))
+    declared = {(method, route) for route, methods in app.routes.items() for method in methods}
+    assert covered == declared
+
+
+def assert_strict_page(response, path="/"):
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # Pages reached by a link carrying a token (confirmation, admin sign-in) leak it to nobody.
+    token_in_address = "/confirm" in path or path.startswith("/admin/sign-in/")
+    assert response.headers["Referrer-Policy"] == ("no-referrer" if token_in_address
+                                                   else "strict-origin-when-cross-origin")
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    policy = directives(response.headers["Content-Security-Policy"])
+    assert policy["default-src"] == ["'none'"]
+    assert policy["script-src"] == ["'self'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    assert "'self'" in policy["form-action"]
+    assert not any("unsafe" in source for sources in policy.values() for source in sources)
+    assert "Strict-Transport-Security" not in response.headers  # not set outside a deployed stage
+
+
+def assert_nothing_inline_the_policy_refuses(response):
+    page = Markup(response.body.decode())
+    policy = directives(response.headers["Content-Security-Policy"])
+    # Scripts: only files, or data blocks that the browser never runs.
+    for attrs, text in page.scripts:
+        if attrs.get("type") == "application/json":
+            json.loads(text)
+        else:
+            assert attrs.get("src") and not text.strip(), attrs
+    # Styles: the one stylesheet, allowed by the hash of exactly its text.
+    [style] = page.styles
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert policy["style-src"] == [f"'sha256-{digest}'"]
+    assert not [name for name, _ in page.attributes if name == "style" or name.startswith("on")]
+    assert not [value for _, value in page.attributes if value.strip().lower().startswith("javascript:")]
+
+
+@pytest.mark.parametrize("method, path, headers, body", PAGES)
+def test_every_page_carries_a_strict_policy(client, petition, method, path, headers, body):
+    assert_strict_page(call(client, method, path, headers, body), path)
+
+
+@pytest.mark.parametrize("method, path, headers, body", PAGES)
+def test_pages_have_nothing_inline_that_the_policy_would_refuse(client, petition, method, path, headers, body):
+    assert_nothing_inline_the_policy_refuses(call(client, method, path, headers, body))
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_the_admin_areas_pages_are_as_strict(admin, petition, path):
+    response = admin.get(path)
+    assert response.status_code == 200
+    assert_strict_page(response)
+    assert_nothing_inline_the_policy_refuses(response)
+
+
+@pytest.mark.parametrize("method, path, headers, body", NOT_PAGES)
+def test_every_other_answer_is_nosniff_and_allows_nothing(client, petition, method, path, headers, body):
+    response = call(client, method, path, headers, body)
+    assert not response.headers.get("Content-Type", "").startswith("text/html")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_chalice_own_errors_get_the_headers_too(client, petition):
+    response = client.get("/petitions/demo", headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_304_keeps_the_headers(client, petition):
+    etag = client.get("/petitions/demo/totals").headers["ETag"]
+    response = client.get("/petitions/demo/totals", headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_sign_form_may_end_on_the_petitions_own_thanks_page(client, petition):
+    """Chrome applies form-action to the redirect after a post, so the thanks page's site is named."""
+    petition_admin.update("demo", thanks_url="https://campaign.example.org/thank-you?from=petition")
+    petitions.reset()
+    for response in (client.get("/petitions/demo/sign"),
+                     client.post("/petitions/demo/signatures", headers=FORM, body=urlencode({"name": "A"}))):
+        policy = directives(response.headers["Content-Security-Policy"])
+        assert policy["form-action"] == ["'self'", "https://campaign.example.org"]
+
+
+def test_hsts_on_every_answer_when_the_stage_sets_it(client, petition, monkeypatch):
+    monkeypatch.setenv("STRICT_TRANSPORT_SECURITY", "max-age=31536000")
+    config.reset()
+    try:
+        for method, path, headers, body in PAGES + NOT_PAGES:
+            response = call(client, method, path, headers, body)
+            assert response.headers["Strict-Transport-Security"] == "max-age=31536000", path
+    finally:
+        monkeypatch.delenv("STRICT_TRANSPORT_SECURITY")
+        config.reset()
+
+
+def test_a_route_may_set_its_own_policy():
+    from chalice import Response
+
+    response = security_headers.add(Response(body="<p>embed</p>", headers={
+        "Content-Type": "text/html", "content-security-policy": "frame-ancestors https://news.example"}))
+    assert response.headers["content-security-policy"] == "frame-ancestors https://news.example"
+    assert "Content-Security-Policy" not in response.headers
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("url, origin", [
+    ("https://campaign.example.org/thanks?x=1", "https://campaign.example.org"),
+    ("http://localhost:8000/t", "http://localhost:8000"),
+    ("https://user:pw@example.org/", "https://example.org"),
+    ("javascript:alert(1)", None),
+    ("/relative/thanks", None),
+    (None, None),
+    ("https://[::1/", None),
+])
+def test_origin_of(url, origin):
+    assert security_headers.origin_of(url) == origin
+
+
+def test_a_campaign_photo_may_come_from_its_own_address_and_nowhere_else(client, petition):
+    petition_admin.update("demo", image_url="https://images.example.org/photo.jpg", image_alt="A crowd")
+    petitions.reset()
+    for path in ("/petitions/demo/sign", "/petitions/demo/thanks", "/petitions/demo/dashboard"):
+        policy = directives(client.get(path).headers["Content-Security-Policy"])
+        assert policy["img-src"] == ["'self'", "https://images.example.org"], path
+    assert directives(client.get("/privacy").headers["Content-Security-Policy"])["img-src"] == ["'self'"]
+
+
+def test_the_admin_area_shows_photos_from_any_https_address(admin, petition):
+    """The preview shows whatever address an editor typed; nothing but https, and still no scripts from there."""
+    for path in ("/admin", "/admin/petitions/demo/edit"):
+        policy = directives(admin.get(path).headers["Content-Security-Policy"])
+        assert policy["img-src"] == ["'self'", "https:"]
+        assert policy["script-src"] == ["'self'"]
