@@ -23,13 +23,14 @@ from chalicelib.campaign import targets
 from chalicelib.i18n import gettext as _
 from chalicelib.i18n import web as languages
 from chalicelib.intake import OutcomeKind
-from chalicelib.sharing import badge, embed
+from chalicelib.sharing import badge, card, embed
 from chalicelib.verification import confirm, mailer, views
 
 app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
 # signature or batch, never personal data.
 logging.getLogger("chalicelib").setLevel(logging.INFO)
+app.api.binary_types.append("image/png")  # the share card
 app.register_middleware(security_headers.middleware, "http")  # CSP, nosniff and the rest, on every answer
 app.register_middleware(front_door.middleware, "http")  # behind CloudFront, refuse what went around it
 
@@ -272,6 +273,19 @@ def petition_badge(petition_id):
     body = badge.svg(petitions.public_view(petition), figures, country)
     return responses.cacheable(body, "image/svg+xml; charset=utf-8", badge.etag(body),
                                request.headers.get("if-none-match"))
+
+
+@app.route("/petitions/{petition_id}/card.png", methods=["GET"])
+@outages.json
+def share_card(petition_id):
+    """The share card's image: drawn at most once a minute (chalicelib/sharing/card.py)."""
+    petition, figures = petitions.load(petition_id), _totals_of(petition_id)
+    if petition is None or figures is None:
+        return responses.error(404, _("There is no petition with this id."), responses.PUBLIC)
+    drawn = card.card(petitions.public_view(petition), int(figures["total"]))
+    response = responses.cacheable(drawn.png, "image/png", drawn.etag, _request().headers.get("if-none-match"))
+    response.headers["Cache-Control"] = card.CACHE
+    return response
 
 
 # ---- the admin area: pages, then the JSON API (chalicelib/admin/web.py; never cached) ----

@@ -221,6 +221,8 @@ def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors
         figure_country=petition.get("featured_country") or selected,
         targets_line=targets_line(figures),
         share_url=share_url,
+        # The card's address is absolute, like the share link: services fetch it from elsewhere.
+        card_url=f"{share_url.rsplit('/', 1)[0]}/card.png?lang={i18n.current()}" if share_url else None,
         shares=share_links(share_url, petition["title"]) if share_url else [],
         direct_sign_url=front_door.direct_sign_url(petition["petition_id"]),
     )

@@ -61,7 +61,7 @@ def cacheable(body: str | bytes, content_type: str, etag: str, if_none_match: st
     headers: dict[str, str | list[str]] = {**PUBLIC, "ETag": etag, "Cache-Control": TOTALS_CACHE,
                                            "Content-Type": content_type}
     if etag_matches(if_none_match, etag):
-        return Response(body="", status_code=304, headers=headers)
+        return Response(body=body[:0], status_code=304, headers=headers)  # empty, of the body's type
     return Response(body=body, status_code=200, headers=headers)
 
 

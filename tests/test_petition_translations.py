@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib import petitions
 from chalicelib.campaign import rules
-from tests.test_admin import admin, outbox, public_base_url  # noqa: F401 (fixtures)
+from tests.admin_session import admin, outbox, public_base_url  # noqa: F401 (fixtures)
 from tests.test_pages import get
 from tools import petition_admin
 

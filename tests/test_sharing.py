@@ -11,6 +11,12 @@ from chalicelib.sharing import framing
 from tests.test_pages import get, public_base_url, set_totals  # noqa: F401 (a fixture)
 from tools import petition_admin
 
+
+def frame_ancestors(response) -> str:
+    """The frame-ancestors directive of a response's Content-Security-Policy."""
+    directives = dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
+    return directives["frame-ancestors"]
+
 SVG = "{http://www.w3.org/2000/svg}"
 FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
 GOOD = "name=Amina+Yusuf&email=amina%40example.org&country=GB&consent=yes"
@@ -71,30 +77,29 @@ def test_the_framing_decision_per_route():
 @pytest.mark.parametrize("path", ["/", "/petitions/demo/sign", "/petitions/demo/thanks", "/petitions/demo/dashboard",
                                   "/privacy", "/petitions/nope/sign", "/admin/sign-in"])
 def test_every_other_page_refuses_to_be_framed(client, petition, path):
-    assert client.get(path).headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert frame_ancestors(client.get(path)) == "'none'"
 
 
 def test_the_embed_may_be_framed_by_any_site_or_only_the_petitions_sites(client, petition):
     response, page = get(client, "/petitions/demo/embed?lang=fr")
-    assert response.status_code == 200 and response.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert response.status_code == 200 and frame_ancestors(response) == "*"
     assert '<header class="site">' not in page and "<footer" not in page  # no site chrome
     assert 'action="/petitions/demo/signatures?lang=fr&amp;embed=1"' in page and "Nom complet" in page
     assert re.search(r'src="/static/embed\.js\?v=\w+"', page)
     petition_admin.update("demo", embed_origins=["https://partner.example.org/", "https://b.example"])
     response = client.get("/petitions/demo/embed")
-    assert response.headers["Content-Security-Policy"] == \
-        "frame-ancestors https://b.example https://partner.example.org"
+    assert frame_ancestors(response) == "https://b.example https://partner.example.org"
 
 
 def test_the_embed_posts_like_the_full_form_and_stays_in_its_frame(client, petition):
     bad = client.post("/petitions/demo/signatures?lang=es&embed=1", headers=FORM, body="name=&email=x&consent=yes")
-    assert bad.status_code == 422 and bad.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert bad.status_code == 422 and frame_ancestors(bad) == "*"
     page = bad.body.decode()
     assert "Escribe tu nombre." in page and '<header class="site">' not in page
     good = client.post("/petitions/demo/signatures?lang=es&embed=1", headers=FORM, body=GOOD)
     assert good.status_code == 303
     assert good.headers["Location"] == "/petitions/demo/embed?lang=es&signed=1"
-    assert good.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert frame_ancestors(good) == "*"
     _, thanks = get(client, good.headers["Location"])
     assert "Gracias por firmar" in thanks
 
