@@ -6,9 +6,11 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import (
+    config,
     countries,
     front_door,
     intake,
+    osdi,
     outages,
     pages,
     petitions,
@@ -286,6 +288,38 @@ def share_card(petition_id):
     response = responses.cacheable(drawn.png, "image/png", drawn.etag, _request().headers.get("if-none-match"))
     response.headers["Cache-Control"] = card.CACHE
     return response
+
+
+# ---- OSDI (chalicelib/osdi.py): the petition resource and its record-signature helper ----
+
+@app.route("/osdi/v1/petitions/{petition_id}", methods=["GET"])
+@outages.json
+def osdi_petition(petition_id):
+    petition, figures = petitions.load(petition_id), _totals_of(petition_id)
+    if petition is None or figures is None:
+        return responses.error(404, _("There is no petition with this id."))
+    base = config.settings().public_base_url or responses.stage_prefix(_request())
+    body = osdi.petition_resource(petitions.public_view(petition), int(figures["total"]), base)
+    return responses.json_response(200, body, {"Content-Type": osdi.MEDIA_TYPE})
+
+
+@app.route("/osdi/v1/petitions/{petition_id}/signatures", methods=["POST"], content_types=FORM_AND_JSON)
+def osdi_record_signature(petition_id):
+    request = _request()
+    try:
+        fields = osdi.signature_fields(request.raw_body, request.headers.get("content-type"))
+    except submission.BodyError as problem:
+        return responses.error(problem.status, problem.translated())
+    outcome = intake.receive(petition_id, osdi.as_json(fields), "application/json")
+    if outcome.kind == OutcomeKind.ACCEPTED:
+        base = config.settings().public_base_url or responses.stage_prefix(request)
+        return responses.json_response(202, {
+            "status": "received", "confirmation_required": outcome.confirmation_required,
+            "_links": {"osdi:petition": {"href": f"{base}/osdi/v1/petitions/{petition_id}"}}},
+            {"Content-Type": osdi.MEDIA_TYPE})
+    if outcome.kind == OutcomeKind.INVALID:
+        return responses.json_response(outcome.status, {"errors": outcome.errors})
+    return responses.error(outcome.status, outcome.message)
 
 
 # ---- the admin area: pages, then the JSON API (chalicelib/admin/web.py; never cached) ----
