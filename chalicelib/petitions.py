@@ -96,14 +96,15 @@ def content(petition: models.Petition, language: str | None = None) -> dict:
              "asks": list(petition.asks or [])}
     translation = translations_of(petition).get(wanted) if wanted != own else None
     if translation is None:
-        return {**words, "language": own, "partly": False}
-    partly = False
+        return {**words, "language": own, "partly": False, "untranslated": []}
+    untranslated = []
     for name in words:
         if translation.get(name):
             words[name] = list(translation[name]) if name == "asks" else translation[name]
         elif words[name]:
-            partly = True
-    return {**words, "language": wanted, "partly": partly, "own_language": own}
+            untranslated.append(name)
+    return {**words, "language": wanted, "partly": bool(untranslated), "untranslated": untranslated,
+            "own_language": own}
 
 
 def public_view(petition: models.Petition, now: datetime | None = None, language: str | None = None) -> dict:
@@ -126,6 +127,7 @@ def public_view(petition: models.Petition, now: datetime | None = None, language
         "language": words["language"],
         "languages": sorted({petition.language or i18n.DEFAULT, *translations_of(petition)}),
         "partly_translated": words["partly"],
+        "untranslated": words["untranslated"],  # the parts shown in the petition's own language
         "own_language": petition.language or i18n.DEFAULT,
         "goal": int(petition.goal),
         "status": state(petition, now),

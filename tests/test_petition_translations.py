@@ -28,7 +28,7 @@ def test_a_page_in_a_translated_language_shows_the_translation(client, translate
     assert "<h1>Protégez les personnes qui demandent l’asile</h1>" in page
     assert "Garder les routes ouvertes." in page
     # The body was not translated: it is shown in English, marked as such, and the page says so.
-    assert "Why it matters." in page and 'id="content-language-note"' in page
+    assert '<div class="body" lang="en"><p>Why it matters.</p>' in page and 'id="content-language-note"' in page
     assert "Certaines parties de cette pétition ne sont pas encore traduites en français" in page
 
 
