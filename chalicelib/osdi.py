@@ -43,13 +43,24 @@ class NotAPerson(submission.BodyError):
     """A helper body without the OSDI ``person`` we need."""
 
 
-def _first(items, key: str) -> str | None:
-    if not isinstance(items, list):
-        return None
-    for item in items:
-        if isinstance(item, dict) and isinstance(item.get(key), str) and item.get("primary", True) is not False:
-            return item[key]
-    return None
+WRONG_TYPE = N_("In the OSDI person, %(field)s is not of the type OSDI gives it.")
+
+
+def _typed(value, kind: type, field: str):
+    """``value`` when absent or of ``kind``; a 400 naming the field otherwise (a field we ignore would hide it)."""
+    if value is not None and not isinstance(value, kind):
+        raise NotAPerson(400, WRONG_TYPE, field=field)
+    return value
+
+
+def _first(items, key: str, field: str) -> str | None:
+    found = None
+    for position, item in enumerate(_typed(items, list, field) or []):
+        _typed(item, dict, f"{field}[{position}]")
+        value = _typed(item.get(key), str, f"{field}[{position}].{key}")
+        if found is None and value is not None:
+            found = value
+    return found
 
 
 def signature_fields(raw: bytes | str, content_type: str | None) -> dict:
@@ -60,17 +71,18 @@ def signature_fields(raw: bytes | str, content_type: str | None) -> dict:
     person = body.get("person")
     if not isinstance(person, dict):
         raise NotAPerson(400, N_("Send an OSDI person object in the field person."))
-    names = [person.get(k) for k in ("given_name", "family_name")]
-    name = " ".join(n.strip() for n in names if isinstance(n, str) and n.strip())
+    names = [_typed(person.get(k), str, k) for k in ("given_name", "family_name")]
+    name = " ".join(n.strip() for n in names if n and n.strip())
     postal = person.get("postal_addresses")
+    source = _typed(body.get("source"), str, "source")
     return {
         "name": name,
-        "email": _first(person.get("email_addresses"), "address") or "",
-        "country": _first(postal, "country") or "",
-        "postcode": _first(postal, "postal_code") or "",
+        "email": _first(person.get("email_addresses"), "address", "email_addresses") or "",
+        "country": _first(postal, "country", "postal_addresses") or "",
+        "postcode": _first(postal, "postal_code", "postal_addresses") or "",
         "consent": True,
         "updates_opt_in": False,
-        "source": body.get("source") if isinstance(body.get("source"), str) else "osdi",
+        "source": source if source is not None else "osdi",
     }
 
 

@@ -73,3 +73,11 @@ def test_bad_helper_bodies_are_clear_4xx(client, petition, body, content_type, s
 def test_the_helper_on_an_unknown_petition_is_404(client, petition):
     response = client.post("/osdi/v1/petitions/nope/signatures", headers=HAL, body=json.dumps(person()))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("overrides", [{"given_name": 7}, {"email_addresses": "amina@example.org"},
+                                       {"email_addresses": [{"address": ["amina@example.org"]}]},
+                                       {"postal_addresses": [{"country": 44}]}])
+def test_a_field_of_the_wrong_type_is_refused_not_ignored(client, petition, overrides):
+    response = client.post("/osdi/v1/petitions/demo/signatures", headers=HAL, body=json.dumps(person(**overrides)))
+    assert response.status_code == 400 and "OSDI" in json.loads(response.body)["error"]

@@ -76,7 +76,7 @@ def around(request, get_response: Callable, prefix: str = "") -> Response:
     """Answer ``request`` in its language and label the response with it."""
     # Chalice's request.path is the route's template (/petitions/{petition_id}/sign); the event has the real one.
     path = request.to_original_event().get("path") or request.path or "/"
-    if not _translated(path):
+    if not _translated(path) or request.method == "OPTIONS":  # a preflight carries no words
         with using(DEFAULT):
             return get_response(request)
     query = dict(request.query_params or {})
