@@ -266,7 +266,8 @@ def embed_form(petition_id):
 @outages.json
 def petition_badge(petition_id):
     request = _request()
-    country = _query(request).get("country", "").strip().upper() or None
+    asked = _query(request).get("country")  # present but empty is a mistake too, not "no country"
+    country = asked.strip().upper() if asked is not None else None
     if country is not None and not countries.is_country(country):
         return responses.error(400, _("Give a country as its two-letter code, like GB."), responses.PUBLIC)
     petition, figures = petitions.load(petition_id), _totals_of(petition_id)

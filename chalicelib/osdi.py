@@ -56,7 +56,8 @@ def _typed(value, kind: type, field: str):
 def _first(items, key: str, field: str) -> str | None:
     found = None
     for position, item in enumerate(_typed(items, list, field) or []):
-        _typed(item, dict, f"{field}[{position}]")
+        if not isinstance(item, dict):
+            raise NotAPerson(400, WRONG_TYPE, field=f"{field}[{position}]")
         value = _typed(item.get(key), str, f"{field}[{position}].{key}")
         if found is None and value is not None:
             found = value

@@ -77,7 +77,7 @@ def test_the_helper_on_an_unknown_petition_is_404(client, petition):
 
 @pytest.mark.parametrize("overrides", [{"given_name": 7}, {"email_addresses": "amina@example.org"},
                                        {"email_addresses": [{"address": ["amina@example.org"]}]},
-                                       {"postal_addresses": [{"country": 44}]}])
+                                       {"postal_addresses": [{"country": 44}]}, {"postal_addresses": [None]}])
 def test_a_field_of_the_wrong_type_is_refused_not_ignored(client, petition, overrides):
     response = client.post("/osdi/v1/petitions/demo/signatures", headers=HAL, body=json.dumps(person(**overrides)))
     assert response.status_code == 400 and "OSDI" in json.loads(response.body)["error"]

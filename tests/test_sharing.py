@@ -59,6 +59,7 @@ def test_a_country_badge_and_a_translated_one(client, petition):
 
 @pytest.mark.parametrize("path, status", [("/petitions/demo/badge.svg?country=XX", 400),
                                           ("/petitions/demo/badge.svg?country=<svg>", 400),
+                                          ("/petitions/demo/badge.svg?country=", 400),
                                           ("/petitions/nope/badge.svg", 404)])
 def test_bad_badge_requests_are_clear_4xx(client, petition, path, status):
     response = client.get(path)
