@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv check test unit petition reconcile export erase signer-data anonymise invalidate revalidate help run clean-data package deploy deploy-edge-waf bench
+.PHONY: venv check test unit petition reconcile export erase signer-data anonymise invalidate revalidate help run clean-data package deploy deploy-edge-waf bench translations
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}, local mail on :$${MAIL_PAGE_PORT:-8025}"
@@ -23,6 +23,7 @@ help:
 	@echo "make package STAGE=dev                  template and code for a stage into build/STAGE"
 	@echo "make deploy STAGE=dev BUCKET=my-bucket  package, upload and deploy the stack countersign-STAGE"
 	@echo "make bench    every benchmark; writes docs/benchmarks.md"
+	@echo "make translations   extract messages into the catalogs, compile them, list countries per language"
 
 venv: $(STAMP)
 
@@ -42,6 +43,11 @@ test: check
 
 unit: venv
 	$(PY) -m pytest -m "not integration and not browser"
+
+# Messages from chalicelib/ and app.py into chalicelib/i18n/ (messages.pot, each language's .po),
+# compiled to the .mo files the function reads, and each language's sorted country names.
+translations: venv
+	$(PY) -m tools.translations
 
 # While `make run` is up (and DYNAMODB_ENDPOINT is not set), these act on its local tables;
 # otherwise on the tables the environment names (a deployed stage: see docs/deploying.md).

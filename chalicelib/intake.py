@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from . import aws, canonical_email, clock, petitions, signature_store, submission
+from . import aws, canonical_email, clock, i18n, petitions, signature_store, submission
 from .fraud import blocklists, identity
+from .i18n import gettext as _
 from .models import Petition
 from .verification import pending
 
@@ -71,7 +72,7 @@ def receive(petition_id: str, raw: bytes | str, content_type: str | None,
     except (*aws.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
         log.error("storage unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
         return Outcome(OutcomeKind.UNAVAILABLE, media_type,
-                       message="We couldn't record signatures just now. Please try again in a minute.")
+                       message=_("We couldn't record signatures just now. Please try again in a minute."))
 
 
 def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media_type: str,
@@ -80,14 +81,14 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
     try:
         fields = submission.parse_body(raw, content_type)
     except submission.BodyError as exc:
-        return Outcome(_BODY_PROBLEMS[exc.status], media_type, message=exc.message)
+        return Outcome(_BODY_PROBLEMS[exc.status], media_type, message=exc.translated())
 
     petition = petitions.load(petition_id)
     if petition is None:
-        return Outcome(OutcomeKind.NOT_FOUND, media_type, message="There is no petition with this id.")
+        return Outcome(OutcomeKind.NOT_FOUND, media_type, message=_("There is no petition with this id."))
     if not petitions.is_open(petition, now):
         return Outcome(OutcomeKind.CLOSED, media_type, petition,
-                       message="This petition has closed and no longer accepts signatures.")
+                       message=_("This petition has closed and no longer accepts signatures."))
     if submission.honeypot_filled(fields):
         return Outcome(OutcomeKind.ACCEPTED, media_type, petition)
 
@@ -97,11 +98,12 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
         return Outcome(OutcomeKind.INVALID, media_type, petition, errors=errors, fields=fields)
     # Blocklists come from the container's copy (no request): a match is stored as fraudulent, answered as usual.
     fraudulent = blocklists.current().verdict(identity.email_domain(sig.email), client.address if client else None)
+    # The language they read the form in is the language of their verification mail.
     signature = signature_store.build(petition.petition_id, sig, now, verify=bool(petition.require_verification),
-                                      client=client, fraudulent=fraudulent)
+                                      client=client, fraudulent=fraudulent, language=i18n.current())
     if not signature_store.fits_one_write_unit(signature):
         return Outcome(OutcomeKind.INVALID, media_type, petition,
-                       errors={"name": submission.MESSAGES["name.too_big"]}, fields=fields)
+                       errors={"name": submission.message("name.too_big")}, fields=fields)
     # A duplicate answers exactly like a first signature: nobody can probe
     # whether an address has signed, or whether it is still unconfirmed.
     stored = signature_store.store(signature)

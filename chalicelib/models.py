@@ -70,6 +70,11 @@ class Petition(_BoundModel):
     closed_at = UTCDateTimeAttribute(null=True)
     retention_days = NumberAttribute(null=True)
     anonymised_at = UTCDateTimeAttribute(null=True)
+    # The language title, summary, body and asks are written in (absent: English), and their
+    # translations: {"fr": {"title": ..., "summary": ..., "body": ..., "asks": [...]}, ...}.
+    language = UnicodeAttribute(null=True)
+    embed_origins: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    translations: MapAttribute = MapAttribute(null=True)
 
 
 class Signature(_BoundModel):
@@ -92,6 +97,7 @@ class Signature(_BoundModel):
     updates_opt_in = BooleanAttribute(default=False)
     consent_at = UnicodeAttribute()
     source = UnicodeAttribute(null=True)
+    lang = UnicodeAttribute(null=True)  # the page language they signed in (absent: English); their mail uses it
     created_at = UnicodeAttribute()
     status = UnicodeAttribute(default=SignatureStatus.CONFIRMED)
     # Only on petitions that require verification (chalicelib/verification):

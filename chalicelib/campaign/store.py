@@ -60,10 +60,13 @@ def fields_of(petition: models.Petition) -> dict[str, Any]:
             value = clock.stamp(value) if value else None
         elif name == "goal":
             value = int(value)
-        elif name == "asks":
+        elif name in ("asks", "embed_origins"):
             value = list(value or [])
         elif name == "country_targets":
             value = {code: int(n) for code, n in sorted(petitions.targets_of(petition).items())}
+        elif name == "translations":
+            value = {language: {k: list(v) if k == "asks" else v for k, v in words.items()}
+                     for language, words in sorted(petitions.translations_of(petition).items())}
         out[name] = value
     return out
 
@@ -72,9 +75,9 @@ def _apply(petition: models.Petition, values: dict[str, Any]) -> None:
     for name, value in values.items():
         if name == "petition_id":
             continue
-        if name in ("asks",):
+        if name in ("asks", "embed_origins"):
             value = value or None
-        if name == "country_targets":
+        if name in ("country_targets", "translations"):
             value = value or None
         setattr(petition, name, value)
 
