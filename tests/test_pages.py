@@ -263,7 +263,8 @@ PAGES = {"/": "public", "/petitions/demo/sign": "public", "/petitions/demo/dashb
          "/privacy": "public", "/petitions/demo/thanks": "no-store", "/petitions/no-such/sign": "no-store",
          "/petitions/no-such/thanks": "no-store", "/petitions/no-such/dashboard": "no-store",
          "/petitions/demo/confirm": "no-store",
-         "/petitions/demo/remove": "public", "/petitions/demo/remove/confirm": "no-store"}
+         "/petitions/demo/remove": "public", "/petitions/demo/remove/confirm": "no-store",
+         "/petitions/demo/embed": "public"}
 
 
 def test_every_html_page_is_listed_here():
@@ -271,7 +272,9 @@ def test_every_html_page_is_listed_here():
 
     html_routes = {path for path, methods in app.routes.items() if "GET" in methods
                    and not path.startswith("/admin")} - {  # the admin area: no-store, tests/test_admin.py
-        "/static/{name}", "/petitions/{petition_id}", "/petitions/{petition_id}/totals"}
+        "/static/{name}", "/petitions/{petition_id}", "/petitions/{petition_id}/totals",
+        # not HTML: the badge, the share card, the OSDI petition (tests/test_sharing.py, tests/test_osdi.py)
+        "/petitions/{petition_id}/badge.svg", "/petitions/{petition_id}/card.png", "/osdi/v1/petitions/{petition_id}"}
     listed = {re.sub(r"^/petitions/[^/]+", "/petitions/{petition_id}", path) for path in PAGES}
     assert html_routes == listed
 

@@ -41,6 +41,8 @@ PAGES = [
     ("GET", "/admin/sign-in/bogus", {}, None),
     ("POST", "/admin/sign-in/bogus", FORM, "csrf_token=x"),
 ]
+# The one page others may frame (its policy: tests/test_sharing.py).
+EMBEDDABLE = [("GET", "/petitions/demo/embed", {}, None)]
 # What a signed-in admin sees (the admin fixture's session).
 ADMIN_PAGES = ["/admin", "/admin/new", "/admin/audit", "/admin/petitions/demo", "/admin/petitions/demo/edit"]
 NOT_PAGES = [
@@ -61,6 +63,10 @@ NOT_PAGES = [
     ("POST", "/petitions/demo/confirm", JSON, json.dumps({"token": "bogus"})),
     ("POST", "/petitions/demo/confirm/resend", JSON, json.dumps({"token": "bogus"})),
     ("POST", "/petitions/demo/remove", JSON, json.dumps({"email": "a@example.org"})),
+    ("GET", "/petitions/demo/badge.svg", {}, None),
+    ("GET", "/petitions/demo/card.png", {"Accept": "image/png"}, None),
+    ("GET", "/osdi/v1/petitions/demo", {}, None),
+    ("POST", "/osdi/v1/petitions/demo/signatures", JSON, json.dumps({"person": {}})),
     # The admin area without a session: a redirect to the sign-in page, or the API's 401.
     *[("GET", path, {}, None) for path in ("/admin", "/admin/new", "/admin/audit", "/admin/petitions/demo",
                                             "/admin/petitions/demo/edit", "/admin/api/session", "/admin/api/audit",
@@ -120,7 +126,7 @@ def test_every_route_is_covered_here():
     from app import app
 
     covered = set()
-    for method, path, _, _ in PAGES + NOT_PAGES:
+    for method, path, _, _ in PAGES + NOT_PAGES + EMBEDDABLE:
         bare = path.split("?")[0]
         for route, methods in app.routes.items():
             pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", route) + "$"

@@ -280,7 +280,10 @@ def test_public_petition_info(client, petition):
                                   "status": "open", "closes_at": None, "require_verification": False,
                                   # the campaign page's fields, empty for this petition
                                   "asks": [], "body": "", "body_html": "", "image": None, "organiser": None,
-                                  "featured_country": None, "country_targets": {}}
+                                  "featured_country": None, "country_targets": {},
+                                  # its language and translations (none), and who may frame its form (nobody named)
+                                  "language": "en", "own_language": "en", "languages": ["en"],
+                                  "partly_translated": False, "untranslated": [], "embed_origins": []}
     post_json(client, GOOD)
     assert "amina" not in client.get("/petitions/demo").body.decode().lower()
     assert client.get("/petitions/nope").status_code == 404
