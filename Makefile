@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv check test unit petition reconcile help run clean-data package deploy bench
+.PHONY: venv check test unit petition reconcile export erase signer-data anonymise invalidate revalidate help run clean-data package deploy deploy-edge-waf bench translations
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}, local mail on :$${MAIL_PAGE_PORT:-8025}"
@@ -13,10 +13,17 @@ help:
 	@echo "make check    lint (ruff) and types (mypy) only"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
 	@echo "make reconcile [REPAIR=1]   recount totals from the signatures table"
+	@echo "make export ARGS='PETITION --kind summary|signatures|updates --out FILE'   CSV (or .jsonl) export"
+	@echo "make erase ARGS='[PETITION] EMAIL'      remove one signer (from every petition without PETITION)"
+	@echo "make signer-data ARGS='EMAIL'           everything held for an address, as JSON"
+	@echo "make anonymise ARGS='PETITION --now'    anonymise a petition's signatures now (daily when deployed)"
+	@echo "make invalidate ARGS='PETITION [--ip A | --ip-hash H] [--domain D] [--country C] [--since T] [--until T] [--source S] [--dry-run]'"
+	@echo "make revalidate ARGS='...the same criteria...'   count invalidated signatures again"
 	@echo "make clean-data   wipe the local database, stream checkpoints and dev secret (.local/)"
 	@echo "make package STAGE=dev                  template and code for a stage into build/STAGE"
 	@echo "make deploy STAGE=dev BUCKET=my-bucket  package, upload and deploy the stack countersign-STAGE"
 	@echo "make bench    every benchmark; writes docs/benchmarks.md"
+	@echo "make translations   extract messages into the catalogs, compile them, list countries per language"
 
 venv: $(STAMP)
 
@@ -37,6 +44,11 @@ test: check
 unit: venv
 	$(PY) -m pytest -m "not integration and not browser"
 
+# Messages from chalicelib/ and app.py into chalicelib/i18n/ (messages.pot, each language's .po),
+# compiled to the .mo files the function reads, and each language's sorted country names.
+translations: venv
+	$(PY) -m tools.translations
+
 # While `make run` is up (and DYNAMODB_ENDPOINT is not set), these act on its local tables;
 # otherwise on the tables the environment names (a deployed stage: see docs/deploying.md).
 LOCAL_ENV := if [ -z "$$DYNAMODB_ENDPOINT" ] && [ -f .local/stack.env ]; then set -a; . ./.local/stack.env; set +a; fi;
@@ -46,6 +58,26 @@ petition: venv
 
 reconcile: venv
 	@$(LOCAL_ENV) $(PY) -m tools.reconcile $(if $(REPAIR),--repair) $(ARGS)
+
+# Data rights (chalicelib/rights): exports, erasure, access requests, retention.
+export: venv
+	@$(LOCAL_ENV) $(PY) -m tools.export $(ARGS)
+
+erase: venv
+	@$(LOCAL_ENV) $(PY) -m tools.signer_rights erase $(ARGS)
+
+signer-data: venv
+	@$(LOCAL_ENV) $(PY) -m tools.signer_rights data $(ARGS)
+
+anonymise: venv
+	@$(LOCAL_ENV) $(PY) -m tools.signer_rights anonymise $(ARGS)
+
+# Preview, then change the status of the signatures that match; the totals follow through the stream.
+invalidate: venv
+	@$(LOCAL_ENV) $(PY) -m tools.invalidate $(ARGS)
+
+revalidate: venv
+	@$(LOCAL_ENV) $(PY) -m tools.invalidate --revalidate $(ARGS)
 
 # DynamoDB Local, tables, the demo petition, the stream runner and the API; Ctrl-C stops them all.
 run: venv
@@ -70,6 +102,10 @@ PUBLIC_BASE_URL ?=
 ADMIN_EMAILS ?=
 # More stack parameters, e.g. PARAMETERS='FrontDoor=rest Cdn=off' (docs/deploying.md, "The front door").
 PARAMETERS ?=
+# Days after a petition closes before its signatures are anonymised (docs/deploying.md, "Data rights").
+RETENTION_DAYS ?=
+# The edge web ACL's parameters, e.g. WAF_PARAMETERS='WafRateLimit=200 AlarmTopicArn=arn:...'
+WAF_PARAMETERS ?=
 BUILD := build/$(STAGE)
 
 # Checked before anything is packaged, so a missing setting fails at once.
@@ -85,7 +121,7 @@ endif
 # Packaging talks to no AWS service: the template names no region (it uses AWS::Region).
 package: venv
 	$(PY) -m tools.package $(STAGE) $(BUILD)
-	$(VENV)/bin/cfn-lint --non-zero-exit-code error $(BUILD)/sam.json
+	$(VENV)/bin/cfn-lint --non-zero-exit-code error $(BUILD)/sam.json $(BUILD)/waf-edge.json
 
 deploy: package
 	aws cloudformation package --region $(REGION) --template-file $(BUILD)/sam.json \
@@ -94,8 +130,18 @@ deploy: package
 		--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
 		--parameter-overrides Stage=$(STAGE) AlarmTopicArn=$(ALARM_TOPIC) \
 			MailFrom=$(MAIL_FROM) MailIdentity=$(MAIL_IDENTITY) PublicBaseUrl=$(PUBLIC_BASE_URL) \
-		$(if $(ADMIN_EMAILS),AdminEmails=$(ADMIN_EMAILS)) $(PARAMETERS)
+		$(if $(ADMIN_EMAILS),AdminEmails=$(ADMIN_EMAILS)) $(if $(RETENTION_DAYS),RetentionDays=$(RETENTION_DAYS)) \
+			$(PARAMETERS)
 	aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
+		--query "Stacks[0].Outputs" --output table
+
+# The WAF web ACL for the CloudFront distribution: its own stack, in us-east-1 whatever the stage's region
+# (docs/deploying.md, "Edge rate limits"); pass its WebAclArn output to make deploy in PARAMETERS.
+deploy-edge-waf: package
+	aws cloudformation deploy --region us-east-1 --template-file $(BUILD)/waf-edge.json \
+		--stack-name $(STACK)-edge-waf --no-fail-on-empty-changeset \
+		$(if $(WAF_PARAMETERS),--parameter-overrides $(WAF_PARAMETERS))
+	aws cloudformation describe-stacks --region us-east-1 --stack-name $(STACK)-edge-waf \
 		--query "Stacks[0].Outputs" --output table
 
 # Benchmarks against baselines measured in the same run (10 to 15 minutes on 2 cores).

@@ -2,12 +2,15 @@
 import logging
 import os
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
 from chalicelib import (
+    config,
+    countries,
     front_door,
     intake,
+    osdi,
     outages,
     pages,
     petitions,
@@ -19,13 +22,20 @@ from chalicelib import (
 )
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
+from chalicelib.fraud import identity
+from chalicelib.i18n import gettext as _
+from chalicelib.i18n import web as languages
 from chalicelib.intake import OutcomeKind
+from chalicelib.rights import delivery, retention
+from chalicelib.rights import views as removal
+from chalicelib.sharing import badge, card, embed
 from chalicelib.verification import confirm, mailer, views
 
 app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
 # signature or batch, never personal data.
 logging.getLogger("chalicelib").setLevel(logging.INFO)
+app.api.binary_types.append("image/png")  # the share card
 app.register_middleware(security_headers.middleware, "http")  # CSP, nosniff and the rest, on every answer
 app.register_middleware(front_door.middleware, "http")  # behind CloudFront, refuse what went around it
 
@@ -34,20 +44,30 @@ FORM_AND_JSON = ["*/*"]  # every type reaches the handler, which answers 415 in 
 storage_outage_page = outages.page(lambda: responses.stage_prefix(_request()))
 
 
+@app.middleware("http")
+def in_their_language(request, get_response):
+    """Every route answers in the request's language (?lang=, the switcher's cookie, Accept-Language)."""
+    return languages.around(request, get_response, responses.stage_prefix(request))
+
+
 @app.route("/petitions/{petition_id}", methods=["GET"])
 @outages.json
 def petition_info(petition_id):
     petition = petitions.load(petition_id)
     if petition is None:
-        return responses.error(404, "There is no petition with this id.")
+        return responses.error(404, _("There is no petition with this id."))
     return responses.json_response(200, petitions.public_view(petition))
 
 
 @app.route("/petitions/{petition_id}/signatures", methods=["POST"], content_types=FORM_AND_JSON)
 def sign(petition_id):
     request = _request()
-    outcome = intake.receive(petition_id, request.raw_body, request.headers.get("content-type"))
-    if outcome.media_type == submission.FORM and not responses.wants_json(request.headers.get("accept")):
+    outcome = intake.receive(petition_id, request.raw_body, request.headers.get("content-type"),
+                             client=identity.of_request(request))
+    as_form = outcome.media_type == submission.FORM and not responses.wants_json(request.headers.get("accept"))
+    if as_form and embed.FLAG in _query(request):
+        return _embed_reply(outcome, responses.stage_prefix(request))
+    if as_form:
         return _form_reply(outcome, responses.stage_prefix(request), request.headers.get("accept", ""))
     cors = responses.cors_for_allowed(request.headers.get("origin"))
     if outcome.kind == OutcomeKind.ACCEPTED:
@@ -61,16 +81,29 @@ def sign(petition_id):
 def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
     petition = outcome.petition
     if outcome.kind == OutcomeKind.ACCEPTED and petition is not None:
-        return responses.see_other(petition.thanks_url or f"{prefix}/petitions/{petition.petition_id}/thanks")
+        return responses.see_other(petition.thanks_url or pages.thanks_path(prefix, petition.petition_id))
     if outcome.kind == OutcomeKind.INVALID and petition is not None:
         page = pages.sign_page(petitions.public_view(petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
         policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url)
         return responses.html(outcome.status, page, cache=responses.NO_STORE, headers=policy)
     if "text/html" in accept:
-        page = pages.render("message.html", heading="We couldn't take your signature", message=outcome.message)
+        page = pages.render("message.html", heading=_("We couldn't take your signature"),
+                            message=outcome.message)
         return responses.html(outcome.status, page, cache=responses.NO_STORE)
     return responses.error(outcome.status, outcome.message)
+
+
+def _embed_reply(outcome: intake.Outcome, prefix: str) -> Response:
+    """The embed's form post: its answers stay inside the partner's frame."""
+    petition = outcome.petition
+    if petition is None:
+        return _form_reply(outcome, prefix, "text/html")
+    allowed = security_headers.for_embed_page(petition.embed_origins or [], petition.image_url)
+    if outcome.kind == OutcomeKind.ACCEPTED:
+        return responses.see_other(embed.path(prefix, petition.petition_id, signed="1"), allowed)
+    page = embed.page(petitions.public_view(petition), prefix, fields=outcome.fields, errors=outcome.errors)
+    return responses.html(outcome.status, page, cache=responses.NO_STORE, headers=allowed)
 
 
 @app.route("/petitions/{petition_id}/signatures", methods=["OPTIONS"])
@@ -107,7 +140,8 @@ def sign_page(petition_id):
 @storage_outage_page
 def thanks_page(petition_id):
     return _petition_page(petition_id, responses.NO_STORE, lambda petition, prefix, share_url: pages.thanks_page(
-        petition, prefix, figures=_figures(petition), share_url=share_url))
+        petition, prefix, figures=_figures(petition), share_url=share_url,
+        embed_snippet=embed.snippet(petition_id, petition["title"])))
 
 
 @app.route("/petitions/{petition_id}/dashboard", methods=["GET"])
@@ -130,6 +164,10 @@ def _totals_of(petition_id: str) -> dict | None:
     if petition is None or figures is None:
         return None
     return targets.with_targets(figures, petitions.targets_of(petition))
+
+
+def _query(request: Request) -> dict[str, str]:
+    return dict(request.query_params or {})
 
 
 def _request() -> Request:
@@ -161,7 +199,7 @@ def privacy_page():
 def static_file(name):
     found = pages.asset(name)
     if found is None:
-        return responses.error(404, "There is no such file.")
+        return responses.error(404, _("There is no such file."))
     return Response(body=found.body, status_code=200,
                     headers={"Content-Type": found.content_type, "Cache-Control": pages.STATIC_CACHE})
 
@@ -201,13 +239,124 @@ def _confirm_reply(outcome: confirm.Outcome, as_json: bool) -> Response:
                           cache=responses.NO_STORE, headers=views.HEADERS)
 
 
+# ---- "Remove my signature": ask for a link, then its page's button deletes (chalicelib/rights/erasure.py) ----
+
+@app.route("/petitions/{petition_id}/remove", methods=["GET"])
+@storage_outage_page
+def removal_form(petition_id):
+    return removal.form(petition_id, responses.stage_prefix(_request()))
+
+
+@app.route("/petitions/{petition_id}/remove", methods=["POST"], content_types=FORM_AND_JSON)
+@storage_outage_page
+def removal_request(petition_id):
+    request = _request()
+    return removal.request(petition_id, responses.stage_prefix(request), request.raw_body,
+                           request.headers.get("content-type"))
+
+
+@app.route("/petitions/{petition_id}/remove/confirm", methods=["GET"])
+@storage_outage_page
+def removal_link(petition_id):
+    request = _request()
+    token = request.query_params.get("token", "") if request.query_params else ""
+    return removal.link_page(petition_id, responses.stage_prefix(request), token)
+
+
+@app.route("/petitions/{petition_id}/remove/confirm", methods=["POST"], content_types=FORM_AND_JSON)
+@storage_outage_page
+def removal_use(petition_id):
+    request = _request()
+    return removal.link_use(petition_id, responses.stage_prefix(request), request.raw_body,
+                            request.headers.get("content-type"))
+
+
 @app.route("/petitions/{petition_id}/totals", methods=["GET"])
 @outages.json
 def petition_totals(petition_id):
     figures = _totals_of(petition_id)
     if figures is None:
-        return responses.error(404, "There is no petition with this id.", responses.PUBLIC)
+        return responses.error(404, _("There is no petition with this id."), responses.PUBLIC)
     return responses.cacheable_json(figures, totals.etag(figures), _request().headers.get("if-none-match"))
+
+
+# ---- embeds and sharing (chalicelib/sharing/) ----
+
+@app.route("/petitions/{petition_id}/embed", methods=["GET"])
+@storage_outage_page
+def embed_form(petition_id):
+    request = _request()
+    prefix = responses.stage_prefix(request)
+    petition = petitions.load(petition_id)
+    if petition is None:
+        return responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
+    view = petitions.public_view(petition)
+    signed = _query(request).get("signed") == "1"
+    page = embed.page(view, prefix, signed=signed, total=(_figures(view) or {}).get("total"),
+                      fields={"source": _query(request).get("source", "")})
+    return responses.html(200, page, cache=responses.NO_STORE if signed else responses.SHARED_PAGE_CACHE,
+                          headers=security_headers.for_embed_page(petition.embed_origins or [], petition.image_url))
+
+
+@app.route("/petitions/{petition_id}/badge.svg", methods=["GET"])
+@outages.json
+def petition_badge(petition_id):
+    request = _request()
+    asked = _query(request).get("country")  # present but empty is a mistake too, not "no country"
+    country = asked.strip().upper() if asked is not None else None
+    if country is not None and not countries.is_country(country):
+        return responses.error(400, _("Give a country as its two-letter code, like GB."), responses.PUBLIC)
+    petition, figures = petitions.load(petition_id), _totals_of(petition_id)
+    if petition is None or figures is None:
+        return responses.error(404, _("There is no petition with this id."), responses.PUBLIC)
+    body = badge.svg(petitions.public_view(petition), figures, country)
+    return responses.cacheable(body, "image/svg+xml; charset=utf-8", badge.etag(body),
+                               request.headers.get("if-none-match"))
+
+
+@app.route("/petitions/{petition_id}/card.png", methods=["GET"])
+@outages.json
+def share_card(petition_id):
+    """The share card's image: drawn at most once a minute (chalicelib/sharing/card.py)."""
+    petition, figures = petitions.load(petition_id), _totals_of(petition_id)
+    if petition is None or figures is None:
+        return responses.error(404, _("There is no petition with this id."), responses.PUBLIC)
+    drawn = card.card(petitions.public_view(petition), int(figures["total"]))
+    response = responses.cacheable(drawn.png, "image/png", drawn.etag, _request().headers.get("if-none-match"))
+    response.headers["Cache-Control"] = card.CACHE
+    return response
+
+
+# ---- OSDI (chalicelib/osdi.py): the petition resource and its record-signature helper ----
+
+@app.route("/osdi/v1/petitions/{petition_id}", methods=["GET"])
+@outages.json
+def osdi_petition(petition_id):
+    petition, figures = petitions.load(petition_id), _totals_of(petition_id)
+    if petition is None or figures is None:
+        return responses.error(404, _("There is no petition with this id."))
+    base = config.settings().public_base_url or responses.stage_prefix(_request())
+    body = osdi.petition_resource(petitions.public_view(petition), int(figures["total"]), base)
+    return responses.json_response(200, body, {"Content-Type": osdi.MEDIA_TYPE})
+
+
+@app.route("/osdi/v1/petitions/{petition_id}/signatures", methods=["POST"], content_types=FORM_AND_JSON)
+def osdi_record_signature(petition_id):
+    request = _request()
+    try:
+        fields = osdi.signature_fields(request.raw_body, request.headers.get("content-type"))
+    except submission.BodyError as problem:
+        return responses.error(problem.status, problem.translated())
+    outcome = intake.receive(petition_id, osdi.as_json(fields), "application/json")
+    if outcome.kind == OutcomeKind.ACCEPTED:
+        base = config.settings().public_base_url or responses.stage_prefix(request)
+        return responses.json_response(202, {
+            "status": "received", "confirmation_required": outcome.confirmation_required,
+            "_links": {"osdi:petition": {"href": f"{base}/osdi/v1/petitions/{petition_id}"}}},
+            {"Content-Type": osdi.MEDIA_TYPE})
+    if outcome.kind == OutcomeKind.INVALID:
+        return responses.json_response(outcome.status, {"errors": outcome.errors})
+    return responses.error(outcome.status, outcome.message)
 
 
 # ---- the admin area: pages, then the JSON API (chalicelib/admin/web.py; never cached) ----
@@ -273,6 +422,11 @@ def admin_edit_petition(petition_id):
 @app.route("/admin/petitions/{petition_id}/status", methods=["POST"], content_types=FORM)
 def admin_petition_status(petition_id):
     return admin.change_status(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/erase", methods=["POST"], content_types=FORM)
+def admin_erase_signer(petition_id):
+    return admin.erase_signer(_request(), petition_id)
 
 
 @app.route("/admin/preview", methods=["POST"], content_types=FORM)
@@ -345,3 +499,17 @@ def on_signature_change(event):
 )
 def send_verification_mail(event):
     return mailer.handle(event.to_dict())
+
+
+# ---- data rights: the export operation (its bucket, role and limits are in infra/resources.json) ----
+
+@app.lambda_function(name="export")
+def export_operation(event, context):
+    return delivery.handle(event)
+
+
+# Retention: daily, anonymise the signatures of petitions closed long enough ago
+# (RETENTION_DAYS, or the petition's own period).
+@app.schedule(Rate(1, unit=Rate.DAYS), name="retention")
+def retention_schedule(event):
+    return retention.handle(event.to_dict(), event.context)

@@ -110,8 +110,9 @@ def layers(i: Inputs) -> dict[str, float]:
         "CloudFront on the sign path (SignPath=cdn, and forms posted without JavaScript): 1 HTTPS request and "
         "the answer out":
             n * CLOUDFRONT_HTTPS_PER_10K / 10_000 + n * i.sign_bytes / 1024 ** 3 * CLOUDFRONT_GB_OUT,
-        f"AWS WAF rate limits on the distribution (needs the line above; plus ${WAF_ACL_MONTH:.2f} a month "
-        f"for the web ACL and ${WAF_RULE_MONTH:.2f} per rule)": n * WAF_PER_MILLION / MILLION,
+        f"AWS WAF rate limits on the distribution (needs the line above) or on a REST stage; plus "
+        f"${WAF_ACL_MONTH:.2f} a month for the web ACL and ${WAF_RULE_MONTH:.2f} per rule (3 rules: "
+        f"${WAF_ACL_MONTH + 3 * WAF_RULE_MONTH:.2f} a month)": n * WAF_PER_MILLION / MILLION,
         "Verification mail: one email per signature (SES), before the confirming click's own request":
             n * SES_PER_THOUSAND / 1000,
     }

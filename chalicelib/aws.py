@@ -51,20 +51,43 @@ class CallLimits:
 # of backoff before the retry: 7 s of the API function's 10.
 # tests/test_timeouts.py checks every client against the function's timeout.
 LIMITS = CallLimits(connect_seconds=1, read_seconds=2, attempts=2)
+# Jobs that read or rewrite a whole table (exports, retention, erasure from a
+# terminal) run in functions of their own with minutes to spare: they ride out
+# throttling and a slow moment with more attempts instead of failing a long run.
+JOB_LIMITS = CallLimits(connect_seconds=2, read_seconds=10, attempts=8)
+
 
 @cache
-def _client(service: str, endpoint: str | None, region: str):
+def _client(service: str, endpoint: str | None, region: str, limits: CallLimits = LIMITS):
     return boto3.client(
         service,
         region_name=region,
         endpoint_url=endpoint,
-        config=LIMITS.botocore_config(),
+        config=limits.botocore_config(),
     )
 
 
 def dynamodb():
     s = config.settings()
     return _client("dynamodb", s.dynamodb_endpoint, s.region)
+
+
+def dynamodb_for_jobs():
+    """DynamoDB for long jobs (never the API's requests): patient retries, see JOB_LIMITS."""
+    s = config.settings()
+    return _client("dynamodb", s.dynamodb_endpoint, s.region, JOB_LIMITS)
+
+
+def s3():
+    """S3 for exports; presigned links are SigV4 (their lifetime is in the link, at most 7 days)."""
+    s = config.settings()
+    return _s3(s.region)
+
+
+@cache
+def _s3(region: str):
+    return boto3.client("s3", region_name=region,
+                        config=JOB_LIMITS.botocore_config().merge(Config(signature_version="s3v4")))
 
 
 def dynamodb_streams():
@@ -118,3 +141,4 @@ def error_code(exc: BaseException) -> str:
 
 def reset() -> None:
     _client.cache_clear()
+    _s3.cache_clear()

@@ -59,6 +59,24 @@ class Settings:
     audit_table: str = "countersign-audit"
     admin_allowlist: frozenset[str] = frozenset()
     admin_allowlist_parameter: str | None = None
+    # Data rights (chalicelib/rights): the private bucket deployed exports go to;
+    # how many days after a petition closes its signatures are anonymised, unless
+    # the petition sets its own; how long an erasure link works.
+    export_bucket: str | None = None
+    retention_days: int = 90
+    erase_link_seconds: int = DAY
+    # Fraud controls (chalicelib/fraud): the blocklists, from a JSON file locally
+    # or an SSM parameter deployed, re-read at most once per BLOCKLIST_CACHE_SECONDS
+    # per container (no DynamoDB request on the sign path); whether a request may
+    # name its client with X-Forwarded-For (only the local dev stack sets it); and
+    # the trending detector's thresholds, per batch and per rolling window.
+    blocklist_file: str | None = None
+    blocklist_parameter: str | None = None
+    blocklist_cache_seconds: float = 60.0
+    trust_forwarded_for: bool = False
+    trending_batch: dict[str, int] = field(default_factory=dict)
+    trending_window: dict[str, int] = field(default_factory=dict)
+    trending_window_seconds: float = 300.0
 
     @property
     def public_origin(self) -> str | None:
@@ -67,6 +85,18 @@ class Settings:
             return None
         scheme, rest = self.public_base_url.split("://", 1)
         return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+# Trending thresholds per key kind (signatures with one IP hash, email domain or
+# country on one petition): within one stream batch, and within the rolling window.
+TRENDING_KINDS = ("ip", "domain", "country")
+TRENDING_BATCH_DEFAULTS = {"ip": 50, "domain": 500, "country": 5000}
+TRENDING_WINDOW_DEFAULTS = {"ip": 200, "domain": 2000, "country": 50000}
+
+
+def _thresholds(env, prefix: str, defaults: dict[str, int]) -> dict[str, int]:
+    """``TRENDING_BATCH_IP=50`` and the like; 0 turns a kind off."""
+    return {kind: int(env.get(f"{prefix}_{kind.upper()}") or defaults[kind]) for kind in TRENDING_KINDS}
 
 
 def _origins(raw: str) -> frozenset[str]:
@@ -104,6 +134,16 @@ def settings() -> Settings:
         audit_table=env.get("AUDIT_TABLE", "countersign-audit"),
         admin_allowlist=frozenset(a.strip().lower() for a in env.get("ADMIN_ALLOWLIST", "").split(",") if a.strip()),
         admin_allowlist_parameter=env.get("ADMIN_ALLOWLIST_PARAMETER") or None,
+        export_bucket=env.get("EXPORT_BUCKET") or None,
+        retention_days=int(env.get("RETENTION_DAYS") or 90),
+        erase_link_seconds=round(float(env.get("ERASE_LINK_HOURS") or 24) * 3600),
+        blocklist_file=env.get("BLOCKLIST_FILE") or None,
+        blocklist_parameter=env.get("BLOCKLIST_PARAMETER") or None,
+        blocklist_cache_seconds=float(env.get("BLOCKLIST_CACHE_SECONDS") or 60),
+        trust_forwarded_for=(env.get("TRUST_FORWARDED_FOR") or "").strip().lower() in ("1", "true", "yes"),
+        trending_batch=_thresholds(env, "TRENDING_BATCH", TRENDING_BATCH_DEFAULTS),
+        trending_window=_thresholds(env, "TRENDING_WINDOW", TRENDING_WINDOW_DEFAULTS),
+        trending_window_seconds=float(env.get("TRENDING_WINDOW_SECONDS") or 300),
     )
 
 

@@ -1,20 +1,41 @@
-"""ISO 3166-1 alpha-2 countries, from pycountry."""
+"""Countries: ISO 3166-1 alpha-2 codes from pycountry, names in each page language from CLDR.
+
+The names and their order per language are in ``i18n/countries.json``, made
+by ``make translations`` from Babel's CLDR territory names, sorted by the
+language's collation (see tools/translations.py); a test keeps the file equal
+to what the pinned Babel gives.
+"""
 from __future__ import annotations
 
-from functools import lru_cache
+import json
+from functools import cache, lru_cache
+from pathlib import Path
 
 import pycountry
 
+from . import i18n
+
+NAMES_FILE = Path(__file__).resolve().parent / "i18n" / "countries.json"
+
 
 @lru_cache(maxsize=1)
-def names() -> dict[str, str]:
-    """Alpha-2 code -> readable name, sorted by name."""
-    pairs = ((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries)
-    return dict(sorted(pairs, key=lambda pair: pair[1]))
+def codes() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@cache
+def _lists() -> dict[str, dict[str, str]]:
+    raw = json.loads(NAMES_FILE.read_text(encoding="utf-8"))
+    return {language: dict((code, name) for code, name in pairs) for language, pairs in raw.items()}
+
+
+def names(language: str | None = None) -> dict[str, str]:
+    """Alpha-2 code -> the country's name in the language (the page's by default), in its sorting order."""
+    return _lists()[language or i18n.current()]
 
 
 def is_country(code: str) -> bool:
-    return code in names()
+    return code in codes()
 
 
 # Names that take "the" inside an English sentence ("8,500 from the United Kingdom").
@@ -25,6 +46,12 @@ WITH_ARTICLE = frozenset({
 
 
 def in_sentence(code: str) -> str:
-    """The country's name as it reads after "from": ``GB`` -> ``the United Kingdom``, ``FR`` -> ``France``."""
+    """The country's name as it reads in "N from ...": ``GB`` -> ``the United Kingdom`` in English.
+
+    Other languages' sentences put the name where no article is needed
+    (``Royaume-Uni : 8 500``), so they get the name itself.
+    """
     name = names().get(code, code)
+    if i18n.current() != "en":
+        return name
     return f"the {name}" if code in WITH_ARTICLE and not name.lower().startswith("the ") else name

@@ -2,7 +2,8 @@
 
 Order matters: the size limit before parsing, the petition before the fields
 (a closed petition answers 409 whatever was sent), the honeypot before
-validation (a bot learns nothing from our messages).
+validation (a bot learns nothing from our messages). A blocklisted signer
+gets the answer everyone gets; only the stored status differs.
 """
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from . import aws, canonical_email, clock, petitions, signature_store, submission
+from . import aws, canonical_email, clock, i18n, petitions, signature_store, submission
+from .fraud import blocklists, identity
+from .i18n import gettext as _
 from .models import Petition
 from .verification import pending
 
@@ -62,30 +65,30 @@ class Outcome:
 
 
 def receive(petition_id: str, raw: bytes | str, content_type: str | None,
-            now: datetime | None = None) -> Outcome:
+            now: datetime | None = None, client: identity.Client | None = None) -> Outcome:
     media_type = submission.media_type(content_type)
     try:
-        return _receive(petition_id, raw, content_type, media_type, now)
+        return _receive(petition_id, raw, content_type, media_type, now, client)
     except (*aws.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
         log.error("storage unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
         return Outcome(OutcomeKind.UNAVAILABLE, media_type,
-                       message="We couldn't record signatures just now. Please try again in a minute.")
+                       message=_("We couldn't record signatures just now. Please try again in a minute."))
 
 
 def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media_type: str,
-             now: datetime | None) -> Outcome:
+             now: datetime | None, client: identity.Client | None) -> Outcome:
     now = now or clock.utc_now()
     try:
         fields = submission.parse_body(raw, content_type)
     except submission.BodyError as exc:
-        return Outcome(_BODY_PROBLEMS[exc.status], media_type, message=exc.message)
+        return Outcome(_BODY_PROBLEMS[exc.status], media_type, message=exc.translated())
 
     petition = petitions.load(petition_id)
     if petition is None:
-        return Outcome(OutcomeKind.NOT_FOUND, media_type, message="There is no petition with this id.")
+        return Outcome(OutcomeKind.NOT_FOUND, media_type, message=_("There is no petition with this id."))
     if not petitions.is_open(petition, now):
         return Outcome(OutcomeKind.CLOSED, media_type, petition,
-                       message="This petition has closed and no longer accepts signatures.")
+                       message=_("This petition has closed and no longer accepts signatures."))
     if submission.honeypot_filled(fields):
         return Outcome(OutcomeKind.ACCEPTED, media_type, petition)
 
@@ -93,14 +96,20 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
     sig, errors = submission.validate(fields)
     if sig is None:
         return Outcome(OutcomeKind.INVALID, media_type, petition, errors=errors, fields=fields)
-    signature = signature_store.build(petition.petition_id, sig, now, verify=bool(petition.require_verification))
+    # Blocklists come from the container's copy (no request): a match is stored as fraudulent, answered as usual.
+    fraudulent = blocklists.current().verdict(identity.email_domain(sig.email), client.address if client else None)
+    # The language they read the form in is the language of their verification mail.
+    signature = signature_store.build(petition.petition_id, sig, now, verify=bool(petition.require_verification),
+                                      client=client, fraudulent=fraudulent, language=i18n.current())
     if not signature_store.fits_one_write_unit(signature):
         return Outcome(OutcomeKind.INVALID, media_type, petition,
-                       errors={"name": submission.MESSAGES["name.too_big"]}, fields=fields)
+                       errors={"name": submission.message("name.too_big")}, fields=fields)
     # A duplicate answers exactly like a first signature: nobody can probe
     # whether an address has signed, or whether it is still unconfirmed.
     stored = signature_store.store(signature)
-    if not stored and stored.existing is not None:
+    if fraudulent:
+        log.info("blocklisted signature stored as fraudulent petition=%s", petition.petition_id)
+    if not stored and stored.existing is not None and not fraudulent:
         # Signing again while unconfirmed sends the link again (capped); never changes the answer.
         pending.request_resend(stored.existing, clock.epoch(now))
     return Outcome(OutcomeKind.ACCEPTED, media_type, petition)

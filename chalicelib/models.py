@@ -24,7 +24,8 @@ from . import aws, config
 class SignatureStatus(StrEnum):
     CONFIRMED = "confirmed"  # the only status the totals count
     PENDING = "pending"
-    INVALIDATED = "invalidated"
+    INVALIDATED = "invalidated"  # by an operator (make invalidate); make revalidate restores the status before
+    FRAUDULENT = "fraudulent"  # matched a blocklist on arrival; its sender got the normal answer
 
 
 class PetitionStatus(StrEnum):
@@ -64,6 +65,16 @@ class Petition(_BoundModel):
     organiser_url = UnicodeAttribute(null=True)
     featured_country = UnicodeAttribute(null=True)  # the country whose figure the sign page shows
     country_targets: MapAttribute[str, int] = MapAttribute(null=True)  # country code -> signatures wanted there
+    # Retention (chalicelib/rights/retention.py): when it was closed, its own retention period
+    # (days after closing; unset: RETENTION_DAYS), and when its signatures were anonymised.
+    closed_at = UTCDateTimeAttribute(null=True)
+    retention_days = NumberAttribute(null=True)
+    anonymised_at = UTCDateTimeAttribute(null=True)
+    # The language title, summary, body and asks are written in (absent: English), and their
+    # translations: {"fr": {"title": ..., "summary": ..., "body": ..., "asks": [...]}, ...}.
+    language = UnicodeAttribute(null=True)
+    embed_origins: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    translations: MapAttribute = MapAttribute(null=True)
 
 
 class Signature(_BoundModel):
@@ -86,6 +97,7 @@ class Signature(_BoundModel):
     updates_opt_in = BooleanAttribute(default=False)
     consent_at = UnicodeAttribute()
     source = UnicodeAttribute(null=True)
+    lang = UnicodeAttribute(null=True)  # the page language they signed in (absent: English); their mail uses it
     created_at = UnicodeAttribute()
     status = UnicodeAttribute(default=SignatureStatus.CONFIRMED)
     # Only on petitions that require verification (chalicelib/verification):
@@ -94,6 +106,14 @@ class Signature(_BoundModel):
     mail_sent = NumberAttribute(null=True)  # the highest of those the mailer has claimed
     resent_at: ListAttribute[int] = ListAttribute(of=NumberAttribute, null=True)  # type: ignore[arg-type]  # when the link was re-sent in the last 24 hours
     confirmed_at = UnicodeAttribute(null=True)
+    # Who sent it, privately (chalicelib/fraud/identity.py): the keyed hash of the
+    # client's address and the user agent's coarse family. The email's domain is
+    # the stored address's (identity.email_domain): a second copy could take a
+    # quarter of the one write unit a signature must fit in.
+    ip_hash = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    # While invalidated: the status make revalidate gives back (confirmed or pending).
+    invalidated_from = UnicodeAttribute(null=True)
 
 
 _bound: config.Settings | None = None

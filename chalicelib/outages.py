@@ -12,10 +12,12 @@ from collections.abc import Callable
 from chalice import Response
 
 from . import aws, pages, responses
+from .i18n import N_
+from .i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
-MESSAGE = "We can't show this just now. Please try again in a minute."
+MESSAGE = N_("We can't show this just now. Please try again in a minute.")
 RETRY_AFTER = {"Retry-After": "30"}
 
 
@@ -34,13 +36,13 @@ def page(prefix: Callable[[], str]) -> Callable[[Callable[..., Response]], Calla
     """For HTML routes: a storage failure answers a 503 page (``prefix`` gives the stage path for its links)."""
     def wrap(view: Callable[..., Response]) -> Callable[..., Response]:
         return _guarded(view, lambda: responses.html(
-            503, pages.render("message.html", prefix=prefix(), heading="Please try again in a minute",
-                              message=MESSAGE),
+            503, pages.render("message.html", prefix=prefix(), heading=_("Please try again in a minute"),
+                              message=_(MESSAGE)),
             cache=responses.NO_STORE, headers=RETRY_AFTER))
     return wrap
 
 
 def json(view: Callable[..., Response]) -> Callable[..., Response]:
     """A JSON route: a storage failure answers a 503 error body."""
-    return _guarded(view, lambda: responses.error(503, MESSAGE, {**responses.PUBLIC, **RETRY_AFTER,
+    return _guarded(view, lambda: responses.error(503, _(MESSAGE), {**responses.PUBLIC, **RETRY_AFTER,
                                                                   "Cache-Control": responses.NO_STORE}))

@@ -13,14 +13,16 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from . import clock, config, countries, front_door, submission, totals
+from . import clock, config, countries, front_door, i18n, submission, totals
+from .i18n import gettext as _
+from .i18n import web as i18n_web
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "site.css"
@@ -123,10 +125,10 @@ def share_url(petition_id: str) -> str | None:
 
 def share_links(url: str, title: str) -> list[tuple[str, str]]:
     """Plain links to each service's own share page: no scripts of theirs load here."""
-    text = f"I signed: {title}"
+    text = _("I signed: %(title)s", title=title)
     u, t = quote(url, safe=""), quote(text, safe="")
     return [
-        ("Email", f"mailto:?subject={quote(title, safe='')}&body={t}%0A{u}"),
+        (_("Email"), f"mailto:?subject={quote(title, safe='')}&body={t}%0A{u}"),
         ("WhatsApp", f"https://wa.me/?text={t}%20{u}"),
         ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={u}"),
         ("X", f"https://x.com/intent/tweet?text={t}&url={u}"),
@@ -151,34 +153,45 @@ def _percent(total, goal) -> float:
     return min(100.0, 100.0 * total / goal)
 
 
-@lru_cache(maxsize=1)
-def _env() -> Environment:
+@cache
+def _env(language: str) -> Environment:
+    """One environment per language (its catalog installed), made on first use in a container."""
     env = Environment(
         loader=PackageLoader("chalicelib", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["thousands"] = lambda n: f"{int(n or 0):,}"
+    env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them: line breaks in a block are not words
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["thousands"] = lambda n: i18n.format_number(n, language)
     env.filters["when"] = _when
     env.globals["percent"] = _percent
-    env.globals["country_name"] = lambda code: countries.names().get(code, code)
+    env.globals["country_name"] = lambda code: countries.names(language).get(code, code)
     env.globals["country_in_sentence"] = countries.in_sentence
+    env.globals["language_name"] = lambda code: i18n.language_name(code, language)
+    env.globals["rtl"] = i18n.RIGHT_TO_LEFT
     env.globals["inline_style"] = inline_style
     return env
 
 
 def render(template: str, *, prefix: str = "", **context) -> str:
+    """A page in the current language; a ``switch_path`` in the context is where its language links go."""
+    switch_path = context.pop("switch_path", None)
     def static_url(name: str) -> str:
         found = asset(name)
         return f"{prefix}/static/{name}?v={found.version if found else '0'}"
 
-    return _env().get_template(template).render(prefix=prefix, static_url=static_url, **context)
+    language = i18n.current()
+    return _env(language).get_template(template).render(
+        prefix=prefix, static_url=static_url, lang=language, dir=i18n.direction(language),
+        numbering=i18n.numbering_system(language), languages=i18n_web.switcher(switch_path), **context)
 
 
 def not_found(prefix: str = "") -> str:
-    return render("message.html", prefix=prefix, heading="Petition not found",
-                  message="There is no petition at this address. Check the link you followed.")
+    return render("message.html", prefix=prefix, heading=_("Petition not found"),
+                  message=_("There is no petition at this address. Check the link you followed."))
 
 
 def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors: dict | None = None,
@@ -200,6 +213,7 @@ def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors
         fields=kept,
         errors=errors or {},
         countries=countries.names(),
+        switch_path=f"{prefix}/petitions/{petition['petition_id']}/sign",
         selected_country=selected,
         total=total,
         by_country=(figures or {}).get("by_country", {}),
@@ -207,22 +221,35 @@ def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors
         figure_country=petition.get("featured_country") or selected,
         targets_line=targets_line(figures),
         share_url=share_url,
+        # The card's address is absolute, like the share link: services fetch it from elsewhere.
+        card_url=f"{share_url.rsplit('/', 1)[0]}/card.png?lang={i18n.current()}" if share_url else None,
         shares=share_links(share_url, petition["title"]) if share_url else [],
         direct_sign_url=front_door.direct_sign_url(petition["petition_id"]),
     )
 
 
-def targets_line(figures: dict | None) -> str:
-    """``7 of 7 countries over their threshold``, or '' when the petition sets no targets."""
+def targets_line(figures: dict | None, reached: str | None = None) -> str:
+    """``7 of 7 countries over their threshold``, or '' when the petition sets no targets.
+
+    With ``reached`` (``{reached}``), the line as a template the dashboard's script fills in.
+    """
     if not figures or not figures.get("targets"):
         return ""
-    targets, reached = figures["targets"], figures.get("targets_reached") or []
-    return f"{len(reached)} of {len(targets)} {'country' if len(targets) == 1 else 'countries'} over their threshold"
+    targets = figures["targets"]
+    return i18n.ngettext("%(reached)s of %(num)s country over its threshold",
+                         "%(reached)s of %(num)s countries over their threshold", len(targets),
+                         reached=reached or i18n.format_number(len(figures.get("targets_reached") or [])))
 
 
-def thanks_page(petition: dict, prefix: str, *, figures: dict | None, share_url: str | None) -> str:
+def thanks_path(prefix: str, petition_id: str) -> str:
+    """The built-in thanks page, in the language the signer just read the form in."""
+    return f"{prefix}/petitions/{petition_id}/thanks?lang={i18n.current()}"
+
+
+def thanks_page(petition: dict, prefix: str, *, figures: dict | None, share_url: str | None,
+                embed_snippet: str | None = None) -> str:
     return render("thanks.html", petition=petition, prefix=prefix,
-                  total=(figures or {}).get("total"), share_url=share_url,
+                  total=(figures or {}).get("total"), share_url=share_url, embed_snippet=embed_snippet,
                   shares=share_links(share_url, petition["title"]) if share_url else [])
 
 
@@ -232,7 +259,7 @@ def dashboard_page(petition: dict, prefix: str, *, figures: dict | None) -> str:
     top = max(by_country.values(), default=0)
     return render("dashboard.html", petition=petition, prefix=prefix, figures=figures,
                   top=top, names=countries.names(), etag=totals.etag(figures) if "petition_id" in figures else "",
-                  targets_line=targets_line(figures))
+                  targets_line=targets_line(figures), targets_template=targets_line(figures, "{reached}"))
 
 
 def index_page(open_petitions: list[dict], prefix: str) -> str:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from . import config, models
+from . import config, i18n, models
 
 PETITION_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?")
 
@@ -76,9 +76,42 @@ def targets_of(petition: models.Petition) -> dict[str, int]:
     return {str(code): int(n) for code, n in raw.items()}
 
 
-def public_view(petition: models.Petition, now: datetime | None = None) -> dict:
-    """What anyone may see of a petition: never signer data."""
+def translations_of(petition: models.Petition) -> dict[str, dict]:
+    stored = petition.translations
+    if not stored:
+        return {}
+    raw = stored.as_dict() if hasattr(stored, "as_dict") else dict(stored)
+    return {str(language): dict(content) for language, content in raw.items() if isinstance(content, dict)}
+
+
+def content(petition: models.Petition, language: str | None = None) -> dict:
+    """The petition's words in ``language`` (the page's by default) where it has them, else its own language.
+
+    A translation may leave out the body or the asks; those come from the
+    petition's own language, and ``partly`` says so.
+    """
+    own = petition.language or i18n.DEFAULT
+    wanted = language or i18n.current()
+    words = {"title": petition.title, "summary": petition.summary, "body": petition.body or "",
+             "asks": list(petition.asks or [])}
+    translation = translations_of(petition).get(wanted) if wanted != own else None
+    if translation is None:
+        return {**words, "language": own, "partly": False, "untranslated": []}
+    untranslated = []
+    for name in words:
+        if translation.get(name):
+            words[name] = list(translation[name]) if name == "asks" else translation[name]
+        elif words[name]:
+            untranslated.append(name)
+    return {**words, "language": wanted, "partly": bool(untranslated), "untranslated": untranslated,
+            "own_language": own}
+
+
+def public_view(petition: models.Petition, now: datetime | None = None, language: str | None = None) -> dict:
+    """What anyone may see of a petition, in the page's language where it has a translation: never signer data."""
     from .campaign import markdown  # the campaign package reads this module's rules
+
+    words = content(petition, language)
 
     image = None
     if petition.image_url:
@@ -88,20 +121,27 @@ def public_view(petition: models.Petition, now: datetime | None = None) -> dict:
         organiser = {"name": petition.organiser_name, "url": petition.organiser_url}
     return {
         "petition_id": petition.petition_id,
-        "title": petition.title,
-        "summary": petition.summary,
+        "title": words["title"],
+        "summary": words["summary"],
+        # The language of the words above; a page in another language says it is showing this one.
+        "language": words["language"],
+        "languages": sorted({petition.language or i18n.DEFAULT, *translations_of(petition)}),
+        "partly_translated": words["partly"],
+        "untranslated": words["untranslated"],  # the parts shown in the petition's own language
+        "own_language": petition.language or i18n.DEFAULT,
         "goal": int(petition.goal),
         "status": state(petition, now),
         "closes_at": petition.closes_at.isoformat().replace("+00:00", "Z") if petition.closes_at else None,
         # Signers confirm by email before their signature counts.
         "require_verification": bool(petition.require_verification),
-        "asks": list(petition.asks or []),
-        "body": petition.body or "",
-        "body_html": str(markdown.to_html(petition.body)),
+        "asks": words["asks"],
+        "body": words["body"],
+        "body_html": str(markdown.to_html(words["body"])),
         "image": image,
         "organiser": organiser,
         "featured_country": petition.featured_country,
         "country_targets": dict(sorted(targets_of(petition).items())),
+        "embed_origins": list(petition.embed_origins or []),
     }
 
 

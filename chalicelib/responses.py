@@ -56,14 +56,23 @@ def cacheable_json(body: dict, etag: str, if_none_match: str | None) -> Response
     return json_response(200, body, headers)
 
 
+def cacheable(body: str | bytes, content_type: str, etag: str, if_none_match: str | None) -> Response:
+    """Another view of the totals (the badge, the share card): the totals' caching and validators."""
+    headers: dict[str, str | list[str]] = {**PUBLIC, "ETag": etag, "Cache-Control": TOTALS_CACHE,
+                                           "Content-Type": content_type}
+    if etag_matches(if_none_match, etag):
+        return Response(body=body[:0], status_code=304, headers=headers)  # empty, of the body's type
+    return Response(body=body, status_code=200, headers=headers)
+
+
 def wants_json(accept: str | None) -> bool:
     """A client that asks for JSON and not HTML (the sign page's script posting a form body across sites)."""
     accept = (accept or "").lower()
     return "application/json" in accept and "text/html" not in accept
 
 
-def see_other(location: str) -> Response:
-    return Response(body="", status_code=303, headers={"Location": location})
+def see_other(location: str, headers: dict | None = None) -> Response:
+    return Response(body="", status_code=303, headers={"Location": location, **(headers or {})})
 
 
 def cors_for_allowed(origin: str | None) -> dict:

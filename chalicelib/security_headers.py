@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from chalice import Response
 
 from . import config, pages
+from .sharing import framing
 
 CSP = "Content-Security-Policy"
 NOT_A_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -40,14 +41,16 @@ def origin_of(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
 
 
-def page_policy(form_targets: Iterable[str | None] = (), image_sources: Iterable[str] = ()) -> str:
+def page_policy(form_targets: Iterable[str | None] = (), image_sources: Iterable[str] = (),
+                frame_ancestors: str = framing.NOBODY) -> str:
     """The CSP of an HTML page.
 
     ``form_targets``: where this page's form may end up besides this site.
     Chrome applies ``form-action`` to the redirect after a post too, so a
     petition whose thanks page is on the campaign's own site names it here.
     ``image_sources``: where its images may come from besides this site (a
-    campaign's photo is a URL the campaign chose).
+    campaign's photo is a URL the campaign chose). ``frame_ancestors``: who may
+    frame it, as chalicelib/sharing/framing.py decides (nobody but on the embed).
     """
     extra = sorted({o for o in map(origin_of, form_targets) if o})
     sign = origin_of(config.settings().sign_base_url)  # the script may post signatures to the API's own address
@@ -58,7 +61,7 @@ def page_policy(form_targets: Iterable[str | None] = (), image_sources: Iterable
         "img-src " + " ".join(["'self'", *sorted(set(image_sources))]),
         "connect-src " + " ".join(["'self'", *([sign] if sign else [])]),
         "form-action " + " ".join(["'self'", *extra]),
-        "frame-ancestors 'none'",
+        f"frame-ancestors {frame_ancestors}",
         "base-uri 'none'",
     ])
 
@@ -68,6 +71,13 @@ def for_petition_page(thanks_url: str | None, image_url: str | None = None) -> d
     and the campaign's photo comes from its own address."""
     image = origin_of(image_url)
     return {CSP: page_policy([thanks_url], [image] if image else [])}
+
+
+def for_embed_page(embed_origins: Iterable[str], image_url: str | None = None) -> dict[str, str]:
+    """The embeddable form's policy: a petition page's, framed by the petition's sites (or any)."""
+    image = origin_of(image_url)
+    return {CSP: page_policy(image_sources=[image] if image else [],
+                             frame_ancestors=framing.frame_ancestors(True, embed_origins))}
 
 
 def for_admin_page() -> dict[str, str]:

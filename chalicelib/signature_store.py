@@ -7,7 +7,8 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from . import aws, canonical_email, capacity, clock, config, models
+from . import aws, canonical_email, capacity, clock, config, i18n, models
+from .fraud import identity
 from .submission import SignatureInput
 from .verification import pending
 
@@ -16,8 +17,13 @@ log = logging.getLogger(__name__)
 WRITE_UNIT_BYTES = capacity.WRITE_UNIT_BYTES
 
 
-def build(petition_id: str, sig: SignatureInput, now: datetime, *, verify: bool = False) -> models.Signature:
-    """The signature item: confirmed, or pending (with its verification attributes) when ``verify``."""
+def build(petition_id: str, sig: SignatureInput, now: datetime, *, verify: bool = False,
+          client: identity.Client | None = None, fraudulent: bool = False,
+          language: str | None = None) -> models.Signature:
+    """The signature item: confirmed, or pending (with its verification attributes) when ``verify``.
+
+    ``fraudulent`` (a blocklist matched) stores it as such: never counted, never mailed.
+    """
     key = canonical_email.signature_key(petition_id, sig.email, canonical_email.hash_secret())
     stamp = clock.stamp(now)
     signature = models.Signature(
@@ -30,10 +36,13 @@ def build(petition_id: str, sig: SignatureInput, now: datetime, *, verify: bool 
         updates_opt_in=sig.updates_opt_in,
         consent_at=stamp,
         source=sig.source,
+        lang=language if language and language != i18n.DEFAULT else None,
         created_at=stamp,
-        status=models.SignatureStatus.CONFIRMED,
+        status=models.SignatureStatus.FRAUDULENT if fraudulent else models.SignatureStatus.CONFIRMED,
+        ip_hash=identity.stored_hash(client),
+        user_agent=client.user_agent_family if client is not None else None,
     )
-    if verify:
+    if verify and not fraudulent:
         for name, value in pending.attributes(clock.epoch(now)).items():
             setattr(signature, name, value)
     return signature

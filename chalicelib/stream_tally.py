@@ -36,6 +36,9 @@ A record the tally cannot read (a poison record) is reported as failed, so
 Lambda retries it a bounded number of times and then skips it (and sends its
 batch's position to the failure queue).
 
+The trending detector (``chalicelib.fraud.trending``) reads each batch here
+too, rather than as a third stream reader; it writes nothing.
+
 Powertools' ``BatchProcessor`` handles stream batches one record at a time;
 the tally cannot use it, because it must sum a whole batch into one write per
 petition.
@@ -50,6 +53,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from . import aws, clock, config, totals
+from .fraud import trending
 from .models import SignatureStatus
 
 log = logging.getLogger(__name__)
@@ -451,6 +455,8 @@ def handle(event: dict, context=None) -> dict:
                 raise  # without a sequence number Lambda cannot be told where to resume
             failed.append(sequence)
 
+    # Who is signing a lot, from these same records: a log line and a metric, no write.
+    trending.observe(records)
     batches = group_by_petition(effects)
     writes, left = 0, 0
     applied: list[str] = []

@@ -14,6 +14,9 @@ from urllib.parse import parse_qs
 from email_validator import EmailNotValidError, validate_email
 
 from . import countries
+from .fraud import disposable
+from .i18n import N_
+from .i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -32,33 +35,47 @@ SOURCE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@")
 
+# Each rule's message, written for the signer; translated when shown (chalicelib/i18n).
 MESSAGES = {
-    "name.missing": "Enter your name.",
-    "name.long": f"Your name must be {MAX_NAME_CHARS} characters or fewer.",
-    "name.control": "Your name contains characters we can't accept, such as line breaks.",
-    "name.link": "Your name can't contain a link.",
-    "name.formula": "Your name can't start with =, +, - or @.",
+    "name.missing": N_("Enter your name."),
+    "name.long": N_("Your name must be %(max_name)s characters or fewer."),
+    "name.control": N_("Your name contains characters we can't accept, such as line breaks."),
+    "name.link": N_("Your name can't contain a link."),
+    "name.formula": N_("Your name can't start with =, +, - or @."),
     # Within the character limit, but too many bytes (long scripts) to store in one write unit.
-    "name.too_big": "Your name is too long for us to store; please shorten it.",
-    "email.missing": "Enter your email address.",
-    "email.invalid": "Enter a valid email address, like name@example.com.",
-    "country.missing": "Choose your country.",
-    "country.invalid": "Choose your country from the list.",
-    "postcode.long": f"Your postcode must be {MAX_POSTCODE_CHARS} characters or fewer.",
-    "postcode.invalid": "Your postcode contains characters we can't accept.",
-    "postcode.formula": "Your postcode can't start with =, +, - or @.",
-    "consent.missing": "Tick the box to agree to the privacy notice; we can't count your signature without it.",
-    "updates_opt_in.invalid": "Choose yes or no for campaign updates.",
+    "name.too_big": N_("Your name is too long for us to store; please shorten it."),
+    "email.missing": N_("Enter your email address."),
+    "email.invalid": N_("Enter a valid email address, like name@example.com."),
+    "email.disposable": N_("This looks like a temporary (disposable) email address. Enter an address you will "
+                           "keep, so your signature can be checked."),
+    "country.missing": N_("Choose your country."),
+    "country.invalid": N_("Choose your country from the list."),
+    "postcode.long": N_("Your postcode must be %(max_postcode)s characters or fewer."),
+    "postcode.invalid": N_("Your postcode contains characters we can't accept."),
+    "postcode.formula": N_("Your postcode can't start with =, +, - or @."),
+    "consent.missing": N_("Tick the box to agree to the privacy notice; we can't count your signature without it."),
+    "updates_opt_in.invalid": N_("Choose yes or no for campaign updates."),
 }
+LIMITS = {"max_name": MAX_NAME_CHARS, "max_postcode": MAX_POSTCODE_CHARS}
+
+
+def message(code: str) -> str:
+    """A rule's message in the current language."""
+    return _(MESSAGES[code], **LIMITS)
 
 
 class BodyError(Exception):
     """A body that cannot be read at all (as opposed to invalid fields)."""
 
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
+    def __init__(self, status: int, message: str, **params):
+        super().__init__(message % params if params else message)
         self.status = status
-        self.message = message
+        self.message = message % params if params else message
+        self._source = message
+        self._params = params
+
+    def translated(self) -> str:
+        return _(self._source, **self._params)
 
 
 @dataclass(frozen=True)
@@ -81,31 +98,31 @@ def parse_body(raw: bytes | str, content_type: str | None) -> dict:
     if isinstance(raw, str):  # Chalice's type allows text; the body is bytes in practice
         raw = raw.encode("utf-8")
     if len(raw) > MAX_BODY_BYTES:
-        raise BodyError(413, f"The request body is larger than {MAX_BODY_BYTES // 1024} KB.")
+        raise BodyError(413, N_("The request body is larger than %(kb)s KB."), kb=MAX_BODY_BYTES // 1024)
     kind = media_type(content_type)
     if kind not in (JSON, FORM):
-        raise BodyError(415, "Send the signature as application/json or application/x-www-form-urlencoded.")
+        raise BodyError(415, N_("Send the signature as application/json or application/x-www-form-urlencoded."))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise BodyError(400, "The request body is not valid UTF-8.") from None
+        raise BodyError(400, N_("The request body is not valid UTF-8.")) from None
     if kind == FORM:
         try:
             pairs = parse_qs(text, keep_blank_values=True, errors="strict")
         except (UnicodeDecodeError, ValueError):
-            raise BodyError(400, "The form data is not valid UTF-8.") from None
+            raise BodyError(400, N_("The form data is not valid UTF-8.")) from None
         return {field: values[0] for field, values in pairs.items()}
     try:
         data = json.loads(text) if text.strip() else None
     except (ValueError, RecursionError):
-        raise BodyError(400, "The request body is not valid JSON.") from None
+        raise BodyError(400, N_("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
-        raise BodyError(400, "The request body must be a JSON object of fields.")
+        raise BodyError(400, N_("The request body must be a JSON object of fields."))
     try:
         # JSON may escape lone surrogates (\ud800), which are not text at all.
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise BodyError(400, "The request body contains characters that are not valid Unicode.") from None
+        raise BodyError(400, N_("The request body contains characters that are not valid Unicode.")) from None
     return data
 
 
@@ -193,6 +210,9 @@ def validate(fields: dict) -> tuple[SignatureInput | None, dict[str, str]]:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
             errors["email"] = "email.invalid"
+        else:
+            if disposable.is_disposable(email.rpartition("@")[2]):
+                errors["email"] = "email.disposable"
 
     country = _text(fields.get("country"))
     if country is None:
@@ -229,7 +249,7 @@ def validate(fields: dict) -> tuple[SignatureInput | None, dict[str, str]]:
     source = _campaign_code(fields.get("source"))
 
     if errors:
-        return None, {field: MESSAGES[code] for field, code in errors.items()}
+        return None, {field: message(code) for field, code in errors.items()}
     assert name is not None and email is not None and country is not None  # each is an error otherwise
     return (
         SignatureInput(

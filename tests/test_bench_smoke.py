@@ -88,3 +88,13 @@ def test_sharded_counter_figures_at_a_few_shards(handler, new_petition):
     assert [results[n]["items"] for n in (1, 3)] == [2, 4]  # the base item and one item per shard
     assert all(r["write_requests"] == 1 and r["read_requests"] == 1 for r in results.values())
     assert results[3]["largest_item"] < results[3]["baseline_item"]  # the single item carries every shard's mark
+
+
+def test_the_export_benchmark_streams_every_row_of_its_petition_and_no_other(new_petition):
+    """The 1.1 million-row export's smoke test: a small size, the same code, rows checked against the fill."""
+    from bench import export_scale
+
+    section = export_scale.run(new_petition, signatures=600, segments=3, workers=2)
+    assert section.data["rows"] == 600
+    assert section.data["peak"] > 0 and section.data["baseline_peak"] > 0
+    assert len(section.rows) == 3

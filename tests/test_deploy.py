@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 TABLES = ("SignaturesTable", "PetitionsTable", "TotalsTable", "AdminTable", "AuditTable")
 FUNCTIONS = {"APIHandler": "ApiHandlerRole", "OnSignatureChange": "OnSignatureChangeRole",
-             "SendVerificationMail": "SendVerificationMailRole"}  # the mailer's own checks: test_deploy_mailer.py
+             "SendVerificationMail": "SendVerificationMailRole",  # the mailer's own checks: test_deploy_mailer.py
+             "Export": "ExportRole", "Retention": "RetentionRole"}  # data rights: test_deploy_rights.py
 EVENT = "OnSignatureChangeDynamodbEventSource"
 QUEUE = "SignatureStreamFailureQueue"
 
@@ -41,6 +42,8 @@ SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::Accoun
 ALLOWLIST_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                             "parameter/countersign/${Stage}/admin-allowlist"}
 
+BLOCKLISTS_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
+                             "parameter/countersign/${Stage}/blocklists"}
 VERIFY_SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                                 "parameter/countersign/${Stage}/verify-token-secret"}
 
@@ -59,6 +62,7 @@ EXPECTED_GRANTS = {
         ("dynamodb:PutItem", get_att("SignaturesTable", "Arn")),
         ("dynamodb:GetItem", get_att("SignaturesTable", "Arn")),  # confirmation links
         ("dynamodb:UpdateItem", get_att("SignaturesTable", "Arn")),
+        ("dynamodb:DeleteItem", get_att("SignaturesTable", "Arn")),  # "Remove my signature"
         ("ssm:GetParameter", VERIFY_SECRET_ARN),
         ("dynamodb:Query", get_att("TotalsTable", "Arn")),
         ("ssm:GetParameter", SECRET_ARN),
@@ -74,6 +78,7 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", ALLOWLIST_ARN),
         ("ses:SendEmail", IDENTITY_ARN),  # admin sign-in links
         ("ses:SendEmail", CONFIGURATION_SET_ARN),
+        ("ssm:GetParameter", BLOCKLISTS_ARN),  # the fraud controls' blocklists (absent: none)
         ("logs:CreateLogStream", logs_arn("api")),
         ("logs:PutLogEvents", logs_arn("api")),
     ],
@@ -88,6 +93,26 @@ EXPECTED_GRANTS = {
         ("sqs:SendMessage", get_att(QUEUE, "Arn")),
         ("logs:CreateLogStream", logs_arn("tally")),
         ("logs:PutLogEvents", logs_arn("tally")),
+    ],
+    "ExportRole": [
+        ("dynamodb:Scan", get_att("SignaturesTable", "Arn")),
+        ("dynamodb:Query", get_att("TotalsTable", "Arn")),  # the summary: the figures /totals answers
+        ("dynamodb:PutItem", get_att("AuditTable", "Arn")),  # every export is audited
+        ("s3:PutObject", {"Fn::Sub": "${ExportBucket.Arn}/exports/*"}),
+        ("s3:AbortMultipartUpload", {"Fn::Sub": "${ExportBucket.Arn}/exports/*"}),
+        ("s3:GetObject", {"Fn::Sub": "${ExportBucket.Arn}/exports/*"}),  # what the presigned link is signed for
+        ("logs:CreateLogStream", logs_arn("export")),
+        ("logs:PutLogEvents", logs_arn("export")),
+    ],
+    "RetentionRole": [
+        ("dynamodb:Scan", get_att("SignaturesTable", "Arn")),  # a closed petition's signatures
+        ("dynamodb:DeleteItem", get_att("SignaturesTable", "Arn")),  # re-keying is a transaction: delete and put
+        ("dynamodb:PutItem", get_att("SignaturesTable", "Arn")),
+        ("dynamodb:Scan", get_att("PetitionsTable", "Arn")),
+        ("dynamodb:UpdateItem", get_att("PetitionsTable", "Arn")),  # closed_at, anonymised_at
+        ("dynamodb:PutItem", get_att("AuditTable", "Arn")),
+        ("logs:CreateLogStream", logs_arn("retention")),
+        ("logs:PutLogEvents", logs_arn("retention")),
     ],
 }
 
@@ -265,7 +290,7 @@ def test_the_local_runner_reads_the_deployed_settings(template):
 def test_alarms_watch_iterator_age_errors_throttles_and_the_failure_queue(template):
     alarms = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]): a["Properties"]
               for name, a in resources(template, "AWS::CloudWatch::Alarm").items()
-              if not name.startswith("Mail")  # the mailer's: test_deploy_mailer.py
+              if not name.startswith(("Mail", "Waf"))  # the mailer's and the web ACL's: their own tests
               and name != "NegativeTotalsAlarm"}  # the API's metric: its own test below
     function = [{"Name": "FunctionName", "Value": {"Ref": "OnSignatureChange"}}]
     assert alarms[("AWS/Lambda", "IteratorAge")]["Dimensions"] == function
@@ -352,10 +377,12 @@ def test_log_permissions_name_the_functions_own_log_groups(packaged):
         groups = {r["Properties"]["LogGroupName"]["Fn::Sub"]: r["Properties"]["RetentionInDays"]
                   for r in resources(template, "AWS::Logs::LogGroup").values()}
         assert set(groups) == {"/aws/lambda/${AWS::StackName}-api", "/aws/lambda/${AWS::StackName}-tally",
-                               "/aws/lambda/${AWS::StackName}-mailer"}
+                               "/aws/lambda/${AWS::StackName}-mailer", "/aws/lambda/${AWS::StackName}-export",
+                               "/aws/lambda/${AWS::StackName}-retention"}
         assert all(days <= 90 for days in groups.values())
         for function, suffix in (("APIHandler", "api"), ("OnSignatureChange", "tally"),
-                                 ("SendVerificationMail", "mailer")):
+                                 ("SendVerificationMail", "mailer"), ("Export", "export"),
+                                 ("Retention", "retention")):
             name = resolve(template["Resources"][function]["Properties"]["FunctionName"], template, stage)
             assert name == f"countersign-{stage}-{suffix}"
             assert f":log-group:/aws/lambda/{name}:*" in resolve(logs_arn(suffix), template, stage)
@@ -616,7 +643,8 @@ def test_the_sam_transform_grants_nothing_more(packaged, transformed):
 # The services the stack's resources are made with (the rest of a handler's
 # list serves features this stack does not use: VPCs, EFS, Kinesis, KMS
 # customer keys, Firehose).
-DEPLOY_SERVICES = {"apigateway", "cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "ses", "sns", "sqs", "ssm"}
+DEPLOY_SERVICES = {"apigateway", "cloudwatch", "dynamodb", "events", "iam", "lambda", "logs", "s3", "ses", "sns", "sqs",
+                   "ssm"}
 # Handler permissions for features the stack does not use.
 UNUSED_FEATURES = {
     # DynamoDB global tables, imports, Kinesis destinations, resource policies, contributor insights;
@@ -645,6 +673,20 @@ UNUSED_FEATURES = {
     # HTTP API: a definition read from S3 (ours has none); the Stage schema's tagging names, which are not
     # IAM actions (API Gateway authorizes tags as PUT and DELETE on /tags, granted with the API's own verbs)
     "s3:getObject", "apigateway:TagResource", "apigateway:UntagResource",
+    # S3 bucket features the export bucket does not use: analytics, metadata tables, metrics, inventory,
+    # tiering, replication, websites, object lock, acceleration, CORS, logging, notifications, ABAC;
+    # and object deletion (its lifecycle rule expires exports)
+    "s3:CreateBucketMetadataTableConfiguration", "s3:DeleteBucketAnalyticsConfiguration", "s3:DeleteBucketCors",
+    "s3:DeleteBucketMetadataTableConfiguration", "s3:DeleteBucketMetricsConfiguration", "s3:DeleteBucketReplication",
+    "s3:DeleteBucketWebsite", "s3:DeleteObject", "s3:GetBucketAbac", "s3:GetBucketMetadataTableConfiguration",
+    "s3:PutAccelerateConfiguration", "s3:PutAnalyticsConfiguration", "s3:PutBucketAbac", "s3:PutBucketCORS",
+    "s3:PutBucketLogging", "s3:PutBucketNotification", "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketReplication", "s3:PutBucketWebsite", "s3:PutIntelligentTieringConfiguration",
+    "s3:PutInventoryConfiguration", "s3:PutMetricsConfiguration", "s3:PutObjectAcl", "s3:PutObjectLockConfiguration",
+    "s3:PutReplicationConfiguration", "s3:UpdateBucketMetadataAnnotationTableConfiguration",
+    "s3:UpdateBucketMetadataInventoryTableConfiguration", "s3:UpdateBucketMetadataJournalTableConfiguration",
+    # API names, not IAM actions: S3 checks PutEncryptionConfiguration and PutLifecycleConfiguration for them
+    "s3:DeleteBucketEncryption", "s3:DeleteBucketLifecycle",
 }
 
 
@@ -774,6 +816,7 @@ def concrete(value, stage):
         ("SignaturesTable", "StreamArn"):
             f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-signatures/stream/2026-11-27T20:00:00.000",
         (QUEUE, "Arn"): f"arn:aws:sqs:{REGION}:{ACCOUNT}:{stack}-{QUEUE}-1A2B3C4D5E6F",
+        ("ExportBucket", "Arn"): f"arn:aws:s3:::{stack}-exportbucket-1a2b3c4d5e6f",
     }
     if "Fn::GetAtt" in value:
         return arns[tuple(value["Fn::GetAtt"])]
@@ -783,7 +826,8 @@ def concrete(value, stage):
         return f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{stack}-VerificationMailConfigurationSet-1A2B3C"
     text = value["Fn::Sub"]
     for variable, replacement in (("AWS::Partition", "aws"), ("AWS::Region", REGION), ("AWS::AccountId", ACCOUNT),
-                                  ("AWS::StackName", stack), ("Stage", stage)):
+                                  ("AWS::StackName", stack), ("Stage", stage),
+                                  ("ExportBucket.Arn", arns[("ExportBucket", "Arn")])):
         text = text.replace("${%s}" % variable, replacement)
     assert "${" not in text, text
     return text
@@ -831,11 +875,14 @@ def test_the_boundary_allows_only_data_access_to_the_stacks_own_resources():
     for statement in boundary["Statement"]:
         assert statement["Effect"] == "Allow" and "Condition" not in statement
         for action in _listed(statement["Action"]):
-            assert "*" not in action and action.split(":")[0] in {"dynamodb", "ssm", "sqs", "logs", "ses"}, action
+            assert "*" not in action and action.split(":")[0] in {"dynamodb", "ssm", "sqs", "logs", "ses", "s3"}, action
         if statement["Resource"] == "*":  # only what IAM checks against "*" (see the test above): listing streams
             assert statement["Action"] == ["dynamodb:ListStreams"]
             continue
         for resource in _listed(statement["Resource"]):
+            if resource.startswith("arn:aws:s3:::"):  # bucket ARNs name no account: the stack's bucket, by name
+                assert resource == "arn:aws:s3:::countersign-*/exports/*", resource
+                continue
             assert f":{ACCOUNT}:" in resource, resource
             if statement["Action"] == ["ses:SendEmail"] and resource.endswith(":identity/*"):
                 continue  # the sender is the campaign's own domain; the mailer's policy names the one identity

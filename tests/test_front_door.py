@@ -118,8 +118,8 @@ FORM_SIGNER = b"name=Amina+Yusuf&email=amina%40example.org&country=GB&consent=ye
 def test_the_sign_page_names_the_apis_own_address_for_its_script(petition, direct_signing):
     reply = served(http_api_event("GET", "/petitions/{petition_id}/sign", "/petitions/demo/sign",
                                   path_parameters=PETITION, headers=THROUGH_CDN))
-    assert f'data-direct="{API}/petitions/demo/signatures"' in reply["body"]
-    assert 'action="/petitions/demo/signatures"' in reply["body"]  # without the script, the form posts via the CDN
+    assert f'data-direct="{API}/petitions/demo/signatures?lang=en"' in reply["body"]
+    assert 'action="/petitions/demo/signatures?lang=en"' in reply["body"]  # without the script: via the CDN
     policy = reply["headers"]["Content-Security-Policy"]
     assert f"connect-src 'self' {API};" in policy
 

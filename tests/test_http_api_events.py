@@ -133,6 +133,17 @@ EVERY_ROUTE = [
       "body": json.dumps({**SIGNER, "consent": True}).encode()}, 202),
     ("POST", "/petitions/{petition_id}/signatures", "/petitions/demo/signatures", PETITION,
      {"headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": form_body(**SIGNER)}, 303),
+    # What travels: the live badge, the share card, the embeddable form, and the OSDI petition and its helper.
+    ("GET", "/petitions/{petition_id}/badge.svg", "/petitions/demo/badge.svg", PETITION, {}, 200),
+    ("GET", "/petitions/{petition_id}/card.png", "/petitions/demo/card.png", PETITION,
+     {"headers": {"Accept": "image/png"}}, 200),
+    ("GET", "/petitions/{petition_id}/embed", "/petitions/demo/embed", PETITION, {}, 200),
+    ("GET", "/osdi/v1/petitions/{petition_id}", "/osdi/v1/petitions/demo", PETITION, {}, 200),
+    ("POST", "/osdi/v1/petitions/{petition_id}/signatures", "/osdi/v1/petitions/demo/signatures", PETITION,
+     {"headers": {"Content-Type": "application/json"},
+      "body": json.dumps({"person": {"given_name": "Zoë", "family_name": "Ñúñez",
+                                     "email_addresses": [{"address": "osdi@example.org"}],
+                                     "postal_addresses": [{"country": "GB"}]}}).encode()}, 202),
     # Confirmation links, with a token that does not work.
     ("GET", "/petitions/{petition_id}/confirm", "/petitions/demo/confirm", PETITION,
      {"query": {"token": ["bogus"]}}, 400),
@@ -140,6 +151,15 @@ EVERY_ROUTE = [
      {"headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": form_body(token="bogus")}, 400),
     ("POST", "/petitions/{petition_id}/confirm/resend", "/petitions/demo/confirm/resend", PETITION,
      {"headers": {"Content-Type": "application/json"}, "body": b'{"token": "bogus"}'}, 400),
+    # Removing a signature: the form, asking for a link, and a link that does not work.
+    ("GET", "/petitions/{petition_id}/remove", "/petitions/demo/remove", PETITION, {}, 200),
+    ("POST", "/petitions/{petition_id}/remove", "/petitions/demo/remove", PETITION,
+     {"headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": form_body(email="a@example.org")},
+     200),
+    ("GET", "/petitions/{petition_id}/remove/confirm", "/petitions/demo/remove/confirm", PETITION,
+     {"query": {"token": ["bogus"]}}, 400),
+    ("POST", "/petitions/{petition_id}/remove/confirm", "/petitions/demo/remove/confirm", PETITION,
+     {"headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": form_body(token="bogus")}, 400),
     # The admin area without a session: its sign-in pages, redirects to them, and the API's 401.
     ("GET", "/admin/sign-in", "/admin/sign-in", None, {}, 200),
     ("POST", "/admin/sign-in", "/admin/sign-in", None, FORM_POST, 403),
@@ -151,7 +171,7 @@ EVERY_ROUTE = [
                     "/admin/petitions/{petition_id}/edit")],
     *[("POST", route, route.replace("{petition_id}", "demo"), PETITION if "{" in route else None, FORM_POST, 303)
       for route in ("/admin/petitions", "/admin/petitions/{petition_id}", "/admin/petitions/{petition_id}/status",
-                    "/admin/preview")],
+                    "/admin/petitions/{petition_id}/erase", "/admin/preview")],
     *[("GET", route, route.replace("{petition_id}", "demo"), PETITION if "{" in route else None, {}, 401)
       for route in ("/admin/api/session", "/admin/api/audit", "/admin/api/petitions",
                     "/admin/api/petitions/{petition_id}")],
@@ -172,7 +192,8 @@ def test_every_route_answers_an_http_api_event(petition, stage, method, route, p
     reply = served(http_api_event(method, route, path, stage=stage, path_parameters=parameters, **extra))
     assert reply["statusCode"] == status, reply["body"][:500]
     assert header(reply, "X-Content-Type-Options") == "nosniff"
-    assert not reply.get("isBase64Encoded")  # every answer of ours is text, sent as it is
+    # Every answer of ours is text, sent as it is, except the share card's PNG (base64, which API Gateway decodes).
+    assert bool(reply.get("isBase64Encoded")) == route.endswith(".png")
 
 
 def test_a_form_post_arrives_base64_encoded_and_is_stored_exactly(petition):
@@ -182,7 +203,7 @@ def test_a_form_post_arrives_base64_encoded_and_is_stored_exactly(petition):
     assert event["isBase64Encoded"] is True
     reply = served(event)
     assert reply["statusCode"] == 303
-    assert header(reply, "Location") == "/petitions/demo/thanks"  # $default: no stage in the path
+    assert header(reply, "Location") == "/petitions/demo/thanks?lang=en"  # $default: no stage in the path
     [stored] = list(models.Signature.scan())
     assert (stored.name, stored.country) == ("Zoë Ñúñez 中文", "GB")
 
@@ -192,10 +213,10 @@ def test_the_stage_of_a_named_http_api_stage_stays_in_redirects_and_links(petiti
                            stage="v1", path_parameters=PETITION, body=form_body(**SIGNER),
                            headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert event["path"] == event["requestContext"]["path"] == "/v1/petitions/demo/signatures"
-    assert header(served(event), "Location") == "/v1/petitions/demo/thanks"
+    assert header(served(event), "Location") == "/v1/petitions/demo/thanks?lang=en"
     page = served(http_api_event("GET", "/petitions/{petition_id}/sign", "/petitions/demo/sign", stage="v1",
                                  path_parameters=PETITION))["body"]
-    assert 'action="/v1/petitions/demo/signatures"' in page
+    assert 'action="/v1/petitions/demo/signatures?lang=en"' in page
     assert 'src="/v1/static/countersign.js?v=' in page
     assert 'href="/v1/privacy"' in page
     index = served(http_api_event("GET", "/", "/", stage="v1"))["body"]

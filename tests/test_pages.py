@@ -76,7 +76,7 @@ def test_sign_page_shows_the_petition_total_and_a_labelled_form(client, petition
     assert "8,620" in page and "1,500,000" in page
     doc = Elements(page)
     [form] = doc.all("form")
-    assert form["method"] == "post" and form["action"] == "/petitions/demo/signatures"
+    assert form["method"] == "post" and form["action"] == "/petitions/demo/signatures?lang=en"
     labelled = {a["for"] for a in doc.all("label")}
     fields = [a for t, a in doc.tags if t in ("input", "select") and a.get("type") != "hidden"]
     assert {a.get("name") for a in fields} == {"name", "email", "country", "postcode", "consent",
@@ -103,7 +103,8 @@ def test_country_preselected_from_cloudfront_then_accept_language(client, petiti
     _, page = get(client, "/petitions/demo/sign", **{"Accept-Language": "en-GB,en;q=0.8"})
     assert '<option value="GB" selected>' in page
     response = client.get("/petitions/demo/sign")
-    assert set(response.headers["Vary"].split(", ")) == {"CloudFront-Viewer-Country", "Accept-Language"}
+    # The language too: ?lang=, then the switcher's cookie, then Accept-Language.
+    assert set(response.headers["Vary"].split(", ")) == {"CloudFront-Viewer-Country", "Accept-Language", "Cookie"}
 
 
 def test_sign_page_shows_the_count_from_the_visitors_country(client, petition):
@@ -207,7 +208,8 @@ def test_dashboard_ranks_every_country_with_signatures(client, petition):
     set_totals({"FR": 120, "GB": 8500, "DE": 7, "US": 0})
     response, page = get(client, "/petitions/demo/dashboard")
     assert response.status_code == 200
-    ranked = re.findall(r'<li data-code="([A-Z]{2})"><span class="name">([^<]+)</span><span class="n">([\d,]+)<', page)
+    ranked = re.findall(r'<li data-code="([A-Z]{2})"><span class="name">([^<]+)</span>'
+                        r'<span class="n" data-n="\d+">([\d,]+)<', page)
     assert ranked == [("GB", "United Kingdom", "8,500"), ("FR", "France", "120"), ("DE", "Germany", "7")]
     assert "8,627" in page
     assert 'datetime="2026-11-27T20:00:00Z">27 Nov 2026, 20:00:00 UTC</time>' in page
@@ -260,7 +262,9 @@ def test_privacy_notice(client, tables):
 PAGES = {"/": "public", "/petitions/demo/sign": "public", "/petitions/demo/dashboard": "public",
          "/privacy": "public", "/petitions/demo/thanks": "no-store", "/petitions/no-such/sign": "no-store",
          "/petitions/no-such/thanks": "no-store", "/petitions/no-such/dashboard": "no-store",
-         "/petitions/demo/confirm": "no-store"}
+         "/petitions/demo/confirm": "no-store",
+         "/petitions/demo/remove": "public", "/petitions/demo/remove/confirm": "no-store",
+         "/petitions/demo/embed": "public"}
 
 
 def test_every_html_page_is_listed_here():
@@ -268,7 +272,9 @@ def test_every_html_page_is_listed_here():
 
     html_routes = {path for path, methods in app.routes.items() if "GET" in methods
                    and not path.startswith("/admin")} - {  # the admin area: no-store, tests/test_admin.py
-        "/static/{name}", "/petitions/{petition_id}", "/petitions/{petition_id}/totals"}
+        "/static/{name}", "/petitions/{petition_id}", "/petitions/{petition_id}/totals",
+        # not HTML: the badge, the share card, the OSDI petition (tests/test_sharing.py, tests/test_osdi.py)
+        "/petitions/{petition_id}/badge.svg", "/petitions/{petition_id}/card.png", "/osdi/v1/petitions/{petition_id}"}
     listed = {re.sub(r"^/petitions/[^/]+", "/petitions/{petition_id}", path) for path in PAGES}
     assert html_routes == listed
 
@@ -287,7 +293,7 @@ def test_every_page_says_what_may_be_kept(client, petition, path, kind):
 def test_sign_page_cache_keys_on_the_headers_that_choose_its_country(client, petition):
     response, _ = get(client, "/petitions/demo/sign")
     assert {v.strip() for v in response.headers["Vary"].split(",")} == {
-        "CloudFront-Viewer-Country", "Accept-Language"}
+        "CloudFront-Viewer-Country", "Accept-Language", "Cookie"}
 
 
 # ---- static assets and what pages load ---------------------------------------------
@@ -360,7 +366,7 @@ def test_pages_keep_the_api_gateway_stage_in_links(petition, monkeypatch):
                            "path": "/api/petitions/demo/sign", "stage": "api"},
     }
     page = app(event, None)["body"]
-    assert 'action="/api/petitions/demo/signatures"' in page
+    assert 'action="/api/petitions/demo/signatures?lang=en"' in page
     assert 'src="/api/static/countersign.js?v=' in page
     assert 'href="/api/privacy"' in page
     assert 'value="https://abc.execute-api.eu-west-2.amazonaws.com/api/petitions/demo/sign"' in page

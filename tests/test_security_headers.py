@@ -32,11 +32,17 @@ PAGES = [
     ("GET", "/petitions/demo/confirm?token=bogus", {}, None),  # a link that does not work
     ("POST", "/petitions/demo/confirm", FORM, "token=bogus"),
     ("POST", "/petitions/demo/confirm/resend", FORM, "token=bogus"),
+    ("GET", "/petitions/demo/remove", {}, None),
+    ("POST", "/petitions/demo/remove", FORM, "email=a%40example.org"),
+    ("GET", "/petitions/demo/remove/confirm?token=bogus", {}, None),
+    ("POST", "/petitions/demo/remove/confirm", FORM, "token=bogus"),
     ("GET", "/admin/sign-in", {}, None),
     ("POST", "/admin/sign-in", FORM, "email=a%40example.org"),  # no form token: 403 page
     ("GET", "/admin/sign-in/bogus", {}, None),
     ("POST", "/admin/sign-in/bogus", FORM, "csrf_token=x"),
 ]
+# The one page others may frame (its policy: tests/test_sharing.py).
+EMBEDDABLE = [("GET", "/petitions/demo/embed", {}, None)]
 # What a signed-in admin sees (the admin fixture's session).
 ADMIN_PAGES = ["/admin", "/admin/new", "/admin/audit", "/admin/petitions/demo", "/admin/petitions/demo/edit"]
 NOT_PAGES = [
@@ -56,12 +62,18 @@ NOT_PAGES = [
     ("GET", "/petitions/demo", {"Content-Type": "text/plain"}, None),  # Chalice's own 415
     ("POST", "/petitions/demo/confirm", JSON, json.dumps({"token": "bogus"})),
     ("POST", "/petitions/demo/confirm/resend", JSON, json.dumps({"token": "bogus"})),
+    ("POST", "/petitions/demo/remove", JSON, json.dumps({"email": "a@example.org"})),
+    ("GET", "/petitions/demo/badge.svg", {}, None),
+    ("GET", "/petitions/demo/card.png", {"Accept": "image/png"}, None),
+    ("GET", "/osdi/v1/petitions/demo", {}, None),
+    ("POST", "/osdi/v1/petitions/demo/signatures", JSON, json.dumps({"person": {}})),
     # The admin area without a session: a redirect to the sign-in page, or the API's 401.
     *[("GET", path, {}, None) for path in ("/admin", "/admin/new", "/admin/audit", "/admin/petitions/demo",
                                             "/admin/petitions/demo/edit", "/admin/api/session", "/admin/api/audit",
                                             "/admin/api/petitions", "/admin/api/petitions/demo")],
     *[("POST", path, FORM, "csrf_token=x") for path in ("/admin/petitions", "/admin/petitions/demo",
                                                         "/admin/petitions/demo/status", "/admin/preview",
+                                                        "/admin/petitions/demo/erase",
                                                         "/admin/sign-out")],
     *[("POST", path, JSON, "{}") for path in ("/admin/api/petitions", "/admin/api/petitions/demo",
                                               "/admin/api/petitions/demo/status")],
@@ -114,7 +126,7 @@ def test_every_route_is_covered_here():
     from app import app
 
     covered = set()
-    for method, path, _, _ in PAGES + NOT_PAGES:
+    for method, path, _, _ in PAGES + NOT_PAGES + EMBEDDABLE:
         bare = path.split("?")[0]
         for route, methods in app.routes.items():
             pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", route) + "$"
@@ -127,8 +139,9 @@ def test_every_route_is_covered_here():
 def assert_strict_page(response, path="/"):
     assert response.headers["Content-Type"].startswith("text/html")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    # Pages reached by a link carrying a token (confirmation, admin sign-in) leak it to nobody.
-    token_in_address = "/confirm" in path or path.startswith("/admin/sign-in/")
+    # Pages reached by a link carrying a token (confirmation, admin sign-in) leak it to nobody, and the
+    # removal pages tell no other site that someone is leaving.
+    token_in_address = "/confirm" in path or "/remove" in path or path.startswith("/admin/sign-in/")
     assert response.headers["Referrer-Policy"] == ("no-referrer" if token_in_address
                                                    else "strict-origin-when-cross-origin")
     assert "camera=()" in response.headers["Permissions-Policy"]

@@ -45,7 +45,7 @@ def test_form_signature_redirects_to_thanks(client, petition):
     response = post_form(client, GOOD_FORM,
                          headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
     assert response.status_code == 303
-    assert response.headers["Location"] == "/petitions/demo/thanks"
+    assert response.headers["Location"] == "/petitions/demo/thanks?lang=en"
     assert len(stored()) == 1
     assert client.get("/petitions/demo/thanks").status_code == 200
 
@@ -69,7 +69,7 @@ def test_redirect_keeps_the_api_gateway_stage(petition):
     }
     response = app(event, None)
     assert response["statusCode"] == 303
-    assert response["headers"]["Location"] == "/api/petitions/demo/thanks"
+    assert response["headers"]["Location"] == "/api/petitions/demo/thanks?lang=en"
 
 
 @pytest.mark.parametrize("post", [post_json, post_form])
@@ -280,7 +280,10 @@ def test_public_petition_info(client, petition):
                                   "status": "open", "closes_at": None, "require_verification": False,
                                   # the campaign page's fields, empty for this petition
                                   "asks": [], "body": "", "body_html": "", "image": None, "organiser": None,
-                                  "featured_country": None, "country_targets": {}}
+                                  "featured_country": None, "country_targets": {},
+                                  # its language and translations (none), and who may frame its form (nobody named)
+                                  "language": "en", "own_language": "en", "languages": ["en"],
+                                  "partly_translated": False, "untranslated": [], "embed_origins": []}
     post_json(client, GOOD)
     assert "amina" not in client.get("/petitions/demo").body.decode().lower()
     assert client.get("/petitions/nope").status_code == 404

@@ -82,7 +82,7 @@ def test_get_shows_one_button_and_changes_nothing(client, verified, outbox, aws_
     page = response.body.decode()
     assert page.count("<button") == 1 and "Confirm my signature" in page
     assert f'name="token" value="{token_of(link)}"' in page
-    assert 'action="/petitions/demo/confirm"' in page
+    assert 'action="/petitions/demo/confirm?lang=en"' in page
     assert aws_calls.writes() == []
     assert the_signature().status == SignatureStatus.PENDING
     for name, value in (("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer")):
@@ -156,7 +156,7 @@ def test_an_expired_link_is_410_and_offers_a_fresh_one(client, verified, outbox,
     page = client.get(f"/petitions/demo/confirm?token={token}")
     assert page.status_code == 410
     body = page.body.decode()
-    assert "has expired" in body and 'action="/petitions/demo/confirm/resend"' in body
+    assert "has expired" in body and 'action="/petitions/demo/confirm/resend?lang=en"' in body
     assert f'value="{token}"' in body
     assert post(client, token).status_code == 410
     assert the_signature().status == SignatureStatus.PENDING

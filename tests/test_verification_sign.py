@@ -89,7 +89,7 @@ def test_the_json_answer_says_confirmation_is_needed_and_is_the_same_for_new_pen
 
 def test_the_form_answer_is_the_same_for_new_pending_and_confirmed(client, verified):
     first = post_form(client)
-    assert first.status_code == 303 and first.headers["Location"] == "/petitions/demo/thanks"
+    assert first.status_code == 303 and first.headers["Location"] == "/petitions/demo/thanks?lang=en"
     again = post_form(client)
     models.Signature(signature_key=the_signature().signature_key).update(
         actions=[models.Signature.status.set(SignatureStatus.CONFIRMED)])

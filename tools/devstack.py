@@ -110,6 +110,11 @@ class DevStack:
         return self.state_dir / "mail"
 
     @property
+    def blocklist_file(self) -> Path:
+        """The local blocklists (JSON; see chalicelib/fraud/blocklists.py); absent means none."""
+        return self.state_dir / "blocklists.json"
+
+    @property
     def env(self) -> dict[str, str]:
         env = fake_aws.environment(os.environ)
         env.update({
@@ -124,6 +129,12 @@ class DevStack:
             "SMTP_PORT": str(self.smtp_port),
             "MAIL_FROM": MAIL_FROM,
             "ADMIN_ALLOWLIST": os.environ.get("ADMIN_ALLOWLIST") or DEFAULT_ADMIN,
+            # The blocklists (chalicelib/fraud/blocklists.py), re-read every few seconds so an edit shows at once.
+            "BLOCKLIST_FILE": str(self.blocklist_file),
+            "BLOCKLIST_CACHE_SECONDS": "2",
+            # Only here may a request name its client with X-Forwarded-For (tests play many clients
+            # from one machine); no deployed stage sets it.
+            "TRUST_FORWARDED_FOR": "1",
             "PYTHONUNBUFFERED": "1",
             **self.tables,
             **self.extra_env,
@@ -304,7 +315,8 @@ def prepare(seed_demo: bool) -> None:
 
 
 STACK_ENV = "stack.env"
-SHARED_VARIABLES = (*fake_aws.SETTINGS, "DYNAMODB_ENDPOINT", *DEFAULT_TABLES)
+# The dev secret too: make invalidate --ip hashes an address with it.
+SHARED_VARIABLES = (*fake_aws.SETTINGS, "DYNAMODB_ENDPOINT", "SIGNATURE_KEY_SECRET", *DEFAULT_TABLES)
 
 
 def write_stack_env(stack: DevStack, state_dir: Path) -> None:

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools import front_door
+from tools import front_door, waf
 
 ROOT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = ROOT / "infra" / "resources.json"
@@ -62,6 +62,8 @@ def package(stage: str, out: Path) -> Path:
     subprocess.run(command, check=True, env=env, cwd=ROOT)
     sam = out / "sam.json"
     sam.write_text(json.dumps(finish(json.loads(sam.read_text()), stage), indent=2) + "\n")
+    # The CloudFront-scope web ACL's own stack, for us-east-1 (tools/waf.py; make deploy-edge-waf).
+    (out / "waf-edge.json").write_text(json.dumps(waf.edge_template(), indent=2) + "\n")
     return sam
 
 
@@ -76,6 +78,7 @@ def finish(template: dict, stage: str) -> dict:
         template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"] = responses
     front_door.add(template)  # the HTTP API's routes and the CDN's behaviours, from the app's routes
     share_mail_settings(template)
+    waf.add(template)  # the web ACL on a REST stage (Waf=on), and no direct signing past a CDN web ACL
     return template
 
 

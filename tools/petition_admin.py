@@ -60,6 +60,70 @@ DEMO = {
     ],
     "organiser_name": "The UN Refugee Agency's UK charity partner",
     "featured_country": "GB",
+    # Title, summary and asks in the site's other languages; the body stays English (the pages say so).
+    "translations": {
+        "fr": {
+            "title": "Protégez les personnes qui demandent l’asile",
+            "summary": "Les dirigeants du monde se réunissent au Forum mondial sur les réfugiés, à Genève. "
+                       "Demandez-leur de protéger les personnes qui fuient la guerre et la persécution, et les "
+                       "droits qu’elles ont partout où elles cherchent refuge.",
+            "asks": [
+                "Garder ouvertes les routes vers la sécurité, et mettre fin aux violences et aux morts sur le chemin.",
+                "Accueillir les demandeurs d’asile dans des conditions décentes, avec dignité et dans le respect "
+                "des droits humains, et les inclure dans les communautés où ils arrivent.",
+                "Adhérer à la Convention relative au statut des réfugiés, lever les réserves qui l’affaiblissent "
+                "et traiter les demandes d’asile de façon juste et efficace.",
+                "Ouvrir davantage de solutions durables pour les réfugiés, dont plus de places de réinstallation.",
+                "Soutenir les pays et les communautés qui accueillent la plupart des réfugiés du monde, et "
+                "partager l’aide dont ils ont besoin.",
+            ],
+        },
+        "es": {
+            "title": "Protege a las personas que piden asilo",
+            "summary": "Los líderes mundiales se reúnen en el Foro Mundial sobre los Refugiados, en Ginebra. "
+                       "Pídeles que protejan a quienes huyen de la guerra y la persecución, y los derechos que "
+                       "tienen allí donde buscan seguridad.",
+            "asks": [
+                "Mantener abiertas las rutas hacia la seguridad y acabar con la violencia y las muertes en el camino.",
+                "Acoger a quienes piden asilo en condiciones dignas, conforme a los derechos humanos, e "
+                "incluirlos en las comunidades a las que llegan.",
+                "Adherirse a la Convención sobre el Estatuto de los Refugiados, retirar las reservas que la "
+                "debilitan y resolver las solicitudes de asilo de forma justa y eficaz.",
+                "Abrir más soluciones duraderas para los refugiados, con más plazas de reasentamiento.",
+                "Apoyar a los países y comunidades que acogen a la mayoría de los refugiados del mundo y "
+                "compartir la ayuda que necesitan.",
+            ],
+        },
+        "ar": {
+            "title": "احموا الأشخاص الذين يطلبون اللجوء",
+            "summary": "يجتمع قادة العالم في المنتدى العالمي للاجئين في جنيف. اطلب منهم حماية الفارّين من "
+                       "الحرب والاضطهاد، وحماية الحقوق التي يملكونها أينما طلبوا الأمان.",
+            "asks": [
+                "إبقاء طرق الوصول إلى الأمان مفتوحة، ووقف العنف والوفيات على طول الطريق.",
+                "استقبال طالبي اللجوء في ظروف لائقة، ومعاملتهم بكرامة ووفق حقوق الإنسان، ودمجهم في "
+                "المجتمعات التي يصلون إليها.",
+                "الانضمام إلى اتفاقية اللاجئين، ورفع التحفظات التي تضعفها، والبتّ في طلبات اللجوء بعدل وكفاءة.",
+                "فتح مزيد من الحلول الدائمة للاجئين، ومنها مزيد من أماكن إعادة التوطين.",
+                "الوقوف إلى جانب البلدان والمجتمعات التي تستضيف معظم لاجئي العالم، وتقاسم الدعم الذي تحتاجه.",
+            ],
+        },
+        "uk": {
+            "title": "Захистіть людей, які шукають притулку",
+            "summary": "Світові лідери збираються на Глобальному форумі з питань біженців у Женеві. Попросіть "
+                       "їх захистити тих, хто тікає від війни й переслідувань, і права, які ці люди мають "
+                       "усюди, де шукають безпеки.",
+            "asks": [
+                "Тримати відкритими шляхи до безпеки й зупинити насильство та загибель людей у дорозі.",
+                "Приймати шукачів притулку в гідних умовах, з повагою до прав людини, і включати їх у "
+                "громади, до яких вони прибувають.",
+                "Приєднатися до Конвенції про статус біженців, зняти застереження, що її послаблюють, і "
+                "розглядати заяви про притулок справедливо та швидко.",
+                "Відкрити більше довготривалих рішень для біженців, зокрема більше місць для переселення.",
+                "Підтримати країни й громади, що приймають більшість біженців світу, і поділитися допомогою, "
+                "якої вони потребують.",
+            ],
+        },
+    },
 }
 
 

@@ -1,6 +1,7 @@
 """Screenshots of the pages for the docs, taken in headless Chromium against the local stack. Dev-only.
 
     python -m tools.screenshots            # writes docs/*.png
+    python -m tools.screenshots languages  # only the other languages' pages (docs/*-fr-*.png, *-ar-*.png)
 
 The demo petition gets illustrative totals (about 1.1 million signatures, some
 8,500 of them from the UK, spread over many countries) written straight into
@@ -39,7 +40,15 @@ def seed(stack, petition_id: str = "demo") -> None:
                                **totals.set_counts_arguments(petition_id, DEMO_TOTALS, clock.stamp()))
 
 
-def main() -> int:
+# The pages in other languages: French on a desktop, Arabic (right to left) on a phone and a desktop.
+LANGUAGE_SHOTS = [
+    ("desktop", "/petitions/demo/sign?lang=fr", "sign-fr-desktop.png", False),
+    ("phone", "/petitions/demo/sign?lang=ar", "sign-ar-360px.png", False),
+    ("desktop", "/petitions/demo/dashboard?lang=ar", "dashboard-ar.png", False),
+]
+
+
+def main(only_languages: bool = False) -> int:
     from playwright.sync_api import sync_playwright
 
     from tools.admin_in_browser import sign_in
@@ -56,12 +65,14 @@ def main() -> int:
         desktop = browser.new_context(base_url=stack.base_url, viewport={"width": 1200, "height": 900}, locale="en-GB")
         phone = browser.new_context(base_url=stack.base_url, viewport={"width": 360, "height": 740},
                                     device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB")
-        shots = [
+        shots = [] if only_languages else [
             (desktop, "/petitions/demo/sign", "sign-desktop.png", True),
             (phone, "/petitions/demo/sign", "sign-360px.png", False),
             (desktop, "/petitions/demo/thanks", "thanks.png", False),
             (desktop, "/petitions/demo/dashboard", "dashboard.png", False),
         ]
+        shots += [({"desktop": desktop, "phone": phone}[device], path, name, full)
+                  for device, path, name, full in LANGUAGE_SHOTS]
         for context, path, name, full in shots:
             page = context.new_page()
             page.goto(path)
@@ -71,6 +82,9 @@ def main() -> int:
             page.screenshot(path=str(DOCS / name), full_page=full)
             print(f"wrote docs/{name}")
             page.close()
+        if only_languages:
+            browser.close()
+            return 0
         admin = desktop.new_page()
         sign_in(admin, stack)  # through the local mail, as make run's admin would
         for path, name in (("/admin", "admin-petitions.png"), ("/admin/petitions/demo", "admin-petition.png"),
@@ -84,4 +98,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(only_languages=sys.argv[1:] == ["languages"]))

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from chalice import Response
+from email_validator import EmailNotValidError, validate_email
 
-from .. import aws, canonical_email, countries, pages, responses, security_headers
-from ..campaign import markdown, rules
+from .. import aws, canonical_email, countries, i18n, pages, responses, security_headers
+from ..campaign import markdown, rules, store
 from ..models import PetitionStatus
 from . import audit, operations, outbox, sessions, signin
 
@@ -233,18 +234,38 @@ def sign_out(request, session: sessions.Session, form: dict) -> Response:
 # ---- pages ----------------------------------------------------------------------------------------------------
 
 def _petition_form_values(fields: dict) -> dict[str, str]:
-    """Stored fields as the form's text boxes show them."""
+    """Stored fields as the form's text boxes show them (a translation's as ``fr.title`` and so on)."""
     targets = fields.get("country_targets") or {}
+    translated = {f"{language}.{name}": "\n".join(text) if name == "asks" else text
+                  for language, words in (fields.get("translations") or {}).items() for name, text in words.items()}
     return {**{name: "" if fields.get(name) is None else str(fields[name]) for name in rules.NAMES},
             "petition_id": fields.get("petition_id") or "",
             "asks": "\n".join(fields.get("asks") or []),
-            "country_targets": "\n".join(f"{code} {n}" for code, n in targets.items())}
+            "embed_origins": "\n".join(fields.get("embed_origins") or []),
+            "country_targets": "\n".join(f"{code} {n}" for code, n in targets.items()),
+            "language": fields.get("language") or i18n.DEFAULT, "translations": "", **translated}
+
+
+def _form_fields(form: dict, names: tuple[str, ...]) -> dict:
+    """The form's fields for ``rules.parse``: the language tabs' boxes gathered into ``translations``."""
+    values = {name: form.get(name, "") for name in names}
+    values["translations"] = {language: {name: form.get(f"{language}.{name}", "") for name in rules.TRANSLATED}
+                              for language in i18n.LANGUAGES}
+    return values
+
+
+def _form_echo(form: dict, names: tuple[str, ...]) -> dict:
+    """What was typed, to draw the form again with it."""
+    return {**{name: form.get(name, "") for name in names},
+            **{key: value for key, value in form.items() if key.partition(".")[0] in i18n.LANGUAGES}}
 
 
 def _form_page(request, session, *, status: int, values: dict, errors: dict, creating: bool,
                petition_id: str | None = None) -> Response:
     return _page(status, "petition_form.html", request, session=session, values=values, errors=errors,
                  creating=creating, petition_id=petition_id, countries=countries.names(),
+                 content_languages=[(code, i18n.NAMES[code]) for code in i18n.LANGUAGES],
+                 translated_fields=rules.TRANSLATED,
                  preview=_preview_view(values), title_prefix="Error: " if errors else "")
 
 
@@ -261,9 +282,10 @@ def new_form(request, session) -> Response:
 
 @guarded(api=False)
 def create(request, session, form: dict) -> Response:
-    values = {name: form.get(name, "") for name in ("petition_id", *rules.NAMES)}
+    names = ("petition_id", *rules.NAMES)
+    values = _form_echo(form, names)
     try:
-        after = operations.create(session.email, values)
+        after = operations.create(session.email, _form_fields(form, names))
     except operations.Problems as problems:
         return _form_page(request, session, status=422, values=values, errors=problems.errors, creating=True)
     except operations.Exists:
@@ -294,9 +316,9 @@ def edit_form(request, session, petition_id: str) -> Response:
 
 @guarded(api=False)
 def update(request, session, petition_id: str, form: dict) -> Response:
-    values = {name: form.get(name, "") for name in rules.NAMES}
+    values = _form_echo(form, rules.NAMES)
     try:
-        operations.update(session.email, petition_id, values)
+        operations.update(session.email, petition_id, _form_fields(form, rules.NAMES))
     except operations.NotFound:
         return _message(request, 404, "No such petition", "There is no petition with this id.")
     except operations.Problems as problems:
@@ -317,6 +339,24 @@ def change_status(request, session, petition_id: str, form: dict) -> Response:
 
 
 @guarded(api=False)
+def erase_signer(request, session, petition_id: str, form: dict) -> Response:
+    """Remove one signer from this petition by address (the keyed hash finds it; a record is kept)."""
+    from ..rights import erasure
+
+    try:
+        address = validate_email((form.get("email") or "").strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        return _message(request, 422, "That is not an email address", "Enter the address the signer signed with.")
+    if store.get(petition_id) is None:
+        return _message(request, 404, "No such petition", "There is no petition with this id.")
+    if erasure.erase(address, petition_id, session.email):
+        return _message(request, 200, "Signature removed", "The signature is deleted and recorded in the audit "
+                        "log (petition, time, channel; no personal data). The count drops within seconds.")
+    return _message(request, 404, "No signature for that address",
+                    "Nobody signed this petition with that address (or it was removed or anonymised before).")
+
+
+@guarded(api=False)
 def preview(request, session, form: dict) -> Response:
     """The sign page's campaign part for the fields as typed (the edit page's live preview)."""
     body = pages.render("admin/_preview.html", prefix=responses.stage_prefix(request), preview=_preview_view(form))
@@ -325,7 +365,8 @@ def preview(request, session, form: dict) -> Response:
 
 def _preview_view(raw: dict) -> dict:
     """What the sign page would show for these fields: the good ones as stored, the rest left out."""
-    values, _ = rules.parse({name: raw.get(name, "") for name in rules.NAMES}, creating=False)
+    values, _ = rules.parse({name: raw.get(name, "") for name in rules.NAMES if name != "translations"},
+                            creating=False)
     image = None
     if values.get("image_url"):
         image = {"url": values["image_url"], "alt": values.get("image_alt") or "", "credit": values.get("image_credit")}

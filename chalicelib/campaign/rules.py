@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import clock, countries
+from .. import clock, countries, i18n
 from ..petitions import PETITION_ID
 from . import markdown
 
@@ -174,6 +174,69 @@ def _flag(value: Any) -> bool:
     raise Invalid("Choose yes or no.")
 
 
+MAX_EMBED_ORIGINS = 20
+
+
+def _origins(value: Any) -> list[str]:
+    """Sites allowed to show the embeddable form: ``https://partner.example``, one per line (none: any site)."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = value.split()
+    if not isinstance(value, list):
+        raise Invalid("Give the sites as a list of addresses.")
+    if len(value) > MAX_EMBED_ORIGINS:
+        raise Invalid(f"Keep to at most {MAX_EMBED_ORIGINS} sites.")
+    origins = []
+    for item in value:
+        parts = urlsplit(item.strip().rstrip("/")) if isinstance(item, str) else None
+        if parts is None or parts.scheme not in ("https", "http") or not parts.hostname or parts.path \
+                or parts.query or parts.fragment or parts.username or "*" in item:
+            raise Invalid(f"{str(item)[:80]!r} is not a site's address, like https://partner.example.org.")
+        origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    return sorted(set(origins))
+
+
+def _language(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    language = value.strip().lower() if isinstance(value, str) else None
+    if language not in i18n.LANGUAGES:
+        raise Invalid(f"Choose one of the site's languages: {', '.join(i18n.LANGUAGES)}.")
+    return None if language == i18n.DEFAULT else language
+
+
+TRANSLATED = ("title", "summary", "body", "asks")
+
+
+def _translations(value: Any) -> dict[str, dict[str, Any]]:
+    """Per language, the petition's words in it; a language left blank has no translation."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise Invalid("Give the translations as an object with one entry per language, like {\"fr\": {...}}.")
+    rules: dict[str, Callable[[Any], Any]] = {"title": _text(200), "summary": _text(1000, one_line=False),
+                                              "body": _body, "asks": _asks}
+    found: dict[str, dict[str, Any]] = {}
+    for language, words in value.items():
+        name = i18n.NAMES.get(language)
+        if name is None:
+            raise Invalid(f"{language!r} is not one of the site's languages ({', '.join(i18n.LANGUAGES)}).")
+        if not isinstance(words, dict) or set(words) - set(TRANSLATED):
+            raise Invalid(f"{name}: give only {', '.join(TRANSLATED)}.")
+        try:
+            checked = {field: rules[field](words.get(field)) for field in TRANSLATED}
+        except Invalid as problem:
+            raise Invalid(f"{name}: {problem}") from None
+        checked = {field: text for field, text in checked.items() if text}
+        if not checked:
+            continue
+        if not checked.get("title") or not checked.get("summary"):
+            raise Invalid(f"{name}: a translation needs at least a title and a summary.")
+        found[language] = checked
+    return found
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -197,6 +260,9 @@ FIELDS: tuple[Field, ...] = (
     Field("closes_at", _moment),
     Field("thanks_url", _url),
     Field("require_verification", _flag),  # signers confirm by email before they count (new signatures)
+    Field("embed_origins", _origins),  # who may frame the embeddable form (empty: any site)
+    Field("language", _language),  # the language of title, summary, body and asks (empty: English)
+    Field("translations", _translations),
 )
 NAMES = tuple(f.name for f in FIELDS)
 

@@ -60,10 +60,13 @@ def fields_of(petition: models.Petition) -> dict[str, Any]:
             value = clock.stamp(value) if value else None
         elif name == "goal":
             value = int(value)
-        elif name == "asks":
+        elif name in ("asks", "embed_origins"):
             value = list(value or [])
         elif name == "country_targets":
             value = {code: int(n) for code, n in sorted(petitions.targets_of(petition).items())}
+        elif name == "translations":
+            value = {language: {k: list(v) if k == "asks" else v for k, v in words.items()}
+                     for language, words in sorted(petitions.translations_of(petition).items())}
         out[name] = value
     return out
 
@@ -72,9 +75,9 @@ def _apply(petition: models.Petition, values: dict[str, Any]) -> None:
     for name, value in values.items():
         if name == "petition_id":
             continue
-        if name in ("asks",):
+        if name in ("asks", "embed_origins"):
             value = value or None
-        if name == "country_targets":
+        if name in ("country_targets", "translations"):
             value = value or None
         setattr(petition, name, value)
 
@@ -143,5 +146,6 @@ def set_status(petition_id: str, change: str, now: datetime | None = None) -> tu
         raise WrongState("Its closing time has passed: set a later one (or none) first.")
     before = fields_of(petition)
     petition.status = target
+    petition.closed_at = now if target == PetitionStatus.CLOSED else None  # when retention's clock starts
     petition.save()
     return before, fields_of(petition)

@@ -9,21 +9,25 @@ from __future__ import annotations
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from functools import lru_cache
+from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from .. import clock
+from .. import clock, i18n
 
 
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    return Environment(
+@cache
+def _env(language: str) -> Environment:
+    env = Environment(
         loader=PackageLoader("chalicelib", "templates/mail"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
         undefined=StrictUndefined,  # a missing value is a bug, not an empty line in someone's inbox
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them: line breaks in a block are not words
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def reset() -> None:
@@ -32,12 +36,15 @@ def reset() -> None:
 
 
 def render(template: str, **context) -> tuple[str, str]:
-    """The plain text and HTML bodies of the template pair ``template``."""
-    env = _env()
+    """The plain text and HTML bodies of the template pair ``template``, in the current language."""
+    language = i18n.current()
+    env = _env(language)
+    context = {"lang": language, "dir": i18n.direction(language), **context}
     return env.get_template(f"{template}.txt").render(**context), env.get_template(f"{template}.html").render(**context)
 
 
-def compose(*, sender: str, to: str, subject: str, text: str, html: str, now=None) -> EmailMessage:
+def compose(*, sender: str, to: str, subject: str, text: str, html: str, now=None,
+            language: str = i18n.DEFAULT) -> EmailMessage:
     """One message with a plain and an HTML alternative.
 
     ``sender`` may carry a display name (``Countersign <petitions@example.org>``);
@@ -54,4 +61,5 @@ def compose(*, sender: str, to: str, subject: str, text: str, html: str, now=Non
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    message["Content-Language"] = language  # after the content: setting the content clears Content-* headers
     return message

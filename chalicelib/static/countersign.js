@@ -5,7 +5,16 @@
 (function () {
   "use strict";
 
-  var numbers = new Intl.NumberFormat("en-GB");
+  /* The page's language and digits (CLDR's, as the server wrote them), and the words this script writes,
+     from the page's JSON data block (#page-text), so every message follows the page's language. */
+  var html = document.documentElement;
+  var language = html.lang || "en";
+  var numbers = new Intl.NumberFormat(language + "-u-nu-" + (html.getAttribute("data-numbers") || "latn"));
+  var text = (function () {
+    var block = document.getElementById("page-text");
+    try { return block ? JSON.parse(block.textContent) : {}; } catch (e) { return {}; }
+  })();
+  function say(key, fallback) { return text[key] || fallback; }
 
   function $(selector, root) { return (root || document).querySelector(selector); }
   function $$(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
@@ -16,7 +25,7 @@
   }
   function clock(date) {
     var sameDay = date.toDateString() === new Date().toDateString();
-    return sameDay ? date.toLocaleTimeString() : date.toLocaleString();
+    return sameDay ? date.toLocaleTimeString(language) : date.toLocaleString(language);
   }
 
   /* Polls a totals URL for the element `root`. While the figures change, every
@@ -98,7 +107,8 @@
     var targets = Object.keys(figures.targets || {}).length;
     if (!line || !targets) return;
     var reached = (figures.targets_reached || []).length;
-    line.textContent = reached + " of " + targets + (targets === 1 ? " country" : " countries") + " over their threshold";
+    var template = line.getAttribute("data-template");
+    if (template) line.textContent = template.replace("{reached}", numbers.format(reached));
   }
 
   /* ---------- sharing (thanks page and the in-place thanks) ---------- */
@@ -111,7 +121,7 @@
     var share = $("[data-native-share]", root);
     copy.hidden = false;
     copy.addEventListener("click", function () {
-      function done() { status.textContent = "Link copied. Paste it anywhere to share."; }
+      function done() { status.textContent = say("copied", "Link copied. Paste it anywhere to share."); }
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(input.value).then(done, function () { input.select(); document.execCommand("copy"); done(); });
       } else {
@@ -161,7 +171,7 @@
         if (message) {
           var hidden = document.createElement("span");
           hidden.className = "visually-hidden";
-          hidden.textContent = "Error: ";
+          hidden.textContent = say("error_prefix", "Error: ");
           slot.appendChild(hidden);
           slot.appendChild(document.createTextNode(message));
         }
@@ -190,7 +200,8 @@
         list.appendChild(item);
       }
       summary.hidden = false;
-      document.title = document.title.indexOf("Error: ") === 0 ? document.title : "Error: " + document.title;
+      var prefix = say("error_prefix", "Error: ");
+      document.title = document.title.indexOf(prefix) === 0 ? document.title : prefix + document.title;
       summary.focus();
     }
 
@@ -198,7 +209,8 @@
       FIELDS.forEach(function (name) { fieldError(name, null); });
       summary.hidden = true;
       list.textContent = "";
-      document.title = document.title.replace(/^Error: /, "");
+      var prefix = say("error_prefix", "Error: ");
+      if (document.title.indexOf(prefix) === 0) document.title = document.title.slice(prefix.length);
     }
 
     function showThanks() {
@@ -209,7 +221,7 @@
       section.setAttribute("aria-labelledby", "thanks-heading");
       section.setAttribute("data-signed", "");
       setUpSharing(section);
-      document.title = document.title.replace(/^(Error: )?Sign: /, "Thank you: ");
+      if (text.thanks_title) document.title = text.thanks_title;
       var heading = $("[data-thanks-heading]", section);
       heading.focus();
     }
@@ -221,14 +233,14 @@
         name: e.name.value,
         email: e.email.value,
         country: e.country.value,
-        postcode: e.postcode.value,
+        postcode: e.postcode ? e.postcode.value : "", // the embed's compact form has none
         consent: e.consent.checked,
         updates_opt_in: e.updates_opt_in.checked,
         website: e.website.value
       };
       if (e.source) body.source = e.source.value;
       button.disabled = true;
-      status.textContent = "Sending your signature…";
+      status.textContent = say("sending", "Sending your signature…");
       // With data-direct the signature goes straight to the API's own address (skipping the CDN)
       // as a form body: a "simple" cross-site request, so no preflight request is paid for either.
       var direct = form.getAttribute("data-direct");
@@ -258,12 +270,12 @@
           status.textContent = "";
           if (reply.status === 202 || reply.status === 200) { clearErrors(); showThanks(); return; }
           if (reply.status === 422 && reply.data.errors) { showErrors(reply.data.errors); return; }
-          showErrors({}, reply.data.error || "Something went wrong on our side. Please try again.");
+          showErrors({}, reply.data.error || say("failed", "Something went wrong on our side. Please try again."));
         })
         .catch(function () {
           button.disabled = false;
           status.textContent = "";
-          showErrors({}, "We couldn't reach the server. Check your connection and try again; your details are still here.");
+          showErrors({}, say("offline", "We couldn't reach the server. Check your connection and try again; your details are still here."));
         });
     });
   }
@@ -285,7 +297,7 @@
     var current = { by_country: {} };
 
     $$("li", list).forEach(function (li) {
-      current.by_country[li.getAttribute("data-code")] = Number($(".n", li).textContent.replace(/\D/g, ""));
+      current.by_country[li.getAttribute("data-code")] = Number($(".n", li).getAttribute("data-n"));
     });
 
     function showUpdated(iso) {
@@ -326,14 +338,15 @@
         var li = rows[code] || row(code);
         delete rows[code];
         var n = $(".n", li);
-        var text = numbers.format(byCountry[code]);
-        if (n.textContent !== text) n.textContent = text;
+        var figure = numbers.format(byCountry[code]);
+        if (n.textContent !== figure) n.textContent = figure;
+        n.setAttribute("data-n", String(byCountry[code]));
         $(".bar rect", li).setAttribute("width", (top ? 100 * byCountry[code] / top : 0).toFixed(1) + "%");
         // Move a row only when it is out of place, so unchanged rows never re-render.
         if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
       });
       Object.keys(rows).forEach(function (code) { list.removeChild(rows[code]); });
-      count.textContent = "(" + codes.length + ")";
+      count.textContent = "(" + numbers.format(codes.length) + ")";
       applyFilter();
     }
 
@@ -387,8 +400,8 @@
         onStale: function (retryIn) {
           root.classList.add("stale");
           stale.hidden = false;
-          stale.textContent = "Can't reach the server. These figures are from " + clock(lastGood) +
-            "; trying again in " + retryIn + " seconds.";
+          stale.textContent = say("stale", "Can't reach the server. These figures are from {time}; trying again in " +
+            "{seconds} seconds.").replace("{time}", clock(lastGood)).replace("{seconds}", numbers.format(retryIn));
         }
       });
   }

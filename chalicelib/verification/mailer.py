@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from .. import aws, canonical_email, config, mail, petitions
+from .. import aws, canonical_email, config, i18n, mail, petitions
 from ..models import SignatureStatus
 from . import message, tokens
 
@@ -48,6 +48,7 @@ class MailRequest:
     name: str
     email: str
     updates: bool
+    language: str = "en"  # the page's language when they signed: the mail is written in it
 
 
 def _value(image: dict, attribute: str, kind: str):
@@ -86,7 +87,8 @@ def wanted(record: dict) -> MailRequest | None:
     name, email = _value(new, "name", "S"), _value(new, "email", "S")
     if not (key and petition_id and name and email):
         raise UnreadableRecord("pending signature without key, petition, name or address")
-    return MailRequest(key, petition_id, requested, name, email, bool(_value(new, "updates_opt_in", "BOOL")))
+    return MailRequest(key, petition_id, requested, name, email, bool(_value(new, "updates_opt_in", "BOOL")),
+                       i18n.supported(_value(new, "lang", "S")) or i18n.DEFAULT)
 
 
 def _mail_update(request: MailRequest, set_to: int, condition: str, values: dict) -> dict:
@@ -137,9 +139,11 @@ def send_one(request: MailRequest, sender: mail.Sender, now: float) -> str:
         log.info("no mail: petition missing or closed petition=%s sig=%s", request.petition_id, tag)
         return "skipped"
     # Built before the claim: a missing setting or secret fails here, with nothing claimed.
-    built = message.verification_message(
-        petition_id=request.petition_id, title=petition.title, signature_key=request.signature_key,
-        name=request.name, email=request.email, updates=request.updates, now=now)
+    with i18n.using(request.language):
+        built = message.verification_message(
+            petition_id=request.petition_id, title=petitions.content(petition)["title"],
+            signature_key=request.signature_key,
+            name=request.name, email=request.email, updates=request.updates, now=now)
     if not claim(request):
         log.info("mail already claimed petition=%s sig=%s mail=%d", request.petition_id, tag, request.number)
         return "claimed"

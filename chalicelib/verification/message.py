@@ -4,7 +4,8 @@ from __future__ import annotations
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
-from .. import config, mail
+from .. import config, i18n, mail
+from ..i18n import gettext as _
 from . import tokens
 
 
@@ -42,6 +43,7 @@ def verification_message(*, petition_id: str, title: str, signature_key: str, na
         petition_url=f"{base}/petitions/{petition_id}/sign",
         updates=updates,
     )
-    subject = " ".join(f"Confirm your signature: {title}".split())  # a title's line break must not end the header
+    # A title's line break must not end the header.
+    subject = " ".join(_("Confirm your signature: %(title)s", title=title).split())
     return mail.compose(sender=s.mail_from, to=email, subject=subject,
-                        text=text, html=html, now=now)
+                        text=text, html=html, now=now, language=i18n.current())

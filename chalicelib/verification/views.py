@@ -1,7 +1,8 @@
 """The pages and JSON bodies that answer a confirmation link's requests."""
 from __future__ import annotations
 
-from .. import config, pages, petitions, totals
+from .. import config, i18n, pages, petitions, totals
+from ..i18n import gettext as _
 from .confirm import Outcome, Step
 from .pending import RESENDS_PER_DAY
 
@@ -11,44 +12,45 @@ HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Rob
 
 
 def _days(seconds: int) -> str:
-    days = round(seconds / 86400)
-    return "1 day" if days == 1 else f"{days} days"
+    return i18n.ngettext("%(num)s day", "%(num)s days", round(seconds / 86400))
 
 
 def texts(step: Step) -> tuple[str, str]:
     """Heading and message for a step, written for the signer."""
     s = config.settings()
+    link_days, expiry_days = _days(s.verify_link_seconds), _days(s.pending_expiry_seconds)
     return {
-        Step.CONFIRMED: ("Your signature is confirmed",
-                         "Thank you. Your signature now counts, and it will be in the total within a few seconds."),
-        Step.ALREADY: ("Your signature is already confirmed",
-                       "You confirmed it before, so it already counts. There is nothing more to do."),
-        Step.RESENT: ("We've sent you a new link",
-                      "Check your email and open the newest message from us. The new link works for "
-                      f"{_days(s.verify_link_seconds)}."),
-        Step.BROKEN: ("This confirmation link doesn't work",
-                      "The link is incomplete or has been changed. Open it again from the email we sent you; "
-                      "if you copy it, copy the whole address."),
-        Step.WRONG_PETITION: ("This link is for another petition",
-                              "The confirmation link doesn't belong to this petition. Open it again from the email "
-                              "we sent you."),
-        Step.NO_PETITION: ("Petition not found",
-                           "There is no petition at this address. Check the link you followed."),
-        Step.GONE: ("We can't find this signature",
-                    "It may have been deleted: signatures that are not confirmed are deleted after "
-                    f"{_days(s.pending_expiry_seconds)}. Sign the petition again to get a new link."),
-        Step.CLOSED: ("This petition has closed",
-                      "It no longer takes signatures, so this signature can't be confirmed."),
-        Step.EXPIRED: ("This confirmation link has expired",
-                       f"Links work for {_days(s.verify_link_seconds)}. We can send you a new one."),
-        Step.CAPPED: ("We've already sent you several links",
-                      f"We send at most {RESENDS_PER_DAY} new links a day. Look for them in your inbox and spam "
-                      "folder, or try again tomorrow."),
-        Step.UNREADABLE: ("We couldn't read that request",
-                          "Please go back to the email we sent you and open the link again."),
-        Step.UNAVAILABLE: ("We couldn't do that just now",
-                           "Something went wrong on our side. Please try again in a minute."),
-        Step.READY: ("Confirm your signature", ""),
+        Step.CONFIRMED: (_("Your signature is confirmed"),
+                         _("Thank you. Your signature now counts, and it will be in the total within a few "
+                           "seconds.")),
+        Step.ALREADY: (_("Your signature is already confirmed"),
+                       _("You confirmed it before, so it already counts. There is nothing more to do.")),
+        Step.RESENT: (_("We've sent you a new link"),
+                      _("Check your email and open the newest message from us. The new link works for "
+                        "%(days)s.", days=link_days)),
+        Step.BROKEN: (_("This confirmation link doesn't work"),
+                      _("The link is incomplete or has been changed. Open it again from the email we sent you; "
+                        "if you copy it, copy the whole address.")),
+        Step.WRONG_PETITION: (_("This link is for another petition"),
+                              _("The confirmation link doesn't belong to this petition. Open it again from the "
+                                "email we sent you.")),
+        Step.NO_PETITION: (_("Petition not found"),
+                           _("There is no petition at this address. Check the link you followed.")),
+        Step.GONE: (_("We can't find this signature"),
+                    _("It may have been deleted: signatures that are not confirmed are deleted after "
+                      "%(days)s. Sign the petition again to get a new link.", days=expiry_days)),
+        Step.CLOSED: (_("This petition has closed"),
+                      _("It no longer takes signatures, so this signature can't be confirmed.")),
+        Step.EXPIRED: (_("This confirmation link has expired"),
+                       _("Links work for %(days)s. We can send you a new one.", days=link_days)),
+        Step.CAPPED: (_("We've already sent you several links"),
+                      _("We send at most %(count)s new links a day. Look for them in your inbox and spam "
+                        "folder, or try again tomorrow.", count=RESENDS_PER_DAY)),
+        Step.UNREADABLE: (_("We couldn't read that request"),
+                          _("Please go back to the email we sent you and open the link again.")),
+        Step.UNAVAILABLE: (_("We couldn't do that just now"),
+                           _("Something went wrong on our side. Please try again in a minute.")),
+        Step.READY: (_("Confirm your signature"), ""),
     }[step]
 
 

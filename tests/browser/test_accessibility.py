@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.i18n import LANGUAGES
 from tests.browser.accessibility import violations
 
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/petitions/demo/sign", "/petitions/demo/thanks", "/petitions/demo/dashboard", "/privacy",
-         "/petitions/no-such-petition/sign"]
+         "/petitions/no-such-petition/sign",
+         # "Remove my signature": the form, and a link's page when the link is broken
+         "/petitions/demo/remove", "/petitions/demo/remove/confirm?token=not-a-token"]
 # The campaign page's other states: a petition with an image, targets and an organiser link; a closed one.
 CAMPAIGN_PAGES = ["/petitions/a11y-campaign/sign", "/petitions/a11y-campaign/dashboard",
                   "/petitions/a11y-closed/sign", "/petitions/a11y-closed/dashboard"]
@@ -36,32 +39,37 @@ def campaign_petitions(stack):
     petition_admin("close", "a11y-closed")
 
 
+@pytest.mark.parametrize("language", ["en", "ar"])  # left to right and right to left
 @pytest.mark.parametrize("path", CAMPAIGN_PAGES)
 @pytest.mark.parametrize("device", ["page", "phone"])
-def test_campaign_states_have_no_accessibility_violations(request, campaign_petitions, device, path):
+def test_campaign_states_have_no_accessibility_violations(request, campaign_petitions, device, path, language):
     page = request.getfixturevalue(device)
     page.route("https://images.example.org/**", lambda route: route.abort())  # no network here, nor in CI
-    page.goto(path)
+    page.goto(f"{path}?lang={language}")
     page.wait_for_load_state("networkidle")
     assert violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("path", PAGES)
 @pytest.mark.parametrize("device", ["page", "phone"])
-def test_page_has_no_accessibility_violations(request, device, path):
+def test_page_has_no_accessibility_violations(request, device, path, language):
     page = request.getfixturevalue(device)
-    page.goto(path)
+    page.goto(f"{path}?lang={language}")
     page.wait_for_load_state("networkidle")
+    assert page.get_attribute("html", "lang") == language
     assert violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("device", ["page", "phone"])
-def test_form_re_rendered_with_errors_has_no_accessibility_violations(request, device):
+def test_form_re_rendered_with_errors_has_no_accessibility_violations(request, device, language):
     """The server's 422 page, as a browser without our script gets it (axe itself still needs JavaScript)."""
     page = request.getfixturevalue(device)
     page.route("**/static/countersign.js*", lambda route: route.abort())
-    page.goto("/petitions/demo/sign")
+    page.goto(f"/petitions/demo/sign?lang={language}")
     page.fill("#email", "not-an-email")
     with page.expect_navigation():
         page.click("button[type=submit]")

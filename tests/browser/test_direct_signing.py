@@ -42,14 +42,15 @@ def test_the_script_posts_the_signature_to_the_api_across_sites_with_no_prefligh
     page.fill("#name", "Amina Yusuf")
     page.fill("#email", email)
     page.check("#consent")
-    with page.expect_response(f"{api}/petitions/demo/signatures") as answer:
+    with page.expect_response(f"{api}/petitions/demo/signatures?lang=en") as answer:
         page.click("button[type=submit]")
     assert answer.value.status == 202
     assert answer.value.headers["access-control-allow-origin"] == site
     assert "consent=yes" in answer.value.request.post_data  # a form body, not JSON
     assert answer.value.request.headers["content-type"].startswith("application/x-www-form-urlencoded")
     expect(page.get_by_role("heading", name="Thank you for signing")).to_be_visible()
-    assert methods == [("POST", f"{api}/petitions/demo/signatures")]  # one request: no OPTIONS preflight
+    # One request (no OPTIONS preflight), naming the page's language for the answer's words.
+    assert methods == [("POST", f"{api}/petitions/demo/signatures?lang=en")]
     context.close()
 
 

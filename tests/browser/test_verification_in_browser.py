@@ -85,10 +85,10 @@ def test_without_javascript_the_form_lands_on_a_thanks_page_that_says_to_check_e
     page = page_without_js
     page.goto(SIGN)
     fill_form(page, email)
-    with page.expect_response("**/signatures") as answer:
+    with page.expect_response("**/signatures?lang=*") as answer:
         page.click("button[type=submit]")
     assert answer.value.status == 303
-    expect(page).to_have_url(re.compile(rf"/petitions/{PETITION}/thanks$"))
+    expect(page).to_have_url(re.compile(rf"/petitions/{PETITION}/thanks\?lang=en$"))
     expect(page.get_by_role("heading", name="Check your email to confirm your signature")).to_be_visible()
 
 

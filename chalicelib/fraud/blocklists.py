@@ -1,0 +1,188 @@
+"""Blocked and allowed email domains and client networks, per deployment.
+
+A signature that matches a blocked domain or network, and no allowed one
+(the allowlist wins), is stored with status ``fraudulent``: never counted,
+and its sender gets exactly the answer an honest signer gets, so a script
+learns nothing. (Disposable-address domains are different: a person can fix
+those, so they get a 422; see ``chalicelib.fraud.disposable``.)
+
+The lists are one JSON document::
+
+    {"blocked_domains": ["spam.example", "*.spam.example", "**.bulk.example"],
+     "blocked_networks": ["203.0.113.0/24", "2001:db8:bad::/48"],
+     "allowed_domains": ["good.spam.example"],
+     "allowed_networks": ["203.0.113.7"]}
+
+Domain patterns: ``example.org`` is that domain only; ``*.example.org`` any
+one label under it (``a.example.org``, not ``a.b.example.org``);
+``**.example.org`` any depth under it (neither pattern matches
+``example.org`` itself: list it too). Networks are CIDR ranges, IPv4 or
+IPv6; a bare address is its own range.
+
+Locally the document is a file (``BLOCKLIST_FILE``); deployed, an SSM
+parameter (``BLOCKLIST_PARAMETER``). Either is read at most once per
+``BLOCKLIST_CACHE_SECONDS`` per container, so the sign path's one DynamoDB
+request stays one. When the parameter cannot be read, the last good lists
+stay in force (none, on a cold start): a blocklist outage must not stop
+honest people signing.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .. import aws, config
+from . import identity
+
+log = logging.getLogger(__name__)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?", re.ASCII)
+
+
+class BadList(ValueError):
+    """The document is not a blocklist: the message says which entry."""
+
+
+@dataclass(frozen=True)
+class DomainPattern:
+    suffix: str  # the labels after the glob, or the whole domain
+    depth: str  # "exact", "one" (``*.``) or "any" (``**.``)
+
+    def matches(self, domain: str) -> bool:
+        if self.depth == "exact":
+            return domain == self.suffix
+        head, dot, tail = domain.rpartition("." + self.suffix)
+        if not dot or tail or not head:
+            return False
+        return self.depth == "any" or "." not in head
+
+
+def domain_pattern(text: str) -> DomainPattern:
+    raw = text.strip().lower().rstrip(".")
+    depth, rest = ("any", raw[3:]) if raw.startswith("**.") else ("one", raw[2:]) if raw.startswith("*.") \
+        else ("exact", raw)
+    labels = rest.split(".")
+    if not rest or not all(LABEL.fullmatch(label) for label in labels):
+        raise BadList(f"{text!r} is not a domain or a domain pattern (*.example.org, **.example.org)")
+    return DomainPattern(rest, depth)
+
+
+def network(text: str) -> Network:
+    try:
+        found = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise BadList(f"{text!r} is not an IP address or CIDR range") from None
+    if isinstance(found, ipaddress.IPv6Network) and found.prefixlen >= 96 and \
+            found.network_address.ipv4_mapped is not None:
+        # ::ffff:203.0.113.0/120 is the IPv4 range, as addresses are compared in their IPv4 form.
+        return ipaddress.ip_network(f"{found.network_address.ipv4_mapped}/{found.prefixlen - 96}")
+    return found
+
+
+@dataclass(frozen=True)
+class Lists:
+    blocked_domains: tuple[DomainPattern, ...] = ()
+    blocked_networks: tuple[Network, ...] = ()
+    allowed_domains: tuple[DomainPattern, ...] = ()
+    allowed_networks: tuple[Network, ...] = ()
+
+    def verdict(self, domain: str | None, address: str | None) -> bool:
+        """True when a signature from this email domain and client address is to be stored as fraudulent."""
+        domain = (domain or "").lower().rstrip(".") or None
+        ip = identity.normalised(address) if address else None
+        if domain and any(p.matches(domain) for p in self.allowed_domains):
+            return False
+        if ip is not None and any(ip in n for n in self.allowed_networks):
+            return False
+        if domain and any(p.matches(domain) for p in self.blocked_domains):
+            return True
+        return ip is not None and any(ip in n for n in self.blocked_networks)
+
+    def __bool__(self) -> bool:
+        return bool(self.blocked_domains or self.blocked_networks)
+
+
+EMPTY = Lists()
+KEYS = ("blocked_domains", "blocked_networks", "allowed_domains", "allowed_networks")
+
+
+def parse(document: str | dict) -> Lists:
+    """The lists from their JSON document; BadList names the first bad entry."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document) if document.strip() else {}
+        except ValueError as exc:
+            raise BadList(f"not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise BadList("the document must be a JSON object")
+    unknown = set(document) - set(KEYS)
+    if unknown:
+        raise BadList(f"unknown keys {sorted(unknown)}; the keys are {', '.join(KEYS)}")
+    for key in KEYS:
+        entries = document.get(key, [])
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise BadList(f"{key} must be a list of strings")
+    return Lists(
+        blocked_domains=tuple(domain_pattern(d) for d in document.get("blocked_domains", [])),
+        blocked_networks=tuple(network(n) for n in document.get("blocked_networks", [])),
+        allowed_domains=tuple(domain_pattern(d) for d in document.get("allowed_domains", [])),
+        allowed_networks=tuple(network(n) for n in document.get("allowed_networks", [])),
+    )
+
+
+# ---- the container's copy ----------------------------------------------------
+
+@dataclass
+class _Cache:
+    lists: Lists = field(default_factory=Lists)
+    next_read: float = 0.0  # monotonic seconds
+
+
+_cache = _Cache()
+
+
+def _read_document() -> str | None:
+    s = config.settings()
+    if s.blocklist_file:
+        path = Path(s.blocklist_file)
+        return path.read_text(encoding="utf-8") if path.exists() else ""
+    if s.blocklist_parameter:
+        try:
+            return aws.ssm().get_parameter(Name=s.blocklist_parameter)["Parameter"]["Value"]
+        except ClientError as exc:
+            if aws.error_code(exc) == "ParameterNotFound":
+                return None  # a stage that never made one has no lists
+            raise
+    return None
+
+
+def current() -> Lists:
+    """The lists in force: re-read at most once per cache period; the last good ones if reading fails."""
+    now = time.monotonic()
+    if now < _cache.next_read:
+        return _cache.lists
+    _cache.next_read = now + config.settings().blocklist_cache_seconds
+    try:
+        document = _read_document()
+        if document is None:
+            _cache.lists = EMPTY
+        else:
+            _cache.lists = parse(document)
+    except (BotoCoreError, ClientError, OSError, BadList) as exc:
+        reason = aws.error_code(exc) if isinstance(exc, (BotoCoreError, ClientError)) else str(exc)
+        log.error("blocklists unreadable, keeping the last good ones reason=%s", reason)
+    return _cache.lists
+
+
+def reset() -> None:
+    """Forget the container's copy (tests change the file or parameter in process)."""
+    global _cache
+    _cache = _Cache()

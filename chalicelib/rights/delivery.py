@@ -1,0 +1,90 @@
+"""The deployed export operation: one export into the private bucket, and a link to it that expires in an hour.
+
+Invoked as its own function (from the CLI, ``aws lambda invoke``, or the
+admin area) with ``{"petition_id": ..., "kind": "summary|signatures|updates",
+"format": "csv|jsonl"}``. The rows stream into a file in the function's
+temporary storage (never the whole list in memory), which is uploaded to the
+bucket (encrypted at rest, no public access, objects expire after a few days:
+see infra/resources.json) and presigned for one hour. Every export is written
+to the audit log: who asked, which petition and kind, how many rows.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .. import aws, config, petitions
+from ..admin import audit
+from . import export
+from .spreadsheet import Format
+
+log = logging.getLogger(__name__)
+
+LINK_SECONDS = 3600
+CONTENT_TYPES = {Format.CSV: "text/csv; charset=utf-8", Format.JSONL: "application/x-ndjson; charset=utf-8"}
+
+
+class Refused(ValueError):
+    """The request names no petition, kind or format we know: the caller's to fix."""
+
+
+def parse(event: dict) -> tuple[str, export.Kind, Format, str]:
+    if not isinstance(event, dict):
+        raise Refused("send a JSON object: {\"petition_id\": ..., \"kind\": ..., \"format\": ...}")
+    petition_id = event.get("petition_id")
+    if not isinstance(petition_id, str) or not petitions.valid_id(petition_id):
+        raise Refused("petition_id: give the id of a petition")
+    try:
+        kind = export.Kind(event.get("kind", ""))
+    except ValueError:
+        raise Refused("kind: one of " + ", ".join(export.Kind)) from None
+    try:
+        fmt = Format(event.get("format") or Format.CSV)
+    except ValueError:
+        raise Refused("format: one of " + ", ".join(Format)) from None
+    given = event.get("actor")
+    actor = given if isinstance(given, str) and given else "export operation"
+    return petition_id, kind, fmt, actor
+
+
+def object_key(petition_id: str, kind: export.Kind, fmt: Format, snapshot_at: str) -> str:
+    return f"exports/{petition_id}/{snapshot_at.replace(':', '')}-{kind}.{fmt}"
+
+
+def run(petition_id: str, kind: export.Kind, fmt: Format, actor: str, segments: int = export.DEFAULT_SEGMENTS,
+        directory: str | None = None) -> dict[str, Any]:
+    bucket = config.settings().export_bucket
+    if not bucket:
+        raise RuntimeError("set EXPORT_BUCKET: deployed exports go to the stack's private bucket")
+    with tempfile.NamedTemporaryFile("w+", encoding="utf-8", newline="", suffix=f".{fmt}", dir=directory) as out:
+        result = export.write(petition_id, kind, out, fmt, segments)
+        out.flush()
+        key = object_key(petition_id, kind, fmt, result.snapshot_at)
+        filename = f"{petition_id}-{os.path.basename(key)}"
+        aws.s3().upload_file(out.name, bucket, key, ExtraArgs={
+            "ContentType": CONTENT_TYPES[fmt], "ContentDisposition": f'attachment; filename="{filename}"'})
+    url = aws.s3().generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                          ExpiresIn=LINK_SECONDS)
+    audit.record(actor, f"export {kind}", petition_id, None,
+                 {"kind": str(kind), "format": str(fmt), "rows": result.rows, "object": key})
+    log.info("export written petition=%s kind=%s format=%s rows=%d", petition_id, kind, fmt, result.rows)
+    return {"url": url, "expires_in": LINK_SECONDS, "rows": result.rows, "key": key,
+            "snapshot_at": result.snapshot_at, "kind": str(kind), "format": str(fmt)}
+
+
+def handle(event: dict) -> dict[str, Any]:
+    """The function's entry point: an answer for every request, an error message for a bad one."""
+    try:
+        petition_id, kind, fmt, actor = parse(event)
+        return run(petition_id, kind, fmt, actor)
+    except Refused as exc:
+        return {"error": str(exc)}
+    except export.UnknownPetition:
+        return {"error": "There is no petition with this id."}
+    except (BotoCoreError, ClientError) as exc:
+        log.error("export failed error=%s", aws.error_code(exc))
+        raise  # a storage failure: Lambda reports it, and the caller may run it again
