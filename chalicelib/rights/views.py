@@ -12,7 +12,7 @@ import logging
 from chalice import Response
 from email_validator import EmailNotValidError, validate_email
 
-from .. import aws, canonical_email, config, pages, petitions, responses, submission
+from .. import aws, canonical_email, config, i18n, pages, petitions, responses, submission
 from ..verification import tokens
 from . import erasure
 from .erasure import Step
@@ -37,6 +37,12 @@ TEXTS = {
 UNAVAILABLE = ("We couldn't do that just now", "Something went wrong on our side. Please try again in a minute.")
 
 
+def _render(template: str, **context) -> str:
+    """These pages are not translated yet: drawn in English (and lang="en") whatever the language asked for."""
+    with i18n.using(i18n.DEFAULT):
+        return pages.render(template, **context)
+
+
 def _petition_or_404(petition_id: str, prefix: str):
     petition = petitions.load(petition_id)
     if petition is None:
@@ -45,7 +51,7 @@ def _petition_or_404(petition_id: str, prefix: str):
 
 
 def _result(status: int, step: str, heading: str, message: str, petition, prefix: str) -> Response:
-    page = pages.render("rights/remove_result.html", prefix=prefix, heading=heading, message=message, step=step,
+    page = _render("rights/remove_result.html", prefix=prefix, heading=heading, message=message, step=step,
                         petition=petitions.public_view(petition) if petition is not None else None)
     return responses.html(status, page, cache=responses.NO_STORE, headers=PRIVATE)
 
@@ -54,7 +60,7 @@ def form(petition_id: str, prefix: str) -> Response:
     petition, missing = _petition_or_404(petition_id, prefix)
     if missing:
         return missing
-    page = pages.render("rights/remove.html", prefix=prefix, petition=petitions.public_view(petition), errors={},
+    page = _render("rights/remove.html", prefix=prefix, petition=petitions.public_view(petition), errors={},
                         email="")
     return responses.html(200, page, cache=responses.SHARED_PAGE_CACHE, headers={"Referrer-Policy": "no-referrer"})
 
@@ -76,7 +82,7 @@ def request(petition_id: str, prefix: str, raw: bytes | str, content_type: str |
     except EmailNotValidError:
         if as_json:
             return responses.json_response(422, {"errors": {"email": INVALID_EMAIL}})
-        page = pages.render("rights/remove.html", prefix=prefix, petition=petitions.public_view(petition),
+        page = _render("rights/remove.html", prefix=prefix, petition=petitions.public_view(petition),
                             errors={"email": INVALID_EMAIL}, email=email[:320])
         return responses.html(422, page, cache=responses.NO_STORE)
     try:
@@ -92,7 +98,7 @@ def request(petition_id: str, prefix: str, raw: bytes | str, content_type: str |
         return responses.json_response(202, {"status": "received", "message": (
             f"If that address signed this petition, we have sent it a link to remove the signature "
             f"(it works for {hours} hours).")})
-    page = pages.render("rights/remove_sent.html", prefix=prefix, petition=petitions.public_view(petition),
+    page = _render("rights/remove_sent.html", prefix=prefix, petition=petitions.public_view(petition),
                         link_hours=hours, interval_minutes=erasure.LINK_INTERVAL_SECONDS // 60)
     return responses.html(200, page, cache=responses.NO_STORE, headers=PRIVATE)
 
@@ -107,7 +113,7 @@ def link_page(petition_id: str, prefix: str, token: str) -> Response:
         log.error("erasure link unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
         return _result(503, "unavailable", *UNAVAILABLE, petition, prefix)
     if step == Step.READY:
-        page = pages.render("rights/remove_confirm.html", prefix=prefix, petition=petitions.public_view(petition),
+        page = _render("rights/remove_confirm.html", prefix=prefix, petition=petitions.public_view(petition),
                             token=token)
         return responses.html(200, page, cache=responses.NO_STORE, headers=PRIVATE)
     return _result(erasure.STATUS[step], step, *TEXTS[step], petition, prefix)
