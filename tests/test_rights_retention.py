@@ -16,6 +16,12 @@ PERSONAL = {"name", "email", "postcode", "ip_hash", "updates_opt_in", "source", 
             "mail_sent", "resent_at"}
 
 
+@pytest.fixture(autouse=True)
+def one_writer(monkeypatch):
+    """moto is not thread-safe (a dict changes size under another thread's iteration); DynamoDB is."""
+    monkeypatch.setattr(retention, "WRITERS", 1)
+
+
 @pytest.fixture
 def signed(client, petition, tables):
     sign(client, "Amina Yusuf", "amina@example.org", "GB", postcode="SW1A 1AA", updates_opt_in=True, source="mail")
