@@ -56,6 +56,7 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -106,15 +107,14 @@ class Effect:
     arrivals: dict = field(default_factory=dict)  # petition_id -> recent entry, when a signature starts counting
 
 
-@dataclass(frozen=True)
-class Change:
-    """One record's effect on one petition."""
+class Change(NamedTuple):
+    """One record's effect on one petition (a tuple: the tally makes one per record)."""
 
     sequence: int
     deltas: dict  # country -> delta
     label: str
-    sources: dict = field(default_factory=dict)  # source bucket -> delta
-    arrival: str | None = None  # the recent entry of a signature that starts counting
+    sources: dict  # source bucket -> delta
+    arrival: str | None  # the recent entry of a signature that starts counting
 
 
 @dataclass
@@ -184,9 +184,8 @@ def counted_as(image) -> tuple[str, str] | None:
     return petition_id, country
 
 
-def counted_source(image) -> tuple[str, str] | None:
-    """The (petition, source bucket) a counted image counts for, or None (call after ``counted_as``)."""
-    where = counted_as(image)
+def counted_source(image, where: tuple[str, str] | None) -> tuple[str, str] | None:
+    """The (petition, source bucket) an image counts for, given what ``counted_as`` said of it."""
     if where is None:
         return None
     return where[0], totals.source_bucket(_string(image, totals.COUNTED_SOURCE))
@@ -209,12 +208,14 @@ def effect_of(record: dict) -> Effect:
     old, new = images.get("OldImage"), images.get("NewImage")
     before, after = counted_as(old), counted_as(new)
     deltas = _moved(before, after)
-    sources = _moved(counted_source(old), counted_source(new))
+    source_after = counted_source(new, after)
+    sources = _moved(counted_source(old, before), source_after)
     arrivals = {}
     # A signature that starts counting leaves a recent entry; anonymisation's re-keyed copy is not a new one.
-    if after and (before is None or before[0] != after[0]) and "anonymised_at" not in new:
-        bucket = totals.source_bucket(_string(new, totals.COUNTED_SOURCE))
-        arrivals[after[0]] = totals.recent_entry(_string(new, "created_at") or "", after[1], bucket)
+    starts = after is not None and (before is None or before[0] != after[0])
+    if starts and after is not None and source_after is not None and "anonymised_at" not in new:
+        petition_id, bucket = source_after
+        arrivals[petition_id] = totals.recent_entry(_string(new, "created_at") or "", after[1], bucket)
     return Effect(sequence, deltas, record["dynamodb"]["SequenceNumber"], sources, arrivals)
 
 
@@ -238,16 +239,17 @@ def group_by_petition(effects: list[Effect]) -> dict[str, PetitionBatch]:
     """
     batches: dict[str, PetitionBatch] = {}
     for effect in sorted(effects, key=lambda e: e.sequence):
-        per_petition: dict[str, dict[str, int]] = defaultdict(dict)
-        per_source: dict[str, dict[str, int]] = defaultdict(dict)
+        touched: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
         for (petition_id, country), delta in effect.deltas.items():
-            per_petition[petition_id][country] = delta
+            touched.setdefault(petition_id, ({}, {}))[0][country] = delta
         for (petition_id, bucket), delta in effect.sources.items():
-            per_source[petition_id][bucket] = delta
-        for petition_id in sorted(set(per_petition) | set(per_source)):
-            batches.setdefault(petition_id, PetitionBatch(petition_id)).changes.append(Change(
-                effect.sequence, per_petition.get(petition_id, {}), effect.label,
-                per_source.get(petition_id, {}), effect.arrivals.get(petition_id)))
+            touched.setdefault(petition_id, ({}, {}))[1][bucket] = delta
+        for petition_id, (deltas, sources) in touched.items():
+            batch = batches.get(petition_id)
+            if batch is None:
+                batch = batches[petition_id] = PetitionBatch(petition_id)
+            batch.changes.append(Change(effect.sequence, deltas, effect.label, sources,
+                                        effect.arrivals.get(petition_id)))
     return batches
 
 
