@@ -100,7 +100,8 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
     fraudulent = blocklists.current().verdict(identity.email_domain(sig.email), client.address if client else None)
     # The language they read the form in is the language of their verification mail.
     signature = signature_store.build(petition.petition_id, sig, now, verify=bool(petition.require_verification),
-                                      client=client, fraudulent=fraudulent, language=i18n.current())
+                                      client=client, fraudulent=fraudulent, language=i18n.current(),
+                                      registered_sources=petition.sources or ())
     if not signature_store.fits_one_write_unit(signature):
         return Outcome(OutcomeKind.INVALID, media_type, petition,
                        errors={"name": submission.message("name.too_big")}, fields=fields)

@@ -74,6 +74,9 @@ class Petition(_BoundModel):
     # translations: {"fr": {"title": ..., "summary": ..., "body": ..., "asks": [...]}, ...}.
     language = UnicodeAttribute(null=True)
     embed_origins: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    # The campaign codes of its partner links (?source=), counted apart for campaigners; any other code counts
+    # as "other" (chalicelib.totals.bucket_for). Admin only: never in a public answer.
+    sources: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     translations: MapAttribute = MapAttribute(null=True)
 
 
@@ -97,6 +100,9 @@ class Signature(_BoundModel):
     updates_opt_in = BooleanAttribute(default=False)
     consent_at = UnicodeAttribute()
     source = UnicodeAttribute(null=True)
+    # The source bucket the totals count it under, decided on arrival from the petition's registered
+    # sources (a registered code or "other"; absent: no code), so every later change counts it alike.
+    counted_source = UnicodeAttribute(null=True)
     lang = UnicodeAttribute(null=True)  # the page language they signed in (absent: English); their mail uses it
     created_at = UnicodeAttribute()
     status = UnicodeAttribute(default=SignatureStatus.CONFIRMED)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from . import aws, canonical_email, capacity, clock, config, i18n, models
+from . import aws, canonical_email, capacity, clock, config, i18n, models, totals
 from .fraud import identity
 from .submission import SignatureInput
 from .verification import pending
@@ -19,7 +19,7 @@ WRITE_UNIT_BYTES = capacity.WRITE_UNIT_BYTES
 
 def build(petition_id: str, sig: SignatureInput, now: datetime, *, verify: bool = False,
           client: identity.Client | None = None, fraudulent: bool = False,
-          language: str | None = None) -> models.Signature:
+          language: str | None = None, registered_sources=()) -> models.Signature:
     """The signature item: confirmed, or pending (with its verification attributes) when ``verify``.
 
     ``fraudulent`` (a blocklist matched) stores it as such: never counted, never mailed.
@@ -36,6 +36,7 @@ def build(petition_id: str, sig: SignatureInput, now: datetime, *, verify: bool 
         updates_opt_in=sig.updates_opt_in,
         consent_at=stamp,
         source=sig.source,
+        counted_source=totals.bucket_for(sig.source, registered_sources),
         lang=language if language and language != i18n.DEFAULT else None,
         created_at=stamp,
         status=models.SignatureStatus.FRAUDULENT if fraudulent else models.SignatureStatus.CONFIRMED,

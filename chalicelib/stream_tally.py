@@ -23,7 +23,14 @@ and sends everything after it again). So:
    names the shard in the event when the mapping has a tumbling window
    (``shardId``), which is why the deployment sets one; the local runner
    passes it the same way.
-4. A shard item idle for longer than the stream keeps records (25 hours) is
+4. The same write counts campaigners' figures, which follow the same rules:
+   a counted signature also counts for its source bucket (``s_<bucket>``,
+   decided when it was stored, see ``totals.source_bucket``), and each
+   signature that starts counting leaves a recent entry (minute, country,
+   bucket) on the shard item, whose ``RECENT_SLOTS`` slots shift down by the
+   batch's new entries (newest in ``r00``). A replayed record is outside the
+   write that applies the batch, so it neither counts nor shifts twice.
+5. A shard item idle for longer than the stream keeps records (25 hours) is
    folded into the petition's base item, once, by a transaction (see
    ``fold_idle`` and ``chalicelib.totals``); a container looks for such
    items at most once an hour per petition, after applying a batch.
@@ -49,6 +56,7 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -95,6 +103,18 @@ class Effect:
     sequence: int
     deltas: dict  # (petition_id, country) -> +1 / -1
     label: str = ""  # the SequenceNumber exactly as the record wrote it (Lambda matches it as text)
+    sources: dict = field(default_factory=dict)  # (petition_id, source bucket) -> +1 / -1
+    arrivals: dict = field(default_factory=dict)  # petition_id -> recent entry, when a signature starts counting
+
+
+class Change(NamedTuple):
+    """One record's effect on one petition (a tuple: the tally makes one per record)."""
+
+    sequence: int
+    deltas: dict  # country -> delta
+    label: str
+    sources: dict  # source bucket -> delta
+    arrival: str | None  # the recent entry of a signature that starts counting
 
 
 @dataclass
@@ -102,27 +122,41 @@ class PetitionBatch:
     """The records of one batch that change one petition's counts, in stream order."""
 
     petition_id: str
-    changes: list = field(default_factory=list)  # (sequence, {country: delta}, label), ascending
+    changes: list[Change] = field(default_factory=list)  # ascending sequence
 
     @property
     def sequences(self) -> list[int]:
-        return [change[0] for change in self.changes]
+        return [change.sequence for change in self.changes]
 
     @property
     def first_label(self) -> str:
-        return self.changes[0][2]
+        return self.changes[0].label
+
+    @staticmethod
+    def _summed(parts) -> dict[str, int]:
+        summed: dict[str, int] = defaultdict(int)
+        for deltas in parts:
+            for name, delta in deltas.items():
+                summed[name] += delta
+        return dict(summed)
 
     @property
     def deltas(self) -> dict[str, int]:
-        summed: dict[str, int] = defaultdict(int)
-        for _, deltas, _ in self.changes:
-            for country, delta in deltas.items():
-                summed[country] += delta
-        return dict(summed)
+        return self._summed(change.deltas for change in self.changes)
+
+    @property
+    def source_deltas(self) -> dict[str, int]:
+        return self._summed(change.sources for change in self.changes)
+
+    @property
+    def arrivals(self) -> list[str]:
+        """The batch's recent entries, newest first, at most as many as the item keeps."""
+        entries = [change.arrival for change in reversed(self.changes) if change.arrival]
+        return entries[:totals.RECENT_SLOTS]
 
     def above(self, mark: int) -> PetitionBatch:
         """Only the records after a stored high-water mark."""
-        return PetitionBatch(self.petition_id, [c for c in self.changes if c[0] > mark])
+        return PetitionBatch(self.petition_id, [c for c in self.changes if c.sequence > mark])
 
 
 # ---- pure part: records to deltas ----------------------------------------
@@ -150,6 +184,13 @@ def counted_as(image) -> tuple[str, str] | None:
     return petition_id, country
 
 
+def counted_source(image, where: tuple[str, str] | None) -> tuple[str, str] | None:
+    """The (petition, source bucket) an image counts for, given what ``counted_as`` said of it."""
+    if where is None:
+        return None
+    return where[0], totals.source_bucket(_string(image, totals.COUNTED_SOURCE))
+
+
 def sequence_of(record: dict) -> int:
     try:
         sequence = record["dynamodb"]["SequenceNumber"]
@@ -164,14 +205,29 @@ def effect_of(record: dict) -> Effect:
     """What one stream record does to the counts."""
     sequence = sequence_of(record)
     images = record["dynamodb"]
-    before, after = counted_as(images.get("OldImage")), counted_as(images.get("NewImage"))
+    old, new = images.get("OldImage"), images.get("NewImage")
+    before, after = counted_as(old), counted_as(new)
+    deltas = _moved(before, after)
+    source_after = counted_source(new, after)
+    sources = _moved(counted_source(old, before), source_after)
+    arrivals = {}
+    # A signature that starts counting leaves a recent entry; anonymisation's re-keyed copy is not a new one.
+    starts = after is not None and (before is None or before[0] != after[0])
+    if starts and after is not None and source_after is not None and "anonymised_at" not in new:
+        petition_id, bucket = source_after
+        arrivals[petition_id] = totals.recent_entry(_string(new, "created_at") or "", after[1], bucket)
+    return Effect(sequence, deltas, record["dynamodb"]["SequenceNumber"], sources, arrivals)
+
+
+def _moved(before, after) -> dict:
+    """-1 where an image stopped counting, +1 where it started (nothing when both count the same)."""
     deltas = {}
     if before != after:
         if before:
             deltas[before] = -1
         if after:
             deltas[after] = deltas.get(after, 0) + 1
-    return Effect(sequence, deltas, record["dynamodb"]["SequenceNumber"])
+    return deltas
 
 
 def group_by_petition(effects: list[Effect]) -> dict[str, PetitionBatch]:
@@ -183,12 +239,17 @@ def group_by_petition(effects: list[Effect]) -> dict[str, PetitionBatch]:
     """
     batches: dict[str, PetitionBatch] = {}
     for effect in sorted(effects, key=lambda e: e.sequence):
-        per_petition: dict[str, dict[str, int]] = defaultdict(dict)
+        touched: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
         for (petition_id, country), delta in effect.deltas.items():
-            per_petition[petition_id][country] = delta
-        for petition_id, deltas in per_petition.items():
-            batches.setdefault(petition_id, PetitionBatch(petition_id)).changes.append(
-                (effect.sequence, deltas, effect.label))
+            touched.setdefault(petition_id, ({}, {}))[0][country] = delta
+        for (petition_id, bucket), delta in effect.sources.items():
+            touched.setdefault(petition_id, ({}, {}))[1][bucket] = delta
+        for petition_id, (deltas, sources) in touched.items():
+            batch = batches.get(petition_id)
+            if batch is None:
+                batch = batches[petition_id] = PetitionBatch(petition_id)
+            batch.changes.append(Change(effect.sequence, deltas, effect.label, sources,
+                                        effect.arrivals.get(petition_id)))
     return batches
 
 
@@ -225,7 +286,13 @@ def _update_arguments(petition_id: str, shard: str, batch: PetitionBatch, expect
             names[f"#c{i}"] = totals.country_attribute(country)
             values[f":d{i}"] = delta
             adds.append(f"#c{i} :d{i}")
-    expression = "SET #hw = :last, #ht = :now, #at = :at"
+    for i, (bucket, delta) in enumerate(sorted(batch.source_deltas.items())):
+        if delta:
+            names[f"#s{i}"] = totals.source_attribute(bucket)
+            values[f":s{i}"] = delta
+            adds.append(f"#s{i} :s{i}")
+    sets = ["#hw = :last", "#ht = :now", "#at = :at"] + _shift_recent(batch.arrivals, names, values)
+    expression = "SET " + ", ".join(sets)
     if adds:
         expression += " ADD " + ", ".join(adds)
     return {
@@ -237,6 +304,28 @@ def _update_arguments(petition_id: str, shard: str, batch: PetitionBatch, expect
         "ExpressionAttributeValues": totals.typed(values),
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
+
+
+def _shift_recent(arrivals: list[str], names: dict, values: dict) -> list[str]:
+    """SET clauses moving the item's recent entries down by the batch's new ones, which go on top.
+
+    Listed from the last slot up, so the result is the same whether an
+    engine reads each right-hand side before or after the clauses before it.
+    """
+    if not arrivals:
+        return []
+    slots, fresh = totals.RECENT_SLOTS, len(arrivals)
+    for slot in range(slots):
+        names[f"#r{slot}"] = totals.recent_attribute(slot)
+    clauses = []
+    if fresh < slots:
+        values[":none"] = ""
+    for slot in range(slots - 1, fresh - 1, -1):
+        clauses.append(f"#r{slot} = if_not_exists(#r{slot - fresh}, :none)")
+    for slot, entry in reversed(list(enumerate(arrivals))):
+        values[f":r{slot}"] = entry
+        clauses.append(f"#r{slot} = :r{slot}")
+    return clauses
 
 
 def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None,
@@ -287,6 +376,9 @@ def _revive(item: dict) -> None:
     """
     names = {"#f": totals.FOLDED, "#fa": totals.FOLDED_AT, "#hw": totals.MARK, "#ht": totals.MARK_TIME}
     names.update({f"#c{i}": totals.country_attribute(country) for i, country in enumerate(sorted(totals.counts(item)))})
+    names.update({f"#s{i}": totals.source_attribute(bucket)
+                  for i, bucket in enumerate(sorted(totals.source_counts(item)))})
+    names.update({f"#r{i}": attribute for i, attribute in enumerate(sorted(totals.recent_entries(item)))})
     aws.dynamodb().update_item(
         TableName=config.settings().totals_table, Key=totals.item_key(item),
         UpdateExpression="REMOVE " + ", ".join(names), ConditionExpression="#f = :f",
@@ -337,6 +429,20 @@ def _fold_arguments(base: dict | None, item: dict, number: int, now: float) -> d
             names[f"#c{i}"] = totals.country_attribute(country)
             values[f":c{i}"] = count
             adds.append(f"#c{i} :c{i}")
+    for i, (bucket, count) in enumerate(sorted(totals.source_counts(item).items())):
+        if count:
+            names[f"#s{i}"] = totals.source_attribute(bucket)
+            values[f":s{i}"] = count
+            adds.append(f"#s{i} :s{i}")
+    # The base keeps the newest recent entries of the items folded into it (the
+    # fold number's condition makes the base's entries exactly those read).
+    kept = sorted({entry for entry in [*totals.recent_entries(base or {}).values(),
+                                        *totals.recent_entries(item).values()] if entry}, reverse=True)
+    if totals.recent_entries(item):
+        for slot in range(totals.RECENT_SLOTS):
+            names[f"#r{slot}"] = totals.recent_attribute(slot)
+            values[f":r{slot}"] = kept[slot] if slot < len(kept) else ""
+            sets.append(f"#r{slot} = :r{slot}")
     expression = "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else "")
     table = config.settings().totals_table
     return {"TransactItems": [

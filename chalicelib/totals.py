@@ -24,6 +24,14 @@ before ``shard#``), so a fold that lands while a reader is between the two
 is counted exactly once either way. Flagged items are deleted once no read
 that began before their fold can still be going on.
 
+Campaigners' figures live in the same items, written by the same conditional
+UpdateItem, but never in the public figures (``view``): one ``s_<bucket>``
+counter per **source bucket** (a code the petition registered for a partner
+link, ``other`` for any other code, ``direct`` for none; see
+``source_bucket``), and on each item up to ``RECENT_SLOTS`` **recent
+signature** entries (``r<NN>``: minute, country, bucket; nothing about the
+signer), which ``recent`` merges, newest first.
+
 The total is the sum of the countries, not a second counter, so the two cannot
 disagree. This module owns the layout: every reader and writer (the tally,
 reconcile, benchmarks, tests) names attributes and keys through it. The items
@@ -51,6 +59,12 @@ MARK_TIME = "ht"  # shard item: when the mark was last written (epoch seconds)
 FOLDED = "folded"  # shard item: the fold number that added its counts to the base item
 FOLDED_AT = "folded_at"  # shard item: when (epoch seconds)
 FOLDS = "folds"  # base item: how many folds it has taken in
+SOURCE_PREFIX = "s_"
+RECENT_PREFIX = "r"  # r00 .. r09: recent signature entries (see ``recent_entry``)
+# Recent entries kept per item: about 300 bytes, so a shard item stays within a
+# write unit or two; readers merge every live item's, newest first.
+RECENT_SLOTS = 10
+RECENT_SHOWN = 20
 GOAL = "goal"
 UPDATED_AT = "updated_at"
 MIGRATED_FROM = "migrated_from"  # base item: the single-item table its counts were copied from, once
@@ -77,6 +91,60 @@ def item_key(item: dict) -> dict:
 
 def country_attribute(country: str) -> str:
     return COUNTRY_PREFIX + country
+
+
+def source_attribute(bucket: str) -> str:
+    return SOURCE_PREFIX + bucket
+
+
+def recent_attribute(slot: int) -> str:
+    return f"{RECENT_PREFIX}{slot:02d}"
+
+
+# ---- source buckets and recent entries (campaigners' figures, never public) ---
+
+# The buckets a signature's ``source`` code is counted under. The bucket is
+# decided when the signature is stored (``counted_source``, kept by
+# anonymisation) from the petition's registered ``sources``, so every stream
+# record of one signature (its INSERT, each MODIFY, its REMOVE) and a recount
+# by reconcile put it in the same bucket, whatever the registered list says
+# later; and a script sending made-up codes grows nothing: unregistered codes
+# all count as ``other``.
+DIRECT = "direct"  # signed without a campaign code
+OTHER = "other"  # a code the petition did not register
+RESERVED_SOURCES = (DIRECT, OTHER)
+COUNTED_SOURCE = "counted_source"  # the signature attribute holding the bucket (absent: direct)
+MAX_SOURCES = 20  # registered codes per petition: bounds the s_ counters on every item
+
+
+def bucket_for(code: str | None, registered) -> str | None:
+    """The bucket a new signature with campaign code ``code`` is stored with (None: direct)."""
+    if not code:
+        return None
+    return code if code in (registered or ()) and code not in RESERVED_SOURCES else OTHER
+
+
+def source_bucket(counted_source: str | None) -> str:
+    """The bucket a stored signature counts under (signatures stored before buckets existed count as direct)."""
+    return counted_source or DIRECT
+
+
+def recent_entry(created_at: str, country: str, bucket: str) -> str:
+    """One recent signature as stored: its minute, country and bucket, nothing else.
+
+    ``created_at`` is the signature's ISO 8601 stamp; cut to the minute, so
+    the entries say when signatures came without pinning one signer down.
+    """
+    return f"{created_at[:16]} {country} {bucket}"
+
+
+# Reconcile checks source buckets like countries, named "source:<bucket>" (a country is two letters).
+SOURCE_KEY = "source:"
+
+
+def counter_attribute(name: str) -> str:
+    """The attribute of a country code, or of a source bucket named ``source:<bucket>``."""
+    return source_attribute(name[len(SOURCE_KEY):]) if name.startswith(SOURCE_KEY) else country_attribute(name)
 
 
 def typed(values: dict) -> dict:
@@ -108,6 +176,23 @@ def counts(item: dict) -> dict[str, int]:
             for attr, value in item.items() if attr.startswith(COUNTRY_PREFIX)}
 
 
+def source_counts(item: dict) -> dict[str, int]:
+    """Every source bucket counter in one stored (typed) item, zeros included."""
+    return {attr[len(SOURCE_PREFIX):]: int(_plain(value))
+            for attr, value in item.items() if attr.startswith(SOURCE_PREFIX)}
+
+
+def recent_entries(item: dict) -> dict[str, str]:
+    """The recent signature slots of one stored item: attribute -> entry."""
+    return {attr: _plain(value) for attr, value in item.items()
+            if attr.startswith(RECENT_PREFIX) and attr[len(RECENT_PREFIX):].isdigit()}
+
+
+def counters(item: dict) -> dict[str, int]:
+    """Countries and source buckets (as ``source:<bucket>``) of one stored item."""
+    return {**counts(item), **{SOURCE_KEY + bucket: n for bucket, n in source_counts(item).items()}}
+
+
 def _number(item: dict, attribute: str) -> int | None:
     return int(_plain(item[attribute])) if attribute in item else None
 
@@ -134,22 +219,61 @@ def folds(base: dict | None) -> int:
     return (_number(base, FOLDS) or 0) if base else 0
 
 
-def summed(items: list[dict]) -> dict[str, int]:
-    """A petition's counts from its items (the base item read first, as a Query returns it).
-
-    A shard item flagged with a fold number the base item has reached is in the
-    base already; every other shard item is added.
-    """
+def _live(items: list[dict]) -> list[dict]:
+    """The items a reader sums: a shard item flagged with a fold number the base has reached is in the base already."""
     base = next((item for item in items if is_base(item)), None)
     included = folds(base)
-    total: dict[str, int] = defaultdict(int)
+    live = []
     for item in items:
         number = None if is_base(item) else folded(item)
-        if number is not None and number <= included:
-            continue
-        for country, count in counts(item).items():
-            total[country] += count
+        if number is None or number > included:
+            live.append(item)
+    return live
+
+
+def _sum(items: list[dict], reader) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for item in _live(items):
+        for name, count in reader(item).items():
+            total[name] += count
     return dict(total)
+
+
+def summed(items: list[dict]) -> dict[str, int]:
+    """A petition's counts per country from its items (the base item read first, as a Query returns it)."""
+    return _sum(items, counts)
+
+
+def summed_counters(items: list[dict]) -> dict[str, int]:
+    """Countries and source buckets (as ``source:<bucket>``), summed (what reconcile compares)."""
+    return _sum(items, counters)
+
+
+def summed_sources(items: list[dict]) -> dict[str, int]:
+    """A petition's counts per source bucket, summed like the countries."""
+    return _sum(items, source_counts)
+
+
+def recent(items: list[dict], limit: int = RECENT_SHOWN) -> list[dict[str, str]]:
+    """The newest recent signature entries over the petition's live items, newest first."""
+    entries = sorted((entry for item in _live(items) for entry in recent_entries(item).values() if entry),
+                     reverse=True)
+    out = []
+    for entry in entries[:limit]:
+        minute, country, bucket = (entry.split(" ", 2) + ["", ""])[:3]
+        out.append({"minute": minute, "country": country, "source": bucket})
+    return out
+
+
+def campaign_view(items: list[dict]) -> dict:
+    """Campaigners' figures (admin only): signatures per source bucket and the latest signatures.
+
+    Negative buckets (a removal counted whose arrival was not, or a signature
+    stored before buckets were counted) are shown as none, like the countries.
+    """
+    by_source = {name: n for name, n in summed_sources(items).items() if n > 0}
+    return {"by_source": dict(sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "recent": recent(items)}
 
 
 def set_counts_arguments(petition_id: str, by_country: dict[str, int], updated_at: str) -> dict:

@@ -89,8 +89,9 @@ def test_no_repair_while_the_tally_is_behind(client, petition, tmp_path):
     sig, _ = submission.validate({"name": "Ann", "email": "ann@example.org", "country": "GB", "consent": True})
     signing.store(signing.build("demo", sig, datetime.now(UTC) - timedelta(minutes=10)))
     checkpoints = tmp_path / "none-yet.json"
-    [drift] = reconcile.check(runner_checkpoints=checkpoints)
-    assert drift.settled is False
+    drifts = reconcile.check(runner_checkpoints=checkpoints)
+    # It is missing from its country and from its source bucket (no code: direct), neither settled.
+    assert {(d.country, d.settled) for d in drifts} == {("GB", False), ("source:direct", False)}
     assert reconcile.main(["--repair", "--runner-checkpoints", str(checkpoints)]) == 1
     tally_stream(checkpoints)  # the tally catches up and counts it, once
     assert client.get("/petitions/demo/totals").json_body["by_country"] == {"GB": 1}

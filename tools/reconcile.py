@@ -61,18 +61,21 @@ def _scan_segment(client, table: str, segment: int, segments: int, consistent: b
         "Segment": segment,
         "TotalSegments": segments,
         "ConsistentRead": consistent,
-        "ProjectionExpression": "petition_id, country, #s, created_at",
-        "ExpressionAttributeNames": {"#s": "status"},
+        "ProjectionExpression": "petition_id, country, #s, created_at, #cs",
+        "ExpressionAttributeNames": {"#s": "status", "#cs": totals.COUNTED_SOURCE},
     }
     for page in client.get_paginator("scan").paginate(**kwargs):
         for item in page["Items"]:
             if "petition_id" not in item or "country" not in item:
                 continue  # not a signature the tally could count either
-            key = (item["petition_id"]["S"], item["country"]["S"])
+            petition_id = item["petition_id"]["S"]
+            bucket = totals.source_bucket(item.get(totals.COUNTED_SOURCE, {}).get("S"))
             created = item.get("created_at", {}).get("S", "")
-            latest[key] = max(latest.get(key, ""), created)
-            if item.get("status", {}).get("S") == SignatureStatus.CONFIRMED:
-                counts[key] += 1
+            # Each signature counts for its country and for its source bucket, as the tally counts it.
+            for key in ((petition_id, item["country"]["S"]), (petition_id, totals.SOURCE_KEY + bucket)):
+                latest[key] = max(latest.get(key, ""), created)
+                if item.get("status", {}).get("S") == SignatureStatus.CONFIRMED:
+                    counts[key] += 1
     return counts, latest
 
 
@@ -97,7 +100,7 @@ def recount(segments: int = 4, *, client=None, table: str | None = None,
 
 
 def stored_counts() -> Counter:
-    """Every stored country total, per (petition, country): each petition's items summed as /totals sums them."""
+    """Every stored country and source bucket total, per (petition, name): items summed as /totals sums them."""
     items: dict[str, list[dict]] = defaultdict(list)
     client = aws.dynamodb()
     for page in client.get_paginator("scan").paginate(TableName=config.settings().totals_table):
@@ -105,7 +108,7 @@ def stored_counts() -> Counter:
             items[totals.petition_of(item)].append(item)
     counts: Counter = Counter()
     for petition_id, petition_items in items.items():
-        for country, count in totals.summed(petition_items).items():
+        for country, count in totals.summed_counters(petition_items).items():
             counts[(petition_id, country)] = count
     return counts
 
@@ -205,7 +208,7 @@ def repair_arguments(drift: Drift, items: list[dict]) -> dict | None:
     still holds the value read, and that no fold moved counts meanwhile.
     None when too many items hold it to check in one transaction.
     """
-    attribute = totals.country_attribute(drift.country)
+    attribute = totals.counter_attribute(drift.country)
     base = next((item for item in items if totals.is_base(item)), {})
     number = totals.folds(base)
     holding = [item for item in items if not totals.is_base(item) and attribute in item
@@ -220,7 +223,7 @@ def repair_arguments(drift: Drift, items: list[dict]) -> dict | None:
         values[":n"] = number
     if attribute in base:
         conditions.append("#c = :base")
-        values[":base"] = totals.counts(base)[drift.country]
+        values[":base"] = totals.counters(base)[drift.country]
     else:
         conditions.append("attribute_not_exists(#c)")
     transaction = [{"Update": {
@@ -231,14 +234,14 @@ def repair_arguments(drift: Drift, items: list[dict]) -> dict | None:
         transaction.append({"ConditionCheck": {
             "TableName": table, "Key": totals.item_key(item), "ConditionExpression": "#c = :v",
             "ExpressionAttributeNames": {"#c": attribute},
-            "ExpressionAttributeValues": totals.typed({":v": totals.counts(item)[drift.country]})}})
+            "ExpressionAttributeValues": totals.typed({":v": totals.counters(item)[drift.country]})}})
     return {"TransactItems": transaction}
 
 
 def repair(drift: Drift) -> bool:
     """Add the difference unless the petition's total moved since it was read. True when applied."""
     items = totals.petition_items(drift.petition_id)
-    if totals.summed(items).get(drift.country, 0) != drift.stored:
+    if totals.summed_counters(items).get(drift.country, 0) != drift.stored:
         return False
     arguments = repair_arguments(drift, items)
     if arguments is None:

@@ -21,7 +21,7 @@ from email_validator import EmailNotValidError, validate_email
 from .. import aws, canonical_email, countries, i18n, pages, responses, security_headers
 from ..campaign import markdown, rules, store
 from ..models import PetitionStatus
-from . import audit, operations, outbox, sessions, signin
+from . import audit, campaign_figures, operations, outbox, sessions, signin
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +242,7 @@ def _petition_form_values(fields: dict) -> dict[str, str]:
             "petition_id": fields.get("petition_id") or "",
             "asks": "\n".join(fields.get("asks") or []),
             "embed_origins": "\n".join(fields.get("embed_origins") or []),
+            "sources": "\n".join(fields.get("sources") or []),
             "country_targets": "\n".join(f"{code} {n}" for code, n in targets.items()),
             "language": fields.get("language") or i18n.DEFAULT, "translations": "", **translated}
 
@@ -301,7 +302,8 @@ def petition_page(request, session, petition_id: str) -> Response:
     except operations.NotFound:
         return _message(request, 404, "No such petition", "There is no petition with this id.")
     return _page(200, "petition.html", request, session=session, petition=fields, figures=figures,
-                 names=countries.names(), targets_line=pages.targets_line(figures))
+                 names=countries.names(), targets_line=pages.targets_line(figures),
+                 campaign=campaign_figures.for_petition(petition_id, fields.get("sources")))
 
 
 @guarded(api=False)
@@ -416,7 +418,8 @@ def api_petition(request, session, petition_id: str) -> Response:
         fields, figures = operations.details(petition_id)
     except operations.NotFound:
         return _json(404, {"error": "There is no petition with this id."})
-    return _json(200, {"petition": fields, "figures": figures})
+    return _json(200, {"petition": fields, "figures": figures,
+                       "campaign": campaign_figures.for_petition(petition_id, fields.get("sources"))})
 
 
 @guarded(api=True)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import clock, countries, i18n
+from .. import clock, countries, i18n, submission, totals
 from ..petitions import PETITION_ID
 from . import markdown
 
@@ -197,6 +197,29 @@ def _origins(value: Any) -> list[str]:
     return sorted(set(origins))
 
 
+def _sources(value: Any) -> list[str]:
+    """The campaign codes of partner links (``?source=partner-x``), counted apart; any other code counts as other."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = value.split()
+    if not isinstance(value, list):
+        raise Invalid("Give the source codes as a list.")
+    codes = []
+    for item in value:
+        code = item.strip() if isinstance(item, str) else None
+        if code is None or not submission.SOURCE.fullmatch(code):
+            raise Invalid(f"{str(item)[:80]!r} is not a source code: use 1 to 64 letters, digits, dots, "
+                          "dashes or underscores, like partner-x.")
+        if code in totals.RESERVED_SOURCES:
+            raise Invalid(f"{code!r} is a bucket of its own (no code, or an unlisted one): choose another code.")
+        codes.append(code)
+    codes = sorted(set(codes))
+    if len(codes) > totals.MAX_SOURCES:
+        raise Invalid(f"Keep to at most {totals.MAX_SOURCES} source codes.")
+    return codes
+
+
 def _language(value: Any) -> str | None:
     if value in (None, ""):
         return None
@@ -261,6 +284,7 @@ FIELDS: tuple[Field, ...] = (
     Field("thanks_url", _url),
     Field("require_verification", _flag),  # signers confirm by email before they count (new signatures)
     Field("embed_origins", _origins),  # who may frame the embeddable form (empty: any site)
+    Field("sources", _sources),  # partner links' campaign codes, counted apart for campaigners (admin only)
     Field("language", _language),  # the language of title, summary, body and asks (empty: English)
     Field("translations", _translations),
 )

@@ -60,7 +60,7 @@ def fields_of(petition: models.Petition) -> dict[str, Any]:
             value = clock.stamp(value) if value else None
         elif name == "goal":
             value = int(value)
-        elif name in ("asks", "embed_origins"):
+        elif name in ("asks", "embed_origins", "sources"):
             value = list(value or [])
         elif name == "country_targets":
             value = {code: int(n) for code, n in sorted(petitions.targets_of(petition).items())}
@@ -75,7 +75,7 @@ def _apply(petition: models.Petition, values: dict[str, Any]) -> None:
     for name, value in values.items():
         if name == "petition_id":
             continue
-        if name in ("asks", "embed_origins"):
+        if name in ("asks", "embed_origins", "sources"):
             value = value or None
         if name in ("country_targets", "translations"):
             value = value or None

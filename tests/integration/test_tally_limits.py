@@ -98,3 +98,42 @@ def test_the_largest_writes_fit_dynamodbs_limits(local_tables):
     drift = reconcile.Drift("p1", "GB", counted=1, stored=2, settled=True)
     assert reconcile.repair(drift) is True
     assert totals.read("p1")["by_country"]["GB"] == 1
+
+
+def test_source_buckets_and_recent_entries_fit_the_limits_and_shift_on_dynamodb_local(local_tables):
+    """The widest write: every country, every registered source bucket plus other and direct, and a recent
+    entry shift (each slot read and written in one expression); then single records that shift the slots."""
+    codes = sorted(countries.names())
+    buckets = [f"partner-{i:02d}-{'x' * 50}" for i in range(totals.MAX_SOURCES)] + ["other", None]
+    sequence = itertools.count(FIRST)
+    now = time.time()
+
+    def signature(code, i, minute):
+        new = image("p1", code, key=f"p1#{code}-{i}")
+        new["created_at"] = {"S": f"2026-11-29T15:{minute:02d}:00Z"}
+        bucket = buckets[i % len(buckets)]
+        if bucket:
+            new[totals.COUNTED_SOURCE] = {"S": bucket}
+        return record(next(sequence), None, new)
+
+    batch = stream_tally.group_by_petition([stream_tally.effect_of(signature(code, i, 0))
+                                            for i, code in enumerate(codes)])["p1"]
+    assert stream_tally.apply_petition(batch, SHARD, now=now) == 1
+    for minute in range(1, 4):  # one record each: nine slots shift down, one is new
+        one = stream_tally.group_by_petition([stream_tally.effect_of(signature("GB", 1000 + minute, minute))])["p1"]
+        assert stream_tally.apply_petition(one, SHARD, now=now) == 1
+        assert stream_tally.apply_petition(one, SHARD, now=now) == 1  # a replay: refused, changes nothing
+    view = totals.campaign_view(totals.petition_items("p1"))
+    assert sum(view["by_source"].values()) == totals.read("p1")["total"] == len(codes) + 3
+    assert len(view["by_source"]) == len(buckets)
+    assert [r["minute"] for r in view["recent"][:4]] == [
+        "2026-11-29T15:03", "2026-11-29T15:02", "2026-11-29T15:01", "2026-11-29T15:00"]
+    assert len(view["recent"]) == totals.RECENT_SLOTS
+    # shifted, not overwritten: seven of the first batch's ten entries are still there
+    assert sum(1 for r in view["recent"] if r["minute"] == "2026-11-29T15:00") == totals.RECENT_SLOTS - 3
+    assert stream_tally.fold_idle("p1", now=now + 2 * 86400) is True  # the fold carries every bucket and entry
+    assert totals.campaign_view(totals.petition_items("p1")) == view
+    drift = reconcile.Drift("p1", totals.SOURCE_KEY + "other", counted=1, stored=view["by_source"]["other"],
+                            settled=True)
+    assert reconcile.repair(drift) is True
+    assert totals.campaign_view(totals.petition_items("p1"))["by_source"]["other"] == 1
