@@ -75,6 +75,8 @@ class Petition(_BoundModel):
     language = UnicodeAttribute(null=True)
     embed_origins: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     translations: MapAttribute = MapAttribute(null=True)
+    # Under attack: signers pass a Turnstile check first (chalicelib/fraud/challenge.py).
+    challenge = BooleanAttribute(null=True)
 
 
 class Signature(_BoundModel):
