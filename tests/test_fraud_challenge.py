@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import socket
 from urllib.parse import urlencode
 
@@ -207,3 +208,40 @@ def test_other_petitions_keep_the_strict_policy(client, guarded):
 
 def test_the_public_petition_says_a_challenge_is_needed(client, guarded):
     assert client.get("/petitions/demo").json_body["challenge"] is True
+
+
+# ---- turning it on: the admin form, the admin API, make petition ---------------------------------------------
+
+def test_the_admin_edit_form_turns_the_challenge_on_and_off_and_keeps_verification(admin, petition):
+    from chalicelib.admin import audit
+    from chalicelib.campaign import store
+
+    petition_admin.update("demo", require_verification=True)
+    form = admin.get("/admin/petitions/demo/edit").body.decode()
+    assert 'id="challenge"' in form and 'name="require_verification" type="checkbox" value="on" checked' in form
+    token = admin.csrf(form)
+    fields = {"csrf_token": token, "title": "Protect people seeking asylum", "summary": "Five asks to world leaders.",
+              "goal": "1500000", "require_verification": "on", "challenge": "on"}
+    assert admin.post("/admin/petitions/demo", fields).status_code == 303
+    saved = store.get("demo")
+    assert saved.challenge is True and saved.require_verification is True  # saving the form kept verification
+    assert 'name="challenge" type="checkbox" value="on" checked' in admin.get("/admin/petitions/demo/edit").body.decode()
+    update = next(e for e in audit.latest() if e.action == "update")
+    assert ("challenge", False, True) in update.changes()
+    fields.pop("challenge")  # an unticked box is not sent
+    admin.post("/admin/petitions/demo", fields)
+    assert store.get("demo").challenge is False
+
+
+def test_the_admin_api_sets_the_challenge_and_refuses_a_non_flag(admin, petition):
+    token = json.loads(admin.get("/admin/api/session").body)["csrf_token"]
+    headers = {"Content-Type": "application/json", "X-CSRF-Token": token}
+    on = admin.post("/admin/api/petitions/demo", body=json.dumps({"challenge": True}), headers=headers)
+    assert on.status_code == 200 and json.loads(on.body)["challenge"] is True
+    bad = admin.post("/admin/api/petitions/demo", body=json.dumps({"challenge": "maybe"}), headers=headers)
+    assert bad.status_code == 422 and "challenge" in json.loads(bad.body)["errors"]
+
+
+def test_make_petition_turns_it_on(petition, capsys):
+    assert petition_admin.main(["update", "demo", "--challenge"]) == 0
+    assert json.loads(capsys.readouterr().out)["challenge"] is True
