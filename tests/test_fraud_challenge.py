@@ -245,3 +245,23 @@ def test_the_admin_api_sets_the_challenge_and_refuses_a_non_flag(admin, petition
 def test_make_petition_turns_it_on(petition, capsys):
     assert petition_admin.main(["update", "demo", "--challenge"]) == 0
     assert json.loads(capsys.readouterr().out)["challenge"] is True
+
+
+def test_a_siteverify_that_stops_answering_gives_up_in_time_for_the_503(client, guarded, monkeypatch):
+    """The check waits TIMEOUT_SECONDS at most, leaving the one write its own budget (chalicelib/aws.py)."""
+    import time
+
+    from chalicelib import aws
+    from tests.stalled import API_BUDGET_SECONDS, StalledEndpoint
+
+    assert challenge.TIMEOUT_SECONDS + aws.LIMITS.worst_seconds < API_BUDGET_SECONDS
+    endpoint = StalledEndpoint()
+    try:
+        settings_with(monkeypatch, challenge_verify_url=endpoint.url + "/turnstile/v0/siteverify")
+        started = time.monotonic()
+        response = post_json(client, {**GOOD, "cf-turnstile-response": TOKEN})
+        waited = time.monotonic() - started
+    finally:
+        endpoint.close()
+    assert response.status_code == 503 and stored() == []
+    assert waited < challenge.TIMEOUT_SECONDS + 1.5
