@@ -22,7 +22,8 @@ def test_the_secret_stays_in_ssm_and_the_api_may_read_exactly_that_parameter(pac
         variables = deployed["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
         assert variables["CHALLENGE_SECRET_PARAMETER"] == f"/countersign/{stage}/challenge-secret"
         assert "CHALLENGE_SECRET" not in variables, "the secret never goes into the template"
-        assert resolve(CHALLENGE_SECRET_ARN, deployed, stage).endswith(f":parameter/countersign/{stage}/challenge-secret")
+        granted = resolve(CHALLENGE_SECRET_ARN, deployed, stage)
+        assert granted.endswith(f":parameter/countersign/{stage}/challenge-secret")
         # The real provider unless told otherwise: only make run and the tests point elsewhere.
         assert "CHALLENGE_VERIFY_URL" not in variables
     assert settings_module.Settings.__dataclass_fields__["challenge_verify_url"].default.startswith(

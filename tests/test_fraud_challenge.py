@@ -225,7 +225,8 @@ def test_the_admin_edit_form_turns_the_challenge_on_and_off_and_keeps_verificati
     assert admin.post("/admin/petitions/demo", fields).status_code == 303
     saved = store.get("demo")
     assert saved.challenge is True and saved.require_verification is True  # saving the form kept verification
-    assert 'name="challenge" type="checkbox" value="on" checked' in admin.get("/admin/petitions/demo/edit").body.decode()
+    edit = admin.get("/admin/petitions/demo/edit").body.decode()
+    assert 'name="challenge" type="checkbox" value="on" checked' in edit
     update = next(e for e in audit.latest() if e.action == "update")
     assert ("challenge", False, True) in update.changes()
     fields.pop("challenge")  # an unticked box is not sent
