@@ -20,6 +20,7 @@ from chalicelib import (
     submission,
     totals,
 )
+from chalicelib.admin import fraud_views as admin_fraud
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
 from chalicelib.fraud import identity
@@ -434,6 +435,16 @@ def admin_petition_status(petition_id):
 @app.route("/admin/petitions/{petition_id}/erase", methods=["POST"], content_types=FORM)
 def admin_erase_signer(petition_id):
     return admin.erase_signer(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/invalidation/preview", methods=["POST"], content_types=FORM)
+def admin_invalidation_preview(petition_id):
+    return admin_fraud.preview(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/invalidation/apply", methods=["POST"], content_types=FORM)
+def admin_invalidation_apply(petition_id):
+    return admin_fraud.apply(_request(), petition_id)
 
 
 @app.route("/admin/preview", methods=["POST"], content_types=FORM)
