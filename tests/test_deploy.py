@@ -82,6 +82,8 @@ EXPECTED_GRANTS = {
         ("ses:SendEmail", CONFIGURATION_SET_ARN),
         ("ssm:GetParameter", BLOCKLISTS_ARN),  # the fraud controls' blocklists (absent: none)
         ("ssm:GetParameter", CHALLENGE_SECRET_ARN),  # the optional CAPTCHA's siteverify secret
+        # the admin area's invalidation panel: the matching signatures (UpdateItem above changes them)
+        ("dynamodb:Scan", get_att("SignaturesTable", "Arn")),
         ("logs:CreateLogStream", logs_arn("api")),
         ("logs:PutLogEvents", logs_arn("api")),
     ],
@@ -506,9 +508,13 @@ def test_the_admin_area_makes_only_the_calls_its_policy_allows(secret_from_ssm, 
                              body=urlencode({"csrf_token": csrf, "change": change})).status_code == 303
         for path in ("/admin", "/admin/petitions/camp", "/admin/audit"):
             assert http.get(path, headers={"Cookie": session}).status_code == 200
+        for step in ("preview", "apply"):  # the invalidation panel
+            assert http.post(f"/admin/petitions/camp/invalidation/{step}", headers={**form, "Cookie": session},
+                             body=urlencode({"csrf_token": csrf, "country": "GB"})).status_code == 200
         assert http.post("/admin/sign-out", headers={**form, "Cookie": session},
                          body=urlencode({"csrf_token": csrf})).status_code == 303
     assert ("ssm:GetParameter", "/countersign/dev/admin-allowlist") in recorder.calls
+    assert ("dynamodb:Scan", "test-signatures") in recorder.calls  # the invalidation panel's preview
     assert {call for call in recorder.calls if call[1] in ("test-admin", "test-audit")} >= {
         ("dynamodb:PutItem", "test-admin"), ("dynamodb:DeleteItem", "test-admin"), ("dynamodb:Query", "test-audit")}
     assert recorder.calls <= table_grants("ApiHandlerRole")
