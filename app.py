@@ -20,6 +20,7 @@ from chalicelib import (
     submission,
     totals,
 )
+from chalicelib.admin import fraud_views as admin_fraud
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
 from chalicelib.fraud import identity
@@ -85,7 +86,7 @@ def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
     if outcome.kind == OutcomeKind.INVALID and petition is not None:
         page = pages.sign_page(petitions.public_view(petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
-        policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url)
+        policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url, bool(petition.challenge))
         return responses.html(outcome.status, page, cache=responses.NO_STORE, headers=policy)
     if "text/html" in accept:
         page = pages.render("message.html", heading=_("We couldn't take your signature"),
@@ -99,7 +100,8 @@ def _embed_reply(outcome: intake.Outcome, prefix: str) -> Response:
     petition = outcome.petition
     if petition is None:
         return _form_reply(outcome, prefix, "text/html")
-    allowed = security_headers.for_embed_page(petition.embed_origins or [], petition.image_url)
+    allowed = security_headers.for_embed_page(petition.embed_origins or [], petition.image_url,
+                                              bool(petition.challenge))
     if outcome.kind == OutcomeKind.ACCEPTED:
         return responses.see_other(embed.path(prefix, petition.petition_id, signed="1"), allowed)
     page = embed.page(petitions.public_view(petition), prefix, fields=outcome.fields, errors=outcome.errors)
@@ -130,7 +132,8 @@ def sign_page(petition_id):
     country = pages.likely_country(headers.get("cloudfront-viewer-country"), headers.get("accept-language"))
     response = _petition_page(petition_id, responses.SHARED_PAGE_CACHE, lambda petition, prefix, share_url:
                               pages.sign_page(petition, prefix, country=country, figures=_figures(petition),
-                                              share_url=share_url, fields={"source": source} if source else None))
+                                              share_url=share_url, fields={"source": source} if source else None),
+                              form_page=True)
     # The preselected country depends on these: a cache in front must key on them.
     response.headers["Vary"] = responses.SIGN_PAGE_VARY
     return response
@@ -178,14 +181,18 @@ def _request() -> Request:
     return request
 
 
-def _petition_page(petition_id, cache, render):
-    """Load the petition (404 page if none) and render one of its pages, cached as ``cache`` says."""
+def _petition_page(petition_id, cache, render, form_page=False):
+    """Load the petition (404 page if none) and render one of its pages, cached as ``cache`` says.
+
+    ``form_page``: the page with the sign form, which loads the challenge's widget when the petition has it on.
+    """
     request = _request()
     prefix = responses.stage_prefix(request)
     petition = petitions.load(petition_id)
     if petition is None:
         return responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
-    policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url)
+    policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url,
+                                                form_page and bool(petition.challenge))
     return responses.html(200, render(petitions.public_view(petition), prefix, pages.share_url(petition_id)),
                           cache=cache, headers=policy)
 
@@ -295,7 +302,8 @@ def embed_form(petition_id):
     page = embed.page(view, prefix, signed=signed, total=(_figures(view) or {}).get("total"),
                       fields={"source": _query(request).get("source", "")})
     return responses.html(200, page, cache=responses.NO_STORE if signed else responses.SHARED_PAGE_CACHE,
-                          headers=security_headers.for_embed_page(petition.embed_origins or [], petition.image_url))
+                          headers=security_headers.for_embed_page(petition.embed_origins or [], petition.image_url,
+                                                                  bool(petition.challenge) and not signed))
 
 
 @app.route("/petitions/{petition_id}/badge.svg", methods=["GET"])
@@ -427,6 +435,16 @@ def admin_petition_status(petition_id):
 @app.route("/admin/petitions/{petition_id}/erase", methods=["POST"], content_types=FORM)
 def admin_erase_signer(petition_id):
     return admin.erase_signer(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/invalidation/preview", methods=["POST"], content_types=FORM)
+def admin_invalidation_preview(petition_id):
+    return admin_fraud.preview(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/invalidation/apply", methods=["POST"], content_types=FORM)
+def admin_invalidation_apply(petition_id):
+    return admin_fraud.apply(_request(), petition_id)
 
 
 @app.route("/admin/preview", methods=["POST"], content_types=FORM)

@@ -19,6 +19,7 @@ from . import (
     export_scale,
     fraud,
     freshness,
+    invalidation,
     replay,
     shards,
     sign_cost,
@@ -35,12 +36,13 @@ DOCUMENT = ROOT / "docs" / "benchmarks.md"
 FULL = {"sign": 200, "duplicates": 50, "records": 1000, "cpu": 100_000, "cpu_repeats": 7, "overhead": 300,
         "imports": 15, "fresh": 500, "fresh_rate": 20.0, "replay": 1_100_000, "gb": 8_500, "verified": 100,
         "mail_rate": 300, "load": 10_000, "shard_counts": (1, 10, 100, 1000), "shard_batch": 1000,
-        "dashboards": 200,
+        "dashboards": 200, "invalidation": 1500,
         # 1.1 million takes longer to load into DynamoDB Local than the export takes; EXPORT_ROWS sets it
         "export": int(os.environ.get("EXPORT_ROWS") or 200_000)}
 QUICK = {"sign": 20, "duplicates": 5, "records": 1000, "cpu": 5_000, "cpu_repeats": 3, "overhead": 30,
          "imports": 3, "fresh": 20, "fresh_rate": 20.0, "replay": 20_000, "gb": 150, "verified": 10, "mail_rate": 20,
-         "load": 1_000, "shard_counts": (1, 10, 100), "shard_batch": 100, "dashboards": 10, "export": 5_000}
+         "load": 1_000, "shard_counts": (1, 10, 100), "shard_batch": 100, "dashboards": 10, "export": 5_000,
+         "invalidation": 200}
 
 
 def step(title: str):
@@ -85,6 +87,8 @@ def run(sizes: dict) -> tuple[list[Section], float]:
         sections.append(replay.run(handler, engine.new_petition, sizes["replay"], sizes["gb"]))
         step("13. export at scale")
         sections.append(export_scale.run(engine.new_petition, sizes["export"]))
+        step("15. invalidation throughput")
+        sections.append(invalidation.run(engine.new_petition, sizes["invalidation"]))
 
     step("6. freshness")
     sections.append(freshness.run(sizes["fresh"], sizes["fresh_rate"]))

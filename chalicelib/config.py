@@ -77,6 +77,15 @@ class Settings:
     trending_batch: dict[str, int] = field(default_factory=dict)
     trending_window: dict[str, int] = field(default_factory=dict)
     trending_window_seconds: float = 300.0
+    # The optional challenge (chalicelib/fraud/challenge.py, Cloudflare Turnstile) on
+    # petitions that turn it on: the widget's public site key, the secret the server
+    # checks tokens with (set directly locally and in tests, or named as an SSM
+    # SecureString when deployed), and the siteverify address (a local stub under
+    # `make run` and in tests).
+    challenge_site_key: str | None = None
+    challenge_secret: str | None = field(default=None, repr=False)
+    challenge_secret_parameter: str | None = None
+    challenge_verify_url: str = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
 
     @property
     def public_origin(self) -> str | None:
@@ -144,6 +153,10 @@ def settings() -> Settings:
         trending_batch=_thresholds(env, "TRENDING_BATCH", TRENDING_BATCH_DEFAULTS),
         trending_window=_thresholds(env, "TRENDING_WINDOW", TRENDING_WINDOW_DEFAULTS),
         trending_window_seconds=float(env.get("TRENDING_WINDOW_SECONDS") or 300),
+        challenge_site_key=env.get("CHALLENGE_SITE_KEY") or None,
+        challenge_secret=env.get("CHALLENGE_SECRET") or None,
+        challenge_secret_parameter=env.get("CHALLENGE_SECRET_PARAMETER") or None,
+        challenge_verify_url=env.get("CHALLENGE_VERIFY_URL") or "https://challenges.cloudflare.com/turnstile/v0/siteverify",
     )
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from . import aws, canonical_email, clock, i18n, petitions, signature_store, submission
-from .fraud import blocklists, identity
+from .fraud import blocklists, challenge, identity
 from .i18n import gettext as _
 from .models import Petition
 from .verification import pending
@@ -96,6 +96,11 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
     sig, errors = submission.validate(fields)
     if sig is None:
         return Outcome(OutcomeKind.INVALID, media_type, petition, errors=errors, fields=fields)
+    if petition.challenge:
+        # An HTTP call to the provider, not a DynamoDB request; only once the fields are right.
+        refused = _challenge(challenge.token_of(fields), client, media_type, petition, fields)
+        if refused is not None:
+            return refused
     # Blocklists come from the container's copy (no request): a match is stored as fraudulent, answered as usual.
     fraudulent = blocklists.current().verdict(identity.email_domain(sig.email), client.address if client else None)
     # The language they read the form in is the language of their verification mail.
@@ -114,3 +119,20 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
         # Signing again while unconfirmed sends the link again (capped); never changes the answer.
         pending.request_resend(stored.existing, clock.epoch(now))
     return Outcome(OutcomeKind.ACCEPTED, media_type, petition)
+
+
+def _challenge(token: str, client: identity.Client | None, media_type: str, petition: Petition,
+               fields: dict) -> Outcome | None:
+    """None when the signer passed the petition's challenge; else the answer (nothing is stored)."""
+    verdict = challenge.verify(token, client.address if client else None)
+    if verdict == challenge.Verdict.PASSED:
+        return None
+    if verdict == challenge.Verdict.UNAVAILABLE:
+        return Outcome(OutcomeKind.UNAVAILABLE, media_type, petition,
+                       message=_("We couldn't check that you are a person just now, so your signature was not "
+                                 "recorded. Please try again in a minute."))
+    if not token:
+        message = _("Complete the check that you are a person, then sign again.")
+    else:
+        message = _("The check that you are a person did not succeed or has expired. Complete it again, then sign.")
+    return Outcome(OutcomeKind.INVALID, media_type, petition, errors={challenge.FIELD: message}, fields=fields)

@@ -78,6 +78,8 @@ class Petition(_BoundModel):
     # as "other" (chalicelib.totals.bucket_for). Admin only: never in a public answer.
     sources: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     translations: MapAttribute = MapAttribute(null=True)
+    # Under attack: signers pass a Turnstile check first (chalicelib/fraud/challenge.py).
+    challenge = BooleanAttribute(null=True)
 
 
 class Signature(_BoundModel):

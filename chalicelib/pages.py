@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from . import clock, config, countries, front_door, i18n, submission, totals
+from .fraud import challenge
 from .i18n import gettext as _
 from .i18n import web as i18n_web
 
@@ -173,6 +174,8 @@ def _env(language: str) -> Environment:
     env.globals["language_name"] = lambda code: i18n.language_name(code, language)
     env.globals["rtl"] = i18n.RIGHT_TO_LEFT
     env.globals["inline_style"] = inline_style
+    env.globals["challenge_site_key"] = challenge.site_key  # read per page: settings change in tests
+    env.globals["challenge_script"] = challenge.SCRIPT_URL
     return env
 
 

@@ -134,6 +134,8 @@ def public_view(petition: models.Petition, now: datetime | None = None, language
         "closes_at": petition.closes_at.isoformat().replace("+00:00", "Z") if petition.closes_at else None,
         # Signers confirm by email before their signature counts.
         "require_verification": bool(petition.require_verification),
+        # Signers pass a challenge (Turnstile) first: its token goes in the cf-turnstile-response field.
+        "challenge": bool(petition.challenge),
         "asks": words["asks"],
         "body": words["body"],
         "body_html": str(markdown.to_html(words["body"])),

@@ -27,6 +27,8 @@ CSP = "Content-Security-Policy"
 NOT_A_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'"
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 # Powerful features no page here uses, switched off for us and anything we might ever embed.
+# Cloudflare Turnstile's script and widget frame (chalicelib/fraud/challenge.py's SCRIPT_ORIGIN).
+CHALLENGE_ORIGIN = "https://challenges.cloudflare.com"
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
 
 
@@ -42,7 +44,7 @@ def origin_of(url: str | None) -> str | None:
 
 
 def page_policy(form_targets: Iterable[str | None] = (), image_sources: Iterable[str] = (),
-                frame_ancestors: str = framing.NOBODY) -> str:
+                frame_ancestors: str = framing.NOBODY, challenge: bool = False) -> str:
     """The CSP of an HTML page.
 
     ``form_targets``: where this page's form may end up besides this site.
@@ -51,12 +53,17 @@ def page_policy(form_targets: Iterable[str | None] = (), image_sources: Iterable
     ``image_sources``: where its images may come from besides this site (a
     campaign's photo is a URL the campaign chose). ``frame_ancestors``: who may
     frame it, as chalicelib/sharing/framing.py decides (nobody but on the embed).
+    ``challenge``: the page shows Turnstile's widget (a petition with the
+    challenge on), so its script and its frame may come from the provider;
+    every other page keeps to our own script and no frames at all.
     """
     extra = sorted({o for o in map(origin_of, form_targets) if o})
     sign = origin_of(config.settings().sign_base_url)  # the script may post signatures to the API's own address
+    provider = [CHALLENGE_ORIGIN] if challenge else []
     return "; ".join([
         "default-src 'none'",
-        "script-src 'self'",
+        "script-src " + " ".join(["'self'", *provider]),
+        *(["frame-src " + " ".join(provider)] if provider else []),
         f"style-src '{pages.inline_style_hash()}'",
         "img-src " + " ".join(["'self'", *sorted(set(image_sources))]),
         "connect-src " + " ".join(["'self'", *([sign] if sign else [])]),
@@ -66,18 +73,20 @@ def page_policy(form_targets: Iterable[str | None] = (), image_sources: Iterable
     ])
 
 
-def for_petition_page(thanks_url: str | None, image_url: str | None = None) -> dict[str, str]:
+def for_petition_page(thanks_url: str | None, image_url: str | None = None,
+                      challenge: bool = False) -> dict[str, str]:
     """The policy of a petition's pages: the sign form there may end on the petition's own thanks page,
-    and the campaign's photo comes from its own address."""
+    the campaign's photo comes from its own address, and with the challenge on, Turnstile may run."""
     image = origin_of(image_url)
-    return {CSP: page_policy([thanks_url], [image] if image else [])}
+    return {CSP: page_policy([thanks_url], [image] if image else [], challenge=challenge)}
 
 
-def for_embed_page(embed_origins: Iterable[str], image_url: str | None = None) -> dict[str, str]:
+def for_embed_page(embed_origins: Iterable[str], image_url: str | None = None,
+                   challenge: bool = False) -> dict[str, str]:
     """The embeddable form's policy: a petition page's, framed by the petition's sites (or any)."""
     image = origin_of(image_url)
     return {CSP: page_policy(image_sources=[image] if image else [],
-                             frame_ancestors=framing.frame_ancestors(True, embed_origins))}
+                             frame_ancestors=framing.frame_ancestors(True, embed_origins), challenge=challenge)}
 
 
 def for_admin_page() -> dict[str, str]:

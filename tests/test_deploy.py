@@ -44,6 +44,8 @@ ALLOWLIST_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::Acc
 
 BLOCKLISTS_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                              "parameter/countersign/${Stage}/blocklists"}
+CHALLENGE_SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
+                                   "parameter/countersign/${Stage}/challenge-secret"}
 VERIFY_SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
                                 "parameter/countersign/${Stage}/verify-token-secret"}
 
@@ -79,6 +81,9 @@ EXPECTED_GRANTS = {
         ("ses:SendEmail", IDENTITY_ARN),  # admin sign-in links
         ("ses:SendEmail", CONFIGURATION_SET_ARN),
         ("ssm:GetParameter", BLOCKLISTS_ARN),  # the fraud controls' blocklists (absent: none)
+        ("ssm:GetParameter", CHALLENGE_SECRET_ARN),  # the optional CAPTCHA's siteverify secret
+        # the admin area's invalidation panel: the matching signatures (UpdateItem above changes them)
+        ("dynamodb:Scan", get_att("SignaturesTable", "Arn")),
         ("logs:CreateLogStream", logs_arn("api")),
         ("logs:PutLogEvents", logs_arn("api")),
     ],
@@ -291,7 +296,7 @@ def test_alarms_watch_iterator_age_errors_throttles_and_the_failure_queue(templa
     alarms = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]): a["Properties"]
               for name, a in resources(template, "AWS::CloudWatch::Alarm").items()
               if not name.startswith(("Mail", "Waf"))  # the mailer's and the web ACL's: their own tests
-              and name != "NegativeTotalsAlarm"}  # the API's metric: its own test below
+              and name not in ("NegativeTotalsAlarm", "TrendingKeysAlarm")}  # our own metrics: their own tests
     function = [{"Name": "FunctionName", "Value": {"Ref": "OnSignatureChange"}}]
     assert alarms[("AWS/Lambda", "IteratorAge")]["Dimensions"] == function
     assert alarms[("AWS/Lambda", "Errors")]["Dimensions"] == function
@@ -311,8 +316,9 @@ def test_a_negative_country_total_raises_an_alarm_on_the_metric_the_api_emits(te
 
     alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
               if a["Properties"]["Namespace"] == metrics.NAMESPACE]
-    assert [a["MetricName"] for a in alarms] == [metrics.NEGATIVE_COUNTRY_TOTALS]
-    (alarm,) = alarms
+    # The other of our own metrics with an alarm: the trending detector's (tests/test_deploy_challenge.py).
+    assert sorted(a["MetricName"] for a in alarms) == sorted([metrics.NEGATIVE_COUNTRY_TOTALS, "TrendingKeys"])
+    (alarm,) = [a for a in alarms if a["MetricName"] == metrics.NEGATIVE_COUNTRY_TOTALS]
     # The API's reads publish the figures, so the API's function emits the metric.
     assert alarm["Dimensions"] == [{"Name": metrics.DIMENSION, "Value": {"Ref": "APIHandler"}}]
     assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
@@ -502,9 +508,13 @@ def test_the_admin_area_makes_only_the_calls_its_policy_allows(secret_from_ssm, 
                              body=urlencode({"csrf_token": csrf, "change": change})).status_code == 303
         for path in ("/admin", "/admin/petitions/camp", "/admin/audit"):
             assert http.get(path, headers={"Cookie": session}).status_code == 200
+        for step in ("preview", "apply"):  # the invalidation panel
+            assert http.post(f"/admin/petitions/camp/invalidation/{step}", headers={**form, "Cookie": session},
+                             body=urlencode({"csrf_token": csrf, "country": "GB"})).status_code == 200
         assert http.post("/admin/sign-out", headers={**form, "Cookie": session},
                          body=urlencode({"csrf_token": csrf})).status_code == 303
     assert ("ssm:GetParameter", "/countersign/dev/admin-allowlist") in recorder.calls
+    assert ("dynamodb:Scan", "test-signatures") in recorder.calls  # the invalidation panel's preview
     assert {call for call in recorder.calls if call[1] in ("test-admin", "test-audit")} >= {
         ("dynamodb:PutItem", "test-admin"), ("dynamodb:DeleteItem", "test-admin"), ("dynamodb:Query", "test-audit")}
     assert recorder.calls <= table_grants("ApiHandlerRole")

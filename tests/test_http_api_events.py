@@ -171,7 +171,9 @@ EVERY_ROUTE = [
                     "/admin/petitions/{petition_id}/edit")],
     *[("POST", route, route.replace("{petition_id}", "demo"), PETITION if "{" in route else None, FORM_POST, 303)
       for route in ("/admin/petitions", "/admin/petitions/{petition_id}", "/admin/petitions/{petition_id}/status",
-                    "/admin/petitions/{petition_id}/erase", "/admin/preview")],
+                    "/admin/petitions/{petition_id}/erase", "/admin/preview",
+                    "/admin/petitions/{petition_id}/invalidation/preview",
+                    "/admin/petitions/{petition_id}/invalidation/apply")],
     *[("GET", route, route.replace("{petition_id}", "demo"), PETITION if "{" in route else None, {}, 401)
       for route in ("/admin/api/session", "/admin/api/audit", "/admin/api/petitions",
                     "/admin/api/petitions/{petition_id}")],

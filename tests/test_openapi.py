@@ -24,8 +24,10 @@ def test_nothing_documented_that_the_app_does_not_serve():
 
 def test_documented_fields_are_the_fields_the_rules_read():
     from chalicelib import submission
+    from chalicelib.fraud import challenge
 
-    fields = {"name", "email", "country", "postcode", "consent", "updates_opt_in", "source", "website"}
+    fields = {"name", "email", "country", "postcode", "consent", "updates_opt_in", "source", "website",
+              challenge.TOKEN_FIELD}
     schemas = SPEC["components"]["schemas"]
     for schema in (schemas["Signature"], schemas["SignatureForm"]["anyOf"][0]):
         assert set(schema["properties"]) == fields

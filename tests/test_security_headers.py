@@ -74,6 +74,8 @@ NOT_PAGES = [
     *[("POST", path, FORM, "csrf_token=x") for path in ("/admin/petitions", "/admin/petitions/demo",
                                                         "/admin/petitions/demo/status", "/admin/preview",
                                                         "/admin/petitions/demo/erase",
+                                                        "/admin/petitions/demo/invalidation/preview",
+                                                        "/admin/petitions/demo/invalidation/apply",
                                                         "/admin/sign-out")],
     *[("POST", path, JSON, "{}") for path in ("/admin/api/petitions", "/admin/api/petitions/demo",
                                               "/admin/api/petitions/demo/status")],

@@ -278,6 +278,7 @@ def test_public_petition_info(client, petition):
     assert response.json_body == {"petition_id": "demo", "title": "Protect people seeking asylum",
                                   "summary": "Five asks to world leaders.", "goal": 1500000,
                                   "status": "open", "closes_at": None, "require_verification": False,
+                                  "challenge": False,  # no CAPTCHA (chalicelib/fraud/challenge.py)
                                   # the campaign page's fields, empty for this petition
                                   "asks": [], "body": "", "body_html": "", "image": None, "organiser": None,
                                   "featured_country": None, "country_targets": {},

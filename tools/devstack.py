@@ -34,7 +34,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tools import fake_aws
+from tools import fake_aws, siteverify_stub
 from tools.ddblocal import DynamoDBLocal, child_setup, end_process, free_port, port_in_use
 from tools.dev_state import clean_data, hold_lock, signature_secret, verify_token_secret
 
@@ -74,6 +74,7 @@ class DevStack:
         self.port = port or free_port()
         self.mail_port = mail_port or free_port()
         self.smtp_port = smtp_port or free_port()
+        self.siteverify_port = free_port()
         self.persist = persist
         self.tables = {**DEFAULT_TABLES, **(tables or {})}
         self.seed_demo = seed_demo
@@ -87,6 +88,7 @@ class DevStack:
         self.runner: subprocess.Popen | None = None
         self.mail_runner: subprocess.Popen | None = None
         self.mail: subprocess.Popen | None = None
+        self.siteverify: subprocess.Popen | None = None
         self.api: subprocess.Popen | None = None
 
     # -- addresses and environment --
@@ -135,6 +137,11 @@ class DevStack:
             # Only here may a request name its client with X-Forwarded-For (tests play many clients
             # from one machine); no deployed stage sets it.
             "TRUST_FORWARDED_FOR": "1",
+            # The optional challenge (chalicelib/fraud/challenge.py): Turnstile's test keys, checked by the
+            # local siteverify stub (tools/siteverify_stub.py), which passes the test widget's dummy token.
+            "CHALLENGE_SITE_KEY": siteverify_stub.PASSING_SITE_KEY,
+            "CHALLENGE_SECRET": siteverify_stub.PASSING_SECRET,
+            "CHALLENGE_VERIFY_URL": f"http://127.0.0.1:{self.siteverify_port}{siteverify_stub.PATH}",
             "PYTHONUNBUFFERED": "1",
             **self.tables,
             **self.extra_env,
@@ -201,6 +208,20 @@ class DevStack:
                 raise RuntimeError("the local mail server did not start")
             time.sleep(0.1)
 
+    def start_siteverify(self) -> None:
+        """The local stand-in for Turnstile's siteverify endpoint."""
+        if self.siteverify is not None and self.siteverify.poll() is None:
+            return
+        self.siteverify = self._spawn("siteverify", [sys.executable, "-m", "tools.siteverify_stub",
+                                                     "--port", str(self.siteverify_port)])
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while not port_in_use(self.siteverify_port):
+            if self.siteverify.poll() is not None:
+                raise RuntimeError(f"the siteverify stub exited with code {self.siteverify.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the siteverify stub did not start")
+            time.sleep(0.1)
+
     def start_api(self) -> None:
         if self.api is not None and self.api.poll() is None:
             return
@@ -232,6 +253,7 @@ class DevStack:
             self.start_database()
             self.prepare()
             self.start_mail()
+            self.start_siteverify()
             self.start_runner()
             self.start_mail_runner()
             self.start_api()
@@ -263,11 +285,12 @@ class DevStack:
         self.stop_runner()
         self.stop_mail_runner()
         self.stop_mail()
+        end_process(self.siteverify)
         self.stop_database()
 
     def kill(self) -> None:
         """SIGKILL every part at once, as a crash or `kill -9` of the process group would."""
-        processes = (self.api, self.runner, self.mail_runner, self.mail,
+        processes = (self.api, self.runner, self.mail_runner, self.mail, self.siteverify,
                      self.database.process if self.database else None)
         for process in processes:
             if process is not None and process.poll() is None:
@@ -281,7 +304,8 @@ class DevStack:
     def died(self) -> str | None:
         """The name of a part that exited on its own, if any."""
         parts = {"API server": self.api, "stream runner": self.runner, "mail stream runner": self.mail_runner,
-                 "local mail server": self.mail, "DynamoDB Local": self.database.process if self.database else None}
+                 "local mail server": self.mail, "siteverify stub": self.siteverify,
+                 "DynamoDB Local": self.database.process if self.database else None}
         for name, process in parts.items():
             if process is not None and process.poll() is not None:
                 return name
@@ -364,6 +388,7 @@ messages in {shown_dir}/mail/)
   Admin area:              {base}/admin   (sign in as {stack.env["ADMIN_ALLOWLIST"]}; the link arrives
                            as an .eml file in {shown_dir}/mail/)
   DynamoDB endpoint:       {stack.endpoint}   (data in {shown_dir}/)
+  CAPTCHA check (stub):    {stack.env["CHALLENGE_VERIFY_URL"]}   (Turnstile's test keys; see README)
 Press Ctrl-C to stop.
 """, flush=True)
         while True:

@@ -205,6 +205,8 @@ def _content_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a country's target, like GB=8500; repeat (replaces them all)")
     parser.add_argument("--require-verification", action=argparse.BooleanOptionalAction, default=None,
                         help="signers confirm by email before their signature counts (new signatures only)")
+    parser.add_argument("--challenge", action=argparse.BooleanOptionalAction, default=None,
+                        help="signers pass a CAPTCHA (Cloudflare Turnstile) first: for a petition under attack")
 
 
 def _content(args: argparse.Namespace) -> dict:
@@ -213,7 +215,7 @@ def _content(args: argparse.Namespace) -> dict:
             "image_url": args.image_url, "image_alt": args.image_alt, "image_credit": args.image_credit,
             "organiser_name": args.organiser_name, "organiser_url": args.organiser_url,
             "featured_country": args.featured_country, "country_targets": _targets(args.targets),
-            "require_verification": args.require_verification}
+            "require_verification": args.require_verification, "challenge": args.challenge}
 
 
 def main(argv: list[str] | None = None) -> int:

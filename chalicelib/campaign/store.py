@@ -60,6 +60,8 @@ def fields_of(petition: models.Petition) -> dict[str, Any]:
             value = clock.stamp(value) if value else None
         elif name == "goal":
             value = int(value)
+        elif name == "challenge":
+            value = bool(value)
         elif name in ("asks", "embed_origins", "sources"):
             value = list(value or [])
         elif name == "country_targets":

@@ -234,22 +234,34 @@ class Checkpoint:
             self.path.unlink(missing_ok=True)
 
 
+STOP_SECONDS = 5.0  # with ``time_left``: stop when less than this is left
+
+
 def apply(criteria: Criteria, direction: Direction, actor: str, *, rate: float = DEFAULT_RATE,
           checkpoint: Checkpoint | None = None, time_left: Callable[[], float] | None = None,
-          pacer: Pacer | None = None) -> Progress:
+          pacer: Pacer | None = None, stop_seconds: float = STOP_SECONDS) -> Progress:
     """Change every match, conditionally and at a bounded rate; audit the run; return its counts.
 
-    With ``time_left`` (seconds, as in a Lambda request), the run stops after
-    the page during which it fell below a few seconds, and says it is not
-    complete: starting it again continues (its conditions skip what is done).
+    With ``time_left`` (seconds, as in a Lambda request), the run stops as
+    soon as less than ``stop_seconds`` is left, between two updates, and says
+    it is not complete: starting it again continues (a page left half done is
+    scanned again, and its conditions skip what is done).
     """
     checkpoint = checkpoint or Checkpoint(None)
     progress = checkpoint.load(criteria, direction)
     pacer = pacer or Pacer(rate)
     client = aws.dynamodb()
     by_country = Counter(progress.by_country)
+
+    def out_of_time() -> bool:
+        return time_left is not None and time_left() < stop_seconds
+
     for items, position in pages(criteria, direction, start=progress.position):
+        stopped = False
         for item in items:
+            if out_of_time():
+                stopped = True
+                break
             pacer.wait()
             try:
                 client.update_item(**_update_arguments({"signature_key": item["signature_key"]},
@@ -261,10 +273,15 @@ def apply(criteria: Criteria, direction: Direction, actor: str, *, rate: float =
                 continue
             progress.changed += 1
             by_country[item["country"]["S"]] += 1
-        progress.position, progress.by_country = position, dict(by_country)
+        progress.by_country = dict(by_country)
+        if stopped:  # the position stays at this page's start
+            progress.complete = False
+            checkpoint.save(progress)
+            break
+        progress.position = position
         progress.complete = position is None
         checkpoint.save(progress)
-        if time_left is not None and not progress.complete and time_left() < 5:
+        if not progress.complete and out_of_time():
             break
     audit.record(actor, str(direction), criteria.petition_id, before=None,
                  after={"criteria": criteria.as_record(), "changed": progress.changed, "skipped": progress.skipped,

@@ -239,6 +239,9 @@
         website: e.website.value
       };
       if (e.source) body.source = e.source.value;
+      // The challenge's token, when the petition has one (Turnstile's widget adds this field).
+      var challenge = form.querySelector('[name="cf-turnstile-response"]');
+      if (challenge) body["cf-turnstile-response"] = challenge.value;
       button.disabled = true;
       status.textContent = say("sending", "Sending your signature…");
       // With data-direct the signature goes straight to the API's own address (skipping the CDN)
@@ -250,7 +253,8 @@
         body: new URLSearchParams({
           name: body.name, email: body.email, country: body.country, postcode: body.postcode,
           consent: body.consent ? "yes" : "", updates_opt_in: body.updates_opt_in ? "yes" : "no",
-          website: body.website, source: body.source || ""
+          website: body.website, source: body.source || "",
+          "cf-turnstile-response": body["cf-turnstile-response"] || ""
         }),
         credentials: "omit"
       } : {
@@ -269,6 +273,8 @@
           button.disabled = false;
           status.textContent = "";
           if (reply.status === 202 || reply.status === 200) { clearErrors(); showThanks(); return; }
+          // A token works once: whatever the answer, the next try needs a fresh check.
+          if (challenge && window.turnstile) window.turnstile.reset();
           if (reply.status === 422 && reply.data.errors) { showErrors(reply.data.errors); return; }
           showErrors({}, reply.data.error || say("failed", "Something went wrong on our side. Please try again."));
         })
