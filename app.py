@@ -29,7 +29,7 @@ from chalicelib.intake import OutcomeKind
 from chalicelib.rights import delivery, retention
 from chalicelib.rights import views as removal
 from chalicelib.sharing import badge, card, embed
-from chalicelib.verification import confirm, mailer, views
+from chalicelib.verification import confirm, mailer, updates_views, views
 
 app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
@@ -237,6 +237,24 @@ def _confirm_reply(outcome: confirm.Outcome, as_json: bool) -> Response:
         return responses.json_response(outcome.status, views.json_body(outcome), views.HEADERS)
     return responses.html(outcome.status, views.page(outcome, responses.stage_prefix(_request())),
                           cache=responses.NO_STORE, headers=views.HEADERS)
+
+
+# ---- campaign updates on petitions without verification: the opt-in mail's link (chalicelib/verification/updates.py) ----
+
+@app.route("/petitions/{petition_id}/updates/confirm", methods=["GET"])
+@storage_outage_page
+def updates_link(petition_id):
+    request = _request()
+    token = request.query_params.get("token", "") if request.query_params else ""
+    return updates_views.link_page(petition_id, responses.stage_prefix(request), token)
+
+
+@app.route("/petitions/{petition_id}/updates/confirm", methods=["POST"], content_types=FORM_AND_JSON)
+@storage_outage_page
+def updates_confirm(petition_id):
+    request = _request()
+    return updates_views.link_use(petition_id, responses.stage_prefix(request), request.raw_body,
+                                  request.headers.get("content-type"))
 
 
 # ---- "Remove my signature": ask for a link, then its page's button deletes (chalicelib/rights/erasure.py) ----

@@ -54,9 +54,15 @@ def item_bytes(signature: models.Signature) -> int:
 
 
 def largest_bytes(signature: models.Signature) -> int:
-    """The most the item can grow to: a pending one gains resend times, mail counters and a confirmation stamp."""
+    """The most the item can grow to: a pending one gains resend times, mail counters and a confirmation stamp;
+    a counted one that ticked the updates box, the opt-in mail's claim and its confirmation stamp."""
     if signature.status != models.SignatureStatus.PENDING:
-        return item_bytes(signature)
+        if not signature.updates_opt_in:
+            return item_bytes(signature)
+        opted = models.Signature.from_raw_data(signature.serialize())
+        opted.updates_mail_sent = 1
+        opted.updates_confirmed_at = signature.created_at
+        return item_bytes(opted)
     grown = models.Signature.from_raw_data(signature.serialize())
     now = int(signature.expires_at or 0)
     grown.resent_at = [now] * pending.RESENDS_PER_DAY

@@ -151,6 +151,11 @@ EVERY_ROUTE = [
      {"headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": form_body(token="bogus")}, 400),
     ("POST", "/petitions/{petition_id}/confirm/resend", "/petitions/demo/confirm/resend", PETITION,
      {"headers": {"Content-Type": "application/json"}, "body": b'{"token": "bogus"}'}, 400),
+    # The campaign-updates opt-in link, with a token that does not work.
+    ("GET", "/petitions/{petition_id}/updates/confirm", "/petitions/demo/updates/confirm", PETITION,
+     {"query": {"token": ["bogus"]}}, 400),
+    ("POST", "/petitions/{petition_id}/updates/confirm", "/petitions/demo/updates/confirm", PETITION,
+     {"headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": form_body(token="bogus")}, 400),
     # Removing a signature: the form, asking for a link, and a link that does not work.
     ("GET", "/petitions/{petition_id}/remove", "/petitions/demo/remove", PETITION, {}, 200),
     ("POST", "/petitions/{petition_id}/remove", "/petitions/demo/remove", PETITION,

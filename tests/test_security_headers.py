@@ -36,6 +36,8 @@ PAGES = [
     ("POST", "/petitions/demo/remove", FORM, "email=a%40example.org"),
     ("GET", "/petitions/demo/remove/confirm?token=bogus", {}, None),
     ("POST", "/petitions/demo/remove/confirm", FORM, "token=bogus"),
+    ("GET", "/petitions/demo/updates/confirm?token=bogus", {}, None),
+    ("POST", "/petitions/demo/updates/confirm", FORM, "token=bogus"),
     ("GET", "/admin/sign-in", {}, None),
     ("POST", "/admin/sign-in", FORM, "email=a%40example.org"),  # no form token: 403 page
     ("GET", "/admin/sign-in/bogus", {}, None),
