@@ -20,6 +20,7 @@ from chalicelib import (
     submission,
     totals,
 )
+from chalicelib.admin import exports as admin_exports
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
 from chalicelib.fraud import identity
@@ -445,6 +446,16 @@ def admin_petition_status(petition_id):
 @app.route("/admin/petitions/{petition_id}/erase", methods=["POST"], content_types=FORM)
 def admin_erase_signer(petition_id):
     return admin.erase_signer(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/exports", methods=["POST"], content_types=FORM)
+def admin_start_export(petition_id):
+    return admin_exports.start(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/exports/{name}", methods=["GET"])
+def admin_export_file(petition_id, name):
+    return admin_exports.fetch(_request(), petition_id, name)
 
 
 @app.route("/admin/preview", methods=["POST"], content_types=FORM)

@@ -79,6 +79,8 @@ EXPECTED_GRANTS = {
         ("ses:SendEmail", IDENTITY_ARN),  # admin sign-in links
         ("ses:SendEmail", CONFIGURATION_SET_ARN),
         ("ssm:GetParameter", BLOCKLISTS_ARN),  # the fraud controls' blocklists (absent: none)
+        ("lambda:InvokeFunction", get_att("Export", "Arn")),  # the admin page's export buttons start it
+        ("s3:GetObject", {"Fn::Sub": "${ExportBucket.Arn}/exports/*"}),  # ...find its file and link to it
         ("logs:CreateLogStream", logs_arn("api")),
         ("logs:PutLogEvents", logs_arn("api")),
     ],

@@ -176,7 +176,10 @@ EVERY_ROUTE = [
                     "/admin/petitions/{petition_id}/edit")],
     *[("POST", route, route.replace("{petition_id}", "demo"), PETITION if "{" in route else None, FORM_POST, 303)
       for route in ("/admin/petitions", "/admin/petitions/{petition_id}", "/admin/petitions/{petition_id}/status",
-                    "/admin/petitions/{petition_id}/erase", "/admin/preview")],
+                    "/admin/petitions/{petition_id}/erase", "/admin/petitions/{petition_id}/exports",
+                    "/admin/preview")],
+    ("GET", "/admin/petitions/{petition_id}/exports/{name}", "/admin/petitions/demo/exports/x.csv",
+     {"petition_id": "demo", "name": "x.csv"}, {}, 303),
     *[("GET", route, route.replace("{petition_id}", "demo"), PETITION if "{" in route else None, {}, 401)
       for route in ("/admin/api/session", "/admin/api/audit", "/admin/api/petitions",
                     "/admin/api/petitions/{petition_id}")],

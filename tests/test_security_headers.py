@@ -72,10 +72,12 @@ NOT_PAGES = [
     # The admin area without a session: a redirect to the sign-in page, or the API's 401.
     *[("GET", path, {}, None) for path in ("/admin", "/admin/new", "/admin/audit", "/admin/petitions/demo",
                                             "/admin/petitions/demo/edit", "/admin/api/session", "/admin/api/audit",
-                                            "/admin/api/petitions", "/admin/api/petitions/demo")],
+                                            "/admin/api/petitions", "/admin/api/petitions/demo",
+                                            "/admin/petitions/demo/exports/2026-01-02T030405Z-summary.csv")],
     *[("POST", path, FORM, "csrf_token=x") for path in ("/admin/petitions", "/admin/petitions/demo",
                                                         "/admin/petitions/demo/status", "/admin/preview",
                                                         "/admin/petitions/demo/erase",
+                                                        "/admin/petitions/demo/exports",
                                                         "/admin/sign-out")],
     *[("POST", path, JSON, "{}") for path in ("/admin/api/petitions", "/admin/api/petitions/demo",
                                               "/admin/api/petitions/demo/status")],
