@@ -240,7 +240,7 @@ def _confirm_reply(outcome: confirm.Outcome, as_json: bool) -> Response:
                           cache=responses.NO_STORE, headers=views.HEADERS)
 
 
-# ---- campaign updates on petitions without verification: the opt-in mail's link (chalicelib/verification/updates.py) ----
+# ---- campaign updates without verification: the opt-in mail's link (chalicelib/verification/updates.py) ----
 
 @app.route("/petitions/{petition_id}/updates/confirm", methods=["GET"])
 @storage_outage_page

@@ -3,11 +3,12 @@
 Invoked as its own function (from the CLI, ``aws lambda invoke``, or the
 admin area) with ``{"petition_id": ..., "kind": "summary|signatures|updates",
 "format": "csv|jsonl"}`` (the admin area adds ``actor`` and the ``key`` it
-will look for the file under, since it starts the function without waiting). The rows stream into a file in the function's
-temporary storage (never the whole list in memory), which is uploaded to the
-bucket (encrypted at rest, no public access, objects expire after a few days:
-see infra/resources.json) and presigned for one hour. Every export is written
-to the audit log: who asked, which petition and kind, how many rows.
+will look for the file under, since it starts the function without waiting).
+The rows stream into a file in the function's temporary storage (never the
+whole list in memory), which is uploaded to the bucket (encrypted at rest, no
+public access, objects expire after a few days: see infra/resources.json) and
+presigned for one hour. Every export is written to the audit log: who asked,
+which petition and kind, how many rows.
 """
 from __future__ import annotations
 

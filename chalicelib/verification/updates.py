@@ -74,8 +74,10 @@ def wanted(record: dict) -> UpdatesRequest | None:
     if not isinstance(record, dict) or record.get("eventName") != "INSERT":
         return None
     images = record.get("dynamodb")
-    new = images.get("NewImage") if isinstance(images, dict) else None
-    if not isinstance(new, dict) or images.get("OldImage"):
+    if not isinstance(images, dict) or images.get("OldImage"):
+        return None
+    new = images.get("NewImage")
+    if not isinstance(new, dict):
         return None
     opted = new.get("updates_opt_in")
     if not (isinstance(opted, dict) and opted.get("BOOL") is True):
