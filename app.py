@@ -20,6 +20,7 @@ from chalicelib import (
     submission,
     totals,
 )
+from chalicelib.admin import exports as admin_exports
 from chalicelib.admin import fraud_views as admin_fraud
 from chalicelib.admin import web as admin
 from chalicelib.campaign import targets
@@ -30,7 +31,7 @@ from chalicelib.intake import OutcomeKind
 from chalicelib.rights import delivery, retention
 from chalicelib.rights import views as removal
 from chalicelib.sharing import badge, card, embed
-from chalicelib.verification import confirm, mailer, views
+from chalicelib.verification import confirm, mailer, updates_views, views
 
 app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
@@ -246,6 +247,24 @@ def _confirm_reply(outcome: confirm.Outcome, as_json: bool) -> Response:
                           cache=responses.NO_STORE, headers=views.HEADERS)
 
 
+# ---- campaign updates without verification: the opt-in mail's link (chalicelib/verification/updates.py) ----
+
+@app.route("/petitions/{petition_id}/updates/confirm", methods=["GET"])
+@storage_outage_page
+def updates_link(petition_id):
+    request = _request()
+    token = request.query_params.get("token", "") if request.query_params else ""
+    return updates_views.link_page(petition_id, responses.stage_prefix(request), token)
+
+
+@app.route("/petitions/{petition_id}/updates/confirm", methods=["POST"], content_types=FORM_AND_JSON)
+@storage_outage_page
+def updates_confirm(petition_id):
+    request = _request()
+    return updates_views.link_use(petition_id, responses.stage_prefix(request), request.raw_body,
+                                  request.headers.get("content-type"))
+
+
 # ---- "Remove my signature": ask for a link, then its page's button deletes (chalicelib/rights/erasure.py) ----
 
 @app.route("/petitions/{petition_id}/remove", methods=["GET"])
@@ -445,6 +464,16 @@ def admin_invalidation_preview(petition_id):
 @app.route("/admin/petitions/{petition_id}/invalidation/apply", methods=["POST"], content_types=FORM)
 def admin_invalidation_apply(petition_id):
     return admin_fraud.apply(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/exports", methods=["POST"], content_types=FORM)
+def admin_start_export(petition_id):
+    return admin_exports.start(_request(), petition_id)
+
+
+@app.route("/admin/petitions/{petition_id}/exports/{name}", methods=["GET"])
+def admin_export_file(petition_id, name):
+    return admin_exports.fetch(_request(), petition_id, name)
 
 
 @app.route("/admin/preview", methods=["POST"], content_types=FORM)

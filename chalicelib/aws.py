@@ -90,6 +90,11 @@ def _s3(region: str):
                         config=JOB_LIMITS.botocore_config().merge(Config(signature_version="s3v4")))
 
 
+def lambda_client():
+    """Lambda, to start the export function from the admin area (an asynchronous invoke: it answers at once)."""
+    return _client("lambda", None, config.settings().region)
+
+
 def dynamodb_streams():
     s = config.settings()
     return _client("dynamodbstreams", s.dynamodb_endpoint, s.region)

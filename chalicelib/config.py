@@ -63,6 +63,11 @@ class Settings:
     # how many days after a petition closes its signatures are anonymised, unless
     # the petition sets its own; how long an erasure link works.
     export_bucket: str | None = None
+    # The admin area's export buttons: deployed, the export function they start
+    # (its file lands in the bucket above); under `make run`, a directory they
+    # write the file to instead (there is no S3 locally).
+    export_function: str | None = None
+    export_dir: str | None = None
     retention_days: int = 90
     erase_link_seconds: int = DAY
     # Fraud controls (chalicelib/fraud): the blocklists, from a JSON file locally
@@ -144,6 +149,8 @@ def settings() -> Settings:
         admin_allowlist=frozenset(a.strip().lower() for a in env.get("ADMIN_ALLOWLIST", "").split(",") if a.strip()),
         admin_allowlist_parameter=env.get("ADMIN_ALLOWLIST_PARAMETER") or None,
         export_bucket=env.get("EXPORT_BUCKET") or None,
+        export_function=env.get("EXPORT_FUNCTION") or None,
+        export_dir=env.get("EXPORT_DIR") or None,
         retention_days=int(env.get("RETENTION_DAYS") or 90),
         erase_link_seconds=round(float(env.get("ERASE_LINK_HOURS") or 24) * 3600),
         blocklist_file=env.get("BLOCKLIST_FILE") or None,

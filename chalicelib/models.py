@@ -114,6 +114,9 @@ class Signature(_BoundModel):
     mail_sent = NumberAttribute(null=True)  # the highest of those the mailer has claimed
     resent_at: ListAttribute[int] = ListAttribute(of=NumberAttribute, null=True)  # type: ignore[arg-type]  # when the link was re-sent in the last 24 hours
     confirmed_at = UnicodeAttribute(null=True)
+    # Only when the box is ticked on a petition without verification (chalicelib/verification/updates.py):
+    updates_mail_sent = NumberAttribute(null=True)  # 1 once the mailer has claimed the opt-in mail
+    updates_confirmed_at = UnicodeAttribute(null=True)  # when the mailbox's owner pressed the link's button
     # Who sent it, privately (chalicelib/fraud/identity.py): the keyed hash of the
     # client's address and the user agent's coarse family. The email's domain is
     # the stored address's (identity.email_domain): a second copy could take a

@@ -55,7 +55,13 @@ def item_bytes(signature: models.Signature) -> int:
 
 
 def largest_bytes(signature: models.Signature) -> int:
-    """The most the item can grow to: a pending one gains resend times, mail counters and a confirmation stamp."""
+    """The most the item can grow to: a pending one gains resend times, mail counters and a confirmation stamp.
+
+    A counted signature that ticked the updates box later gains the opt-in
+    mail's claim and its confirmation stamp (about 50 bytes); those writes are
+    off the sign path, so they are not counted here: at worst one of them
+    costs two write units instead of one.
+    """
     if signature.status != models.SignatureStatus.PENDING:
         return item_bytes(signature)
     grown = models.Signature.from_raw_data(signature.serialize())

@@ -84,6 +84,8 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", CHALLENGE_SECRET_ARN),  # the optional CAPTCHA's siteverify secret
         # the admin area's invalidation panel: the matching signatures (UpdateItem above changes them)
         ("dynamodb:Scan", get_att("SignaturesTable", "Arn")),
+        ("lambda:InvokeFunction", get_att("Export", "Arn")),  # the admin page's export buttons start it
+        ("s3:GetObject", {"Fn::Sub": "${ExportBucket.Arn}/exports/*"}),  # ...find its file and link to it
         ("logs:CreateLogStream", logs_arn("api")),
         ("logs:PutLogEvents", logs_arn("api")),
     ],

@@ -143,12 +143,15 @@ def test_the_mailer_is_configured_for_ses_links_and_its_secret(template):
 
 # ---- the stream mapping ---------------------------------------------------------------
 
-def test_the_mailer_reads_the_signatures_stream_filtered_to_pending_signatures(template):
+def test_the_mailer_reads_the_signatures_stream_filtered_to_pending_signatures_and_new_opt_ins(template):
     props = mapping(template)
     assert props["Stream"] == get_att("SignaturesTable", "StreamArn")
     assert props["StartingPosition"] == "TRIM_HORIZON"
-    [pattern] = props["FilterCriteria"]["Filters"]
-    assert json.loads(pattern["Pattern"]) == {"dynamodb": {"NewImage": {"status": {"S": ["pending"]}}}}
+    pending, opt_in = props["FilterCriteria"]["Filters"]
+    assert json.loads(pending["Pattern"]) == {"dynamodb": {"NewImage": {"status": {"S": ["pending"]}}}}
+    # A new counted signature that ticked "send me campaign updates": its opt-in mail (no third stream reader).
+    assert json.loads(opt_in["Pattern"]) == {"eventName": ["INSERT"], "dynamodb": {"NewImage": {
+        "status": {"S": ["confirmed"]}, "updates_opt_in": {"BOOL": [True]}}}}
     assert "TumblingWindowInSeconds" not in props  # it needs no shard id: each mail is claimed on its item
 
 
@@ -174,6 +177,7 @@ def test_lambda_gets_the_mailers_settings_and_filter_after_the_sam_transform(tra
                if m["Properties"]["FunctionName"] == {"Ref": FUNCTION}]
     assert props["EventSourceArn"] == get_att("SignaturesTable", "StreamArn")
     assert props["FilterCriteria"]["Filters"][0]["Pattern"].count("pending") == 1
+    assert "updates_opt_in" in props["FilterCriteria"]["Filters"][1]["Pattern"]
     assert props["DestinationConfig"] == {"OnFailure": {"Destination": get_att(QUEUE, "Arn")}}
     for key, value in stream_settings(MAILER).items():
         assert props[key] == value, key

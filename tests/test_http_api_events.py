@@ -151,6 +151,11 @@ EVERY_ROUTE = [
      {"headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": form_body(token="bogus")}, 400),
     ("POST", "/petitions/{petition_id}/confirm/resend", "/petitions/demo/confirm/resend", PETITION,
      {"headers": {"Content-Type": "application/json"}, "body": b'{"token": "bogus"}'}, 400),
+    # The campaign-updates opt-in link, with a token that does not work.
+    ("GET", "/petitions/{petition_id}/updates/confirm", "/petitions/demo/updates/confirm", PETITION,
+     {"query": {"token": ["bogus"]}}, 400),
+    ("POST", "/petitions/{petition_id}/updates/confirm", "/petitions/demo/updates/confirm", PETITION,
+     {"headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": form_body(token="bogus")}, 400),
     # Removing a signature: the form, asking for a link, and a link that does not work.
     ("GET", "/petitions/{petition_id}/remove", "/petitions/demo/remove", PETITION, {}, 200),
     ("POST", "/petitions/{petition_id}/remove", "/petitions/demo/remove", PETITION,
@@ -171,9 +176,12 @@ EVERY_ROUTE = [
                     "/admin/petitions/{petition_id}/edit")],
     *[("POST", route, route.replace("{petition_id}", "demo"), PETITION if "{" in route else None, FORM_POST, 303)
       for route in ("/admin/petitions", "/admin/petitions/{petition_id}", "/admin/petitions/{petition_id}/status",
-                    "/admin/petitions/{petition_id}/erase", "/admin/preview",
+                    "/admin/petitions/{petition_id}/erase", "/admin/petitions/{petition_id}/exports",
+                    "/admin/preview",
                     "/admin/petitions/{petition_id}/invalidation/preview",
                     "/admin/petitions/{petition_id}/invalidation/apply")],
+    ("GET", "/admin/petitions/{petition_id}/exports/{name}", "/admin/petitions/demo/exports/x.csv",
+     {"petition_id": "demo", "name": "x.csv"}, {}, 303),
     *[("GET", route, route.replace("{petition_id}", "demo"), PETITION if "{" in route else None, {}, 401)
       for route in ("/admin/api/session", "/admin/api/audit", "/admin/api/petitions",
                     "/admin/api/petitions/{petition_id}")],

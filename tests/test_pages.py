@@ -264,6 +264,7 @@ PAGES = {"/": "public", "/petitions/demo/sign": "public", "/petitions/demo/dashb
          "/petitions/no-such/thanks": "no-store", "/petitions/no-such/dashboard": "no-store",
          "/petitions/demo/confirm": "no-store",
          "/petitions/demo/remove": "public", "/petitions/demo/remove/confirm": "no-store",
+         "/petitions/demo/updates/confirm": "no-store",
          "/petitions/demo/embed": "public"}
 
 

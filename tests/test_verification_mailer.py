@@ -209,14 +209,18 @@ def test_no_personal_data_in_the_mailers_logs(client, verified, outbox, caplog):
 
 # ---- the mapping: a filter, and the local runner reading it ---------------------------
 
-def test_the_mailers_mapping_only_delivers_pending_signatures():
+def test_the_mailers_mapping_delivers_pending_signatures_and_new_opt_ins_only():
     patterns = filter_patterns(MAILER)
-    assert patterns == [{"dynamodb": {"NewImage": {"status": {"S": ["pending"]}}}}]
+    assert patterns[0] == {"dynamodb": {"NewImage": {"status": {"S": ["pending"]}}}}
     pending = {"dynamodb": {"NewImage": {"status": {"S": "pending"}}}}
     confirmed = {"dynamodb": {"NewImage": {"status": {"S": "confirmed"}}}}
     removed = {"dynamodb": {"OldImage": {"status": {"S": "pending"}}}}
-    assert passes_filters(pending, patterns)
+    opted = {"status": {"S": "confirmed"}, "updates_opt_in": {"BOOL": True}}
+    opt_in = {"eventName": "INSERT", "dynamodb": {"NewImage": opted}}
+    opt_in_changed = {"eventName": "MODIFY", "dynamodb": {"NewImage": opted, "OldImage": opted}}
+    assert passes_filters(pending, patterns) and passes_filters(opt_in, patterns)
     assert not passes_filters(confirmed, patterns) and not passes_filters(removed, patterns)
+    assert not passes_filters(opt_in_changed, patterns)
     assert passes_filters(confirmed, [])   # no filter: everything
 
 

@@ -133,6 +133,8 @@ class DevStack:
             "ADMIN_ALLOWLIST": os.environ.get("ADMIN_ALLOWLIST") or DEFAULT_ADMIN,
             # The blocklists (chalicelib/fraud/blocklists.py), re-read every few seconds so an edit shows at once.
             "BLOCKLIST_FILE": str(self.blocklist_file),
+            # No S3 here: the admin area's export buttons write their files into this directory.
+            "EXPORT_DIR": str(self.state_dir / "exports"),
             "BLOCKLIST_CACHE_SECONDS": "2",
             # Only here may a request name its client with X-Forwarded-For (tests play many clients
             # from one machine); no deployed stage sets it.

@@ -2,16 +2,19 @@
 
 Invoked as its own function (from the CLI, ``aws lambda invoke``, or the
 admin area) with ``{"petition_id": ..., "kind": "summary|signatures|updates",
-"format": "csv|jsonl"}``. The rows stream into a file in the function's
-temporary storage (never the whole list in memory), which is uploaded to the
-bucket (encrypted at rest, no public access, objects expire after a few days:
-see infra/resources.json) and presigned for one hour. Every export is written
-to the audit log: who asked, which petition and kind, how many rows.
+"format": "csv|jsonl"}`` (the admin area adds ``actor`` and the ``key`` it
+will look for the file under, since it starts the function without waiting).
+The rows stream into a file in the function's temporary storage (never the
+whole list in memory), which is uploaded to the bucket (encrypted at rest, no
+public access, objects expire after a few days: see infra/resources.json) and
+presigned for one hour. Every export is written to the audit log: who asked,
+which petition and kind, how many rows.
 """
 from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from typing import Any
 
@@ -51,24 +54,54 @@ def parse(event: dict) -> tuple[str, export.Kind, Format, str]:
     return petition_id, kind, fmt, actor
 
 
+def parse_key(event: dict, petition_id: str, kind: export.Kind, fmt: Format) -> str | None:
+    """The object key a caller chose (the admin area, to find the file later); None to name it here."""
+    key = event.get("key") if isinstance(event, dict) else None
+    if key is None:
+        return None
+    name = key.rsplit("/", 1)[-1] if isinstance(key, str) else ""
+    if not (isinstance(key, str) and key == f"exports/{petition_id}/{name}" and file_kind(name) == (kind, fmt)):
+        raise Refused("key: exports/<petition>/<time>-<kind>.<format>, as object_key names it")
+    return key
+
+
+NAME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z-([a-z]+)\.([a-z]+)$")
+
+
+def file_kind(name: str) -> tuple[export.Kind, Format] | None:
+    """The kind and format an export's file name says, or None for a name no export has."""
+    found = NAME.match(name or "")
+    if not found:
+        return None
+    try:
+        return export.Kind(found.group(1)), Format(found.group(2))
+    except ValueError:
+        return None
+
+
 def object_key(petition_id: str, kind: export.Kind, fmt: Format, snapshot_at: str) -> str:
     return f"exports/{petition_id}/{snapshot_at.replace(':', '')}-{kind}.{fmt}"
 
 
+def presign(key: str) -> str:
+    """A link to an export's file that works for LINK_SECONDS."""
+    return aws.s3().generate_presigned_url("get_object", Params={"Bucket": config.settings().export_bucket,
+                                                                 "Key": key}, ExpiresIn=LINK_SECONDS)
+
+
 def run(petition_id: str, kind: export.Kind, fmt: Format, actor: str, segments: int = export.DEFAULT_SEGMENTS,
-        directory: str | None = None) -> dict[str, Any]:
+        directory: str | None = None, key: str | None = None) -> dict[str, Any]:
     bucket = config.settings().export_bucket
     if not bucket:
         raise RuntimeError("set EXPORT_BUCKET: deployed exports go to the stack's private bucket")
     with tempfile.NamedTemporaryFile("w+", encoding="utf-8", newline="", suffix=f".{fmt}", dir=directory) as out:
         result = export.write(petition_id, kind, out, fmt, segments)
         out.flush()
-        key = object_key(petition_id, kind, fmt, result.snapshot_at)
+        key = key or object_key(petition_id, kind, fmt, result.snapshot_at)
         filename = f"{petition_id}-{os.path.basename(key)}"
         aws.s3().upload_file(out.name, bucket, key, ExtraArgs={
             "ContentType": CONTENT_TYPES[fmt], "ContentDisposition": f'attachment; filename="{filename}"'})
-    url = aws.s3().generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
-                                          ExpiresIn=LINK_SECONDS)
+    url = presign(key)
     audit.record(actor, f"export {kind}", petition_id, None,
                  {"kind": str(kind), "format": str(fmt), "rows": result.rows, "object": key})
     log.info("export written petition=%s kind=%s format=%s rows=%d", petition_id, kind, fmt, result.rows)
@@ -80,7 +113,7 @@ def handle(event: dict) -> dict[str, Any]:
     """The function's entry point: an answer for every request, an error message for a bad one."""
     try:
         petition_id, kind, fmt, actor = parse(event)
-        return run(petition_id, kind, fmt, actor)
+        return run(petition_id, kind, fmt, actor, key=parse_key(event, petition_id, kind, fmt))
     except Refused as exc:
         return {"error": str(exc)}
     except export.UnknownPetition:

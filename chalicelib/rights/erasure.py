@@ -19,7 +19,7 @@ shows a page; its button's POST acts):
    page; the answer is the same whatever the address. If a signature exists,
    one conditional write stamps when its link was sent (at most one link per
    ``LINK_INTERVAL_SECONDS``, so nobody can flood an inbox through the form),
-   and the mail goes out through the project's mail sender;
+   and the mail goes out through the project's mail sender, in the page's language;
 2. the link (signed, expiring: ``ERASE_LINK_HOURS``, default 24) shows a page
    with one button;
 3. its POST deletes the signature.
@@ -36,9 +36,10 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import aws, canonical_email, config, mail
+from .. import aws, canonical_email, config, i18n, mail
 from ..admin import audit
 from ..campaign import store
+from ..i18n import gettext as _
 from ..models import Petition
 from ..verification import tokens
 
@@ -173,9 +174,9 @@ def request_link(petition: Petition, email: str, now: float | None = None) -> Re
         text, html = mail.render("erasure", title=petition.title, link=address,
                                  link_hours=round(s.erase_link_seconds / 3600), site=urlsplit(base).netloc or base,
                                  petition_url=f"{base}/petitions/{petition.petition_id}/sign")
-        subject = " ".join(f"Remove your signature: {petition.title}".split())
+        subject = " ".join(_("Remove your signature: %(title)s", title=petition.title).split())
         mail.sender().send(mail.compose(sender=s.mail_from, to=email, subject=subject, text=text, html=html,
-                                        now=moment))
+                                        now=moment, language=i18n.current()))
     except (mail.SendFailed, mail.UnknownTransport) as exc:
         # The signer sees the same answer; the log says why no link arrived (never the address).
         log.error("erasure link not sent petition=%s sig=%s error=%s", petition.petition_id, tag, exc)

@@ -13,6 +13,8 @@ from chalice import Response
 from email_validator import EmailNotValidError, validate_email
 
 from .. import aws, canonical_email, config, i18n, pages, petitions, responses, submission
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..verification import tokens
 from . import erasure
 from .erasure import Step
@@ -20,27 +22,31 @@ from .erasure import Step
 log = logging.getLogger(__name__)
 
 PRIVATE = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
-INVALID_EMAIL = "Enter a valid email address, like name@example.com."
+INVALID_EMAIL = N_("Enter a valid email address, like name@example.com.")
 
-TEXTS = {
-    Step.ERASED: ("Your signature has been removed",
-                  "We have deleted your signature from this petition, and it is off the count within a few "
-                  "seconds. We keep only a record that a signature was removed, and when: nothing about you."),
-    Step.GONE: ("There is no signature to remove",
-                "We hold no signature for this link: it has been removed already, or it was never confirmed "
-                "and has expired."),
-    Step.BROKEN: ("This removal link doesn't work",
-                  "The link is incomplete or has been changed. Open it again from the email we sent you, or "
-                  "ask for a new one."),
-    Step.EXPIRED: ("This removal link has expired", "Links work for a day. Ask for a new one."),
-}
-UNAVAILABLE = ("We couldn't do that just now", "Something went wrong on our side. Please try again in a minute.")
+
+def texts(step: str) -> tuple[str, str]:
+    """Heading and message of an answer, in the request's language."""
+    return {
+        Step.ERASED: (_("Your signature has been removed"),
+                      _("We have deleted your signature from this petition, and it is off the count within a few "
+                        "seconds. We keep only a record that a signature was removed, and when: nothing about you.")),
+        Step.GONE: (_("There is no signature to remove"),
+                    _("We hold no signature for this link: it has been removed already, or it was never confirmed "
+                      "and has expired.")),
+        Step.BROKEN: (_("This removal link doesn't work"),
+                      _("The link is incomplete or has been changed. Open it again from the email we sent you, or "
+                        "ask for a new one.")),
+        Step.EXPIRED: (_("This removal link has expired"), _("Links work for a day. Ask for a new one.")),
+        "unavailable": (_("We couldn't do that just now"),
+                        _("Something went wrong on our side. Please try again in a minute.")),
+        "unreadable": (_("We couldn't read that request"),
+                       _("Please go back to the email we sent you and open the link again.")),
+    }[step]
 
 
 def _render(template: str, **context) -> str:
-    """These pages are not translated yet: drawn in English (and lang="en") whatever the language asked for."""
-    with i18n.using(i18n.DEFAULT):
-        return pages.render(template, **context)
+    return pages.render(template, **context)
 
 
 def _petition_or_404(petition_id: str, prefix: str):
@@ -69,35 +75,37 @@ def request(petition_id: str, prefix: str, raw: bytes | str, content_type: str |
     as_json = submission.media_type(content_type) == submission.JSON
     petition, missing = _petition_or_404(petition_id, prefix)
     if missing:
-        return responses.error(404, "There is no petition with this id.") if as_json else missing
+        return responses.error(404, _("There is no petition with this id.")) if as_json else missing
     try:
         fields = submission.parse_body(raw, content_type)
     except submission.BodyError as exc:
-        return responses.error(exc.status, exc.message) if as_json else _result(
-            exc.status, "unreadable", "We couldn't read that request", exc.message, petition, prefix)
+        return responses.error(exc.status, exc.translated()) if as_json else _result(
+            exc.status, "unreadable", _("We couldn't read that request"), exc.translated(), petition, prefix)
     given = fields.get("email")
     email = given if isinstance(given, str) else ""
     try:
         address = validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError:
         if as_json:
-            return responses.json_response(422, {"errors": {"email": INVALID_EMAIL}})
+            return responses.json_response(422, {"errors": {"email": _(INVALID_EMAIL)}})
         page = _render("rights/remove.html", prefix=prefix, petition=petitions.public_view(petition),
-                            errors={"email": INVALID_EMAIL}, email=email[:320])
+                       errors={"email": _(INVALID_EMAIL)}, email=email[:320])
         return responses.html(422, page, cache=responses.NO_STORE)
     try:
         erasure.request_link(petition, address)
     except (*aws.STORAGE_ERRORS, canonical_email.SecretUnavailable, tokens.MissingSecret) as exc:
         log.error("erasure request unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
         if as_json:
-            return responses.error(503, UNAVAILABLE[1])
-        return _result(503, "unavailable", *UNAVAILABLE, petition, prefix)
+            return responses.error(503, texts("unavailable")[1])
+        return _result(503, "unavailable", *texts("unavailable"), petition, prefix)
     s = config.settings()
     hours = round(s.erase_link_seconds / 3600)
     if as_json:
-        return responses.json_response(202, {"status": "received", "message": (
-            f"If that address signed this petition, we have sent it a link to remove the signature "
-            f"(it works for {hours} hours).")})
+        return responses.json_response(202, {"status": "received", "message": i18n.ngettext(
+            "If that address signed this petition, we have sent it a link to remove the signature "
+            "(it works for %(num)s hour).",
+            "If that address signed this petition, we have sent it a link to remove the signature "
+            "(it works for %(num)s hours).", hours)})
     page = _render("rights/remove_sent.html", prefix=prefix, petition=petitions.public_view(petition),
                         link_hours=hours, interval_minutes=erasure.LINK_INTERVAL_SECONDS // 60)
     return responses.html(200, page, cache=responses.NO_STORE, headers=PRIVATE)
@@ -111,12 +119,12 @@ def link_page(petition_id: str, prefix: str, token: str) -> Response:
         step, token = erasure.inspect(petition_id, token)
     except (*aws.STORAGE_ERRORS, tokens.MissingSecret) as exc:
         log.error("erasure link unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
-        return _result(503, "unavailable", *UNAVAILABLE, petition, prefix)
+        return _result(503, "unavailable", *texts("unavailable"), petition, prefix)
     if step == Step.READY:
         page = _render("rights/remove_confirm.html", prefix=prefix, petition=petitions.public_view(petition),
                             token=token)
         return responses.html(200, page, cache=responses.NO_STORE, headers=PRIVATE)
-    return _result(erasure.STATUS[step], step, *TEXTS[step], petition, prefix)
+    return _result(erasure.STATUS[step], step, *texts(step), petition, prefix)
 
 
 def link_use(petition_id: str, prefix: str, raw: bytes | str, content_type: str | None) -> Response:
@@ -125,14 +133,14 @@ def link_use(petition_id: str, prefix: str, raw: bytes | str, content_type: str 
         return missing
     token, unreadable = _token(raw, content_type)
     if unreadable is not None:
-        return _result(unreadable.status, "unreadable", "We couldn't read that request", unreadable.message,
-                       petition, prefix)
+        return _result(unreadable.status, "unreadable", _("We couldn't read that request"),
+                       unreadable.translated(), petition, prefix)
     try:
         step = erasure.confirm(petition_id, token)
     except (*aws.STORAGE_ERRORS, tokens.MissingSecret) as exc:
         log.error("erasure unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
-        return _result(503, "unavailable", *UNAVAILABLE, petition, prefix)
-    return _result(erasure.STATUS[step], step, *TEXTS[step], petition, prefix)
+        return _result(503, "unavailable", *texts("unavailable"), petition, prefix)
+    return _result(erasure.STATUS[step], step, *texts(step), petition, prefix)
 
 
 def _token(raw: bytes | str, content_type: str | None) -> tuple[str, submission.BodyError | None]:

@@ -11,6 +11,10 @@ is given back and the record reported failed, so Lambda retries it; a mail
 lost after its claim (the function dying between the two) is recovered by the
 signer signing again, which asks for the next number.
 
+The same reader sends the campaign-updates opt-in mail that an INSERT of a
+counted signature with the box ticked asks for (``updates.py``), claimed the
+same way: a shard serves two readers, the tally and this one.
+
 The claim is itself a MODIFY on the stream. The tally counts nothing for it
 (a signature counts by status, petition and country, which the claim does not
 change), and the mailer sees ``mail_sent == mail_requested`` in it: nothing
@@ -31,7 +35,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from .. import aws, canonical_email, config, i18n, mail, petitions
 from ..models import SignatureStatus
-from . import message, tokens
+from . import message, tokens, updates
 
 log = logging.getLogger(__name__)
 
@@ -165,11 +169,14 @@ def handle(event: dict, sender: mail.Sender | None = None) -> dict:
     for record in records:
         sequence = (record.get("dynamodb") or {}).get("SequenceNumber") if isinstance(record, dict) else None
         try:
-            request = wanted(record)
+            request = wanted(record) or updates.wanted(record)
             if request is None:
                 continue
             sender = sender or mail.sender()
-            done[send_one(request, sender, time.time())] += 1
+            if isinstance(request, MailRequest):
+                done[send_one(request, sender, time.time())] += 1
+            else:  # a signature on a petition without verification asked for campaign updates
+                done[updates.send_one(request, sender, time.time())] += 1
         except (UnreadableRecord, *RETRYABLE) as exc:
             log.warning("mail failed event=%s error=%s", record.get("eventID") if isinstance(record, dict) else None,
                         exc if isinstance(exc, mail.SendFailed | UnreadableRecord) else type(exc).__name__)
