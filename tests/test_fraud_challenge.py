@@ -265,4 +265,5 @@ def test_a_siteverify_that_stops_answering_gives_up_in_time_for_the_503(client, 
     finally:
         endpoint.close()
     assert response.status_code == 503 and stored() == []
-    assert waited < challenge.TIMEOUT_SECONDS + 1.5
+    # A hung call would never return; the bound is the function's budget, not a speed (the machine may be busy).
+    assert waited < API_BUDGET_SECONDS
