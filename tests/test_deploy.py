@@ -829,6 +829,7 @@ def concrete(value, stage):
             f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{stack}-signatures/stream/2026-11-27T20:00:00.000",
         (QUEUE, "Arn"): f"arn:aws:sqs:{REGION}:{ACCOUNT}:{stack}-{QUEUE}-1A2B3C4D5E6F",
         ("ExportBucket", "Arn"): f"arn:aws:s3:::{stack}-exportbucket-1a2b3c4d5e6f",
+        ("Export", "Arn"): f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{stack}-export",
     }
     if "Fn::GetAtt" in value:
         return arns[tuple(value["Fn::GetAtt"])]
