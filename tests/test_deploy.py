@@ -884,11 +884,13 @@ def test_the_boundary_covers_everything_each_function_is_granted(stage):
 
 
 def test_the_boundary_allows_only_data_access_to_the_stacks_own_resources():
+    """Data actions on the stack's own resources, and starting its own functions (the admin's export button)."""
     boundary = filled_policy("function-boundary.json")
     for statement in boundary["Statement"]:
         assert statement["Effect"] == "Allow" and "Condition" not in statement
         for action in _listed(statement["Action"]):
-            assert "*" not in action and action.split(":")[0] in {"dynamodb", "ssm", "sqs", "logs", "ses", "s3"}, action
+            assert "*" not in action and action.split(":")[0] in {"dynamodb", "ssm", "sqs", "logs", "ses", "s3"} \
+                or action == "lambda:InvokeFunction", action
         if statement["Resource"] == "*":  # only what IAM checks against "*" (see the test above): listing streams
             assert statement["Action"] == ["dynamodb:ListStreams"]
             continue
@@ -899,13 +901,14 @@ def test_the_boundary_allows_only_data_access_to_the_stacks_own_resources():
             assert f":{ACCOUNT}:" in resource, resource
             if statement["Action"] == ["ses:SendEmail"] and resource.endswith(":identity/*"):
                 continue  # the sender is the campaign's own domain; the mailer's policy names the one identity
-            assert re.search(r":(table/|parameter/|log-group:/aws/lambda/|configuration-set/)?countersign[-/]",
+            assert re.search(r":(table/|parameter/|log-group:/aws/lambda/|configuration-set/|function:)?countersign[-/]",
                              resource), resource
     # what the functions never need: another stage's secret is fine (same naming), but not IAM or code
     assert not allows(boundary, "iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/countersign-x")
     totals_table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/countersign-dev-totals"
     assert not allows(boundary, "dynamodb:DeleteTable", totals_table)
     assert not allows(boundary, "dynamodb:GetItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/payroll")
+    assert not allows(boundary, "lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:payroll")
 
 
 def test_the_deployer_creates_and_changes_roles_only_under_the_boundary():
