@@ -901,8 +901,8 @@ def test_the_boundary_allows_only_data_access_to_the_stacks_own_resources():
             assert f":{ACCOUNT}:" in resource, resource
             if statement["Action"] == ["ses:SendEmail"] and resource.endswith(":identity/*"):
                 continue  # the sender is the campaign's own domain; the mailer's policy names the one identity
-            assert re.search(r":(table/|parameter/|log-group:/aws/lambda/|configuration-set/|function:)?countersign[-/]",
-                             resource), resource
+            own = r":(table/|parameter/|log-group:/aws/lambda/|configuration-set/|function:)?countersign[-/]"
+            assert re.search(own, resource), resource
     # what the functions never need: another stage's secret is fine (same naming), but not IAM or code
     assert not allows(boundary, "iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/countersign-x")
     totals_table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/countersign-dev-totals"
