@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import violations
-from tools.admin_in_browser import sign_in
+from tools.admin_in_browser import session_cookie, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -122,27 +122,6 @@ def test_admin_pages_have_no_accessibility_violations(request, stack, device):
         page.wait_for_load_state("networkidle")
         assert violations(page) == [], path
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"], path
-
-
-def session_cookie(page, stack) -> None:
-    """A session made the way signing in makes one, without another mailed link: each address may ask
-    for five links in 15 minutes, and the tests above have asked for them (the flow itself is tested there)."""
-    import os
-
-    from chalicelib.admin import sessions
-    from tools.admin_in_browser import admin_address
-    from tools.caches import reset_caches
-
-    saved = dict(os.environ)
-    os.environ.update(stack.env)
-    reset_caches()
-    try:
-        _, value = sessions.start(admin_address(stack))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_caches()
-    page.context.add_cookies([{"name": sessions.COOKIE, "value": value, "url": stack.base_url}])
 
 
 @pytest.mark.parametrize("device", ["page", "phone"])

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import violations
-from tools.admin_in_browser import sign_in
+from tools.admin_in_browser import session_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def test_preview_then_invalidate_with_no_accessibility_violations(request, stack
     page = request.getfixturevalue(device)
     address = f"{BURST_ADDRESS[:-2]}{10 + (device == 'phone')}"  # each run its own burst
     sign_from(stack, address, 3)
-    sign_in(page, stack)
+    session_cookie(page, stack)
     page.goto("/admin/petitions/demo")
     page.fill("#inv-ip", address)
     page.click("text=Preview: how many match?")
