@@ -122,6 +122,16 @@ def test_with_the_challenge_off_nothing_is_asked_and_no_call_is_made(client, pet
     assert siteverify_stub.Handler.calls == 0
 
 
+def test_an_oversized_token_is_ignored_where_the_challenge_is_off_and_fails_where_it_is_on(client, petition):
+    oversized = {**GOOD, "cf-turnstile-response": "0" * (challenge.MAX_TOKEN_CHARS + 1)}
+    assert post_json(client, oversized).status_code == 202  # as docs/openapi.yaml says: ignored
+    petition_admin.update("demo", challenge=True)
+    petitions.reset()
+    refused = post_json(client, {**oversized, "email": "second@example.org"})
+    assert refused.status_code == 422 and set(refused.json_body["errors"]) == {"challenge"}
+    assert siteverify_stub.Handler.calls == 0 and len(stored()) == 1
+
+
 def test_a_valid_token_signs_with_exactly_one_dynamodb_request(client, guarded, aws_calls):
     client.get("/petitions/demo")  # the petition's configuration is cached per container, as deployed
     aws_calls.calls.clear()
