@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import (
+from bench import (
     cold_start,
     cost,
     counter_writes,
@@ -27,8 +27,8 @@ from . import (
     tally_cpu,
     verified_cost,
 )
-from .measure import clock, machine
-from .report import Section, details, headlines, table
+from bench.measure import clock, machine
+from bench.report import Section, details, headlines, table
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "benchmarks.md"

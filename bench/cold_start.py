@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .measure import clock, median
-from .report import Section, ratio
+from bench.measure import clock, median
+from bench.report import Section, ratio
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = {"app": "import app", "boto3": "import boto3", "interpreter": "pass"}

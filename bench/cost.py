@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .report import Section, ratio
+from bench.report import Section, ratio
 
 # The prices this project was given, not re-read from AWS's price pages: check them before quoting.
 PRICES_DATED = ("us-east-1 (CloudFront: United States and Europe) as published in 2025, DynamoDB on-demand as "

@@ -5,11 +5,10 @@ function ADDs one to a counter per record (one write per record).
 """
 from __future__ import annotations
 
+from bench.measure import Meter
+from bench.population import Population, RecordBuilder, event
+from bench.report import Section, count, ratio
 from chalicelib import aws, config, totals
-
-from .measure import Meter
-from .population import Population, RecordBuilder, event
-from .report import Section, count, ratio
 
 BATCH_SIZES = (1, 100, 1000)
 

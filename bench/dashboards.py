@@ -16,12 +16,11 @@ import json
 import math
 import sys
 
+from bench import cost
+from bench.measure import clock as timer
+from bench.measure import median
+from bench.report import Section, count, ratio
 from chalicelib import capacity, clock, countries, totals
-
-from . import cost
-from .measure import clock as timer
-from .measure import median
-from .report import Section, count, ratio
 
 DASHBOARDS = 100_000
 HOUR = 3600
@@ -168,7 +167,7 @@ def run(m: dict) -> Section:
 def main() -> int:
     from chalice.test import Client
 
-    from . import engine
+    from bench import engine
 
     with engine.dynamodb_local():
         from app import app

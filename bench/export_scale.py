@@ -27,13 +27,12 @@ import tempfile
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 
+from bench.measure import clock as timer
+from bench.population import Population
+from bench.report import Section, count, ratio
 from chalicelib import aws, clock, config, totals
 from chalicelib.rights import export
 from chalicelib.rights.spreadsheet import RowWriter
-
-from .measure import clock as timer
-from .population import Population
-from .report import Section, count, ratio
 
 SIGNATURES = 1_100_000
 SEGMENTS = 8
@@ -142,7 +141,7 @@ def run(new_petition, signatures: int = SIGNATURES, segments: int = SEGMENTS, wo
 
 def main(argv: list[str] | None = None) -> int:
     """Run this benchmark alone at a chosen size: ``python -m bench.export_scale 100000 [--segments 8]``."""
-    from . import engine
+    from bench import engine
 
     parser = argparse.ArgumentParser(prog="python -m bench.export_scale", description=main.__doc__)
     parser.add_argument("signatures", type=int, nargs="?", default=SIGNATURES)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import gc
 
+from bench.measure import clock, median
+from bench.population import Population, RecordBuilder
+from bench.report import Section, ratio
+from bench.tally_cpu import pure_part
 from chalicelib import config
 from chalicelib.fraud import trending
-
-from .measure import clock, median
-from .population import Population, RecordBuilder
-from .report import Section, ratio
-from .tally_cpu import pure_part
 
 CLIENTS = 1000
 

@@ -20,11 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.measure import clock, median, percentile
+from bench.population import Population, signer
+from bench.report import Section, count, ratio
 from tools.stream_settings import stream_settings
-
-from .measure import clock, median, percentile
-from .population import Population, signer
-from .report import Section, count, ratio
 
 WATCH_SECONDS = 0.01
 TIMEOUT_SECONDS = 60

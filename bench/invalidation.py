@@ -24,14 +24,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bench.measure import clock as timer
+from bench.measure import median
+from bench.report import Section, count, ratio
 from chalicelib import aws, clock, config
 from chalicelib.fraud import invalidation
 from chalicelib.fraud.invalidation import Criteria, Direction
 from chalicelib.models import SignatureStatus
-
-from .measure import clock as timer
-from .measure import median
-from .report import Section, count, ratio
 
 BURST_HASH = "b" * 32
 WRITE_BATCH = 25
@@ -150,8 +149,8 @@ def run(new_petition, signatures: int = 5000, repeats: int = 3, paced: int = 200
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import engine
-    from .report import table
+    from bench import engine
+    from bench.report import table
 
     parser = argparse.ArgumentParser(prog="python -m bench.invalidation", description=__doc__.splitlines()[0])
     parser.add_argument("signatures", type=int, nargs="?", default=5000)

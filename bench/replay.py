@@ -9,14 +9,13 @@ records generated the same way, against the same DynamoDB Local.
 """
 from __future__ import annotations
 
+from bench.counter_writes import per_record_add
+from bench.measure import Meter, clock, median
+from bench.population import Population, RecordBuilder, event
+from bench.report import Section, count, ratio
+from bench.shards import shard_id
 from chalicelib import totals
 from tools.stream_settings import stream_settings
-
-from .counter_writes import per_record_add
-from .measure import Meter, clock, median
-from .population import Population, RecordBuilder, event
-from .report import Section, count, ratio
-from .shards import shard_id
 
 SIGNATURES = 1_100_000
 GB_SIGNATURES = 8_500

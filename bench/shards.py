@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from bench.measure import Meter
+from bench.population import Population, RecordBuilder, event
+from bench.report import Section, count, ratio
 from chalicelib import aws, capacity, clock, countries, stream_tally, totals
-
-from .measure import Meter
-from .population import Population, RecordBuilder, event
-from .report import Section, count, ratio
 
 SHARD_COUNTS = (1, 10, 100, 1000)
 BATCH = 1000

@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 
+from bench.measure import Meter, item_size, median, write_units
+from bench.population import Population, signer
+from bench.report import Section, count, ratio
 from chalicelib import aws, config, signature_store, totals
-
-from .measure import Meter, item_size, median, write_units
-from .population import Population, signer
-from .report import Section, count, ratio
 
 
 def sign(http, petition_id: str, body: dict):

@@ -9,12 +9,11 @@ from datetime import UTC, datetime
 
 import boto3
 
+from bench.measure import clock, median, percentile
+from bench.population import Population, signer
+from bench.report import Section, ratio
+from bench.sign_cost import sign
 from chalicelib import config, signature_store, submission
-
-from .measure import clock, median, percentile
-from .population import Population, signer
-from .report import Section, ratio
-from .sign_cost import sign
 
 
 def bare_client():

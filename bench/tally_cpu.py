@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import gc
 
+from bench.measure import clock, median
+from bench.population import Population, RecordBuilder
+from bench.report import Section, ratio
 from chalicelib import stream_tally
-
-from .measure import clock, median
-from .population import Population, RecordBuilder
-from .report import Section, ratio
 
 
 def pure_part(batches: list[list[dict]]) -> None:

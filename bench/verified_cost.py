@@ -22,11 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
-from chalicelib import aws, config, mail, petitions
-from tools import petition_admin
-from tools.caches import reset_caches
-
-from .cost import (
+from bench.cost import (
     API_GATEWAY_REST_PER_MILLION,
     DYNAMODB_RRU_PER_MILLION,
     DYNAMODB_WRU_PER_MILLION,
@@ -36,9 +32,12 @@ from .cost import (
     lambda_compute,
     memory_mb,
 )
-from .measure import Meter, clock
-from .population import signer
-from .report import Section, count, ratio
+from bench.measure import Meter, clock
+from bench.population import signer
+from bench.report import Section, count, ratio
+from chalicelib import aws, config, mail, petitions
+from tools import petition_admin
+from tools.caches import reset_caches
 
 SES_PER_THOUSAND = 0.10  # SES outbound mail, us-east-1 list price, written down with the other prices
 MAILER_MEMORY_MB = memory_mb("send_verification_mail")

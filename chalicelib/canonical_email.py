@@ -16,7 +16,7 @@ import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws, config
+from chalicelib import aws, config
 
 log = logging.getLogger(__name__)
 

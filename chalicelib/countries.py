@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pycountry
 
-from . import i18n
+from chalicelib import i18n
 
 NAMES_FILE = Path(__file__).resolve().parent / "i18n" / "countries.json"
 

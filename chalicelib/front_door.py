@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from chalice import Response
 
-from . import config, responses
+from chalicelib import config, responses
 
 ORIGIN_HEADER = "X-Origin-Verify"
 SIGN_ROUTE = "/petitions/{petition_id}/signatures"

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from . import aws, canonical_email, clock, i18n, petitions, signature_store, submission
-from .fraud import blocklists, challenge, identity
-from .i18n import gettext as _
-from .models import Petition
-from .verification import pending
+from chalicelib import aws, canonical_email, clock, i18n, petitions, signature_store, submission
+from chalicelib.fraud import blocklists, challenge, identity
+from chalicelib.i18n import gettext as _
+from chalicelib.models import Petition
+from chalicelib.verification import pending
 
 log = logging.getLogger(__name__)
 

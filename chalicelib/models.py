@@ -18,7 +18,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
-from . import aws, config
+from chalicelib import aws, config
 
 
 class SignatureStatus(StrEnum):

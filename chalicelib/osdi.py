@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 
-from . import submission
-from .i18n import N_
+from chalicelib import submission
+from chalicelib.i18n import N_
 
 MEDIA_TYPE = "application/hal+json"
 ORIGIN = "Countersign"

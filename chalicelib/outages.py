@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from chalice import Response
 
-from . import aws, pages, responses
-from .i18n import N_
-from .i18n import gettext as _
+from chalicelib import aws, pages, responses
+from chalicelib.i18n import N_
+from chalicelib.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 

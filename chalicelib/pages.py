@@ -20,10 +20,10 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from . import clock, config, countries, front_door, i18n, submission, totals
-from .fraud import challenge
-from .i18n import gettext as _
-from .i18n import web as i18n_web
+from chalicelib import clock, config, countries, front_door, i18n, submission, totals
+from chalicelib.fraud import challenge
+from chalicelib.i18n import gettext as _
+from chalicelib.i18n import web as i18n_web
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "site.css"

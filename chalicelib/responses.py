@@ -5,7 +5,7 @@ import json
 
 from chalice import Response
 
-from . import config
+from chalicelib import config
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 HTML_HEADERS = {"Content-Type": "text/html; charset=utf-8"}

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 from chalice import Response
 
-from . import config, pages
-from .sharing import framing
+from chalicelib import config, pages
+from chalicelib.sharing import framing
 
 CSP = "Content-Security-Policy"
 NOT_A_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'"

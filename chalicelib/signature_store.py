@@ -7,10 +7,10 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from . import aws, canonical_email, capacity, clock, config, i18n, models, totals
-from .fraud import identity
-from .submission import SignatureInput
-from .verification import pending
+from chalicelib import aws, canonical_email, capacity, clock, config, i18n, models, totals
+from chalicelib.fraud import identity
+from chalicelib.submission import SignatureInput
+from chalicelib.verification import pending
 
 log = logging.getLogger(__name__)
 

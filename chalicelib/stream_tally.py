@@ -60,9 +60,9 @@ from typing import NamedTuple
 
 from botocore.exceptions import ClientError
 
-from . import aws, clock, config, totals
-from .fraud import trending
-from .models import SignatureStatus
+from chalicelib import aws, clock, config, totals
+from chalicelib.fraud import trending
+from chalicelib.models import SignatureStatus
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from urllib.parse import parse_qs
 
 from email_validator import EmailNotValidError, validate_email
 
-from . import countries
-from .fraud import disposable
-from .i18n import N_
-from .i18n import gettext as _
+from chalicelib import countries
+from chalicelib.fraud import disposable
+from chalicelib.i18n import N_
+from chalicelib.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ from collections import OrderedDict, defaultdict
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from . import aws, config, metrics
+from chalicelib import aws, config, metrics
 
 PETITION = "petition_id"
 PART = "part"  # the sort key

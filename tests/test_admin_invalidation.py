@@ -9,8 +9,7 @@ import pytest
 
 from chalicelib.admin import audit, fraud_views
 from chalicelib.fraud import identity
-
-from .test_fraud_invalidation import SCRIPT, sign, statuses
+from tests.test_fraud_invalidation import SCRIPT, sign, statuses
 
 
 @pytest.fixture

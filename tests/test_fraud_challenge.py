@@ -10,9 +10,8 @@ import pytest
 
 from chalicelib import config, petitions
 from chalicelib.fraud import challenge
+from tests.test_sign_endpoint import FORM, GOOD, GOOD_FORM, post_json, stored
 from tools import petition_admin, siteverify_stub
-
-from .test_sign_endpoint import FORM, GOOD, GOOD_FORM, post_json, stored
 
 TOKEN = siteverify_stub.DUMMY_TOKEN
 HTML = {"Accept": "text/html"}

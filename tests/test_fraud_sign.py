@@ -6,8 +6,7 @@ import pytest
 from chalicelib import config, models
 from chalicelib.fraud import blocklists, identity
 from chalicelib.stream_tally import counted_as
-
-from .test_sign_endpoint import GOOD, GOOD_FORM, post_form, post_json, stored
+from tests.test_sign_endpoint import GOOD, GOOD_FORM, post_form, post_json, stored
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .. import aws, clock, config
+from chalicelib import aws, clock, config
 
 LOG = "admin"
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from .. import countries, pages, totals
+from chalicelib import countries, pages, totals
 
 
 def _when(minute: str) -> str:

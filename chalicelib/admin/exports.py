@@ -28,12 +28,12 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 from chalice import Response
 
-from .. import aws, clock, config, petitions
-from ..campaign import store
-from ..rights import delivery, export
-from ..rights.spreadsheet import Format
-from . import audit
-from .web import NO_STORE, _message, _page, _see_other, guarded
+from chalicelib import aws, clock, config, petitions
+from chalicelib.admin import audit
+from chalicelib.admin.web import NO_STORE, _message, _page, _see_other, guarded
+from chalicelib.campaign import store
+from chalicelib.rights import delivery, export
+from chalicelib.rights.spreadsheet import Format
 
 log = logging.getLogger(__name__)
 

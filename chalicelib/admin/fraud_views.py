@@ -23,11 +23,11 @@ from collections import Counter
 
 from chalice import Response
 
-from .. import countries
-from ..campaign import store
-from ..fraud import invalidation
-from ..fraud.invalidation import BadCriteria, Direction
-from . import web
+from chalicelib import countries
+from chalicelib.admin import web
+from chalicelib.campaign import store
+from chalicelib.fraud import invalidation
+from chalicelib.fraud.invalidation import BadCriteria, Direction
 
 # How long one request spends changing signatures: the API function has 10 s, and the
 # scan page in flight, the audit record and the answer need the rest.

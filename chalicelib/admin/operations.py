@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import petitions, totals
-from ..campaign import store
-from ..models import PetitionStatus
-from . import audit
+from chalicelib import petitions, totals
+from chalicelib.admin import audit
+from chalicelib.campaign import store
+from chalicelib.models import PetitionStatus
 
 # The store's errors, for callers that only import this module.
 NotFound, Exists, Problems, WrongState = store.NotFound, store.Exists, store.Problems, store.WrongState
@@ -53,7 +53,7 @@ def overview() -> list[dict[str, Any]]:
 
 def details(petition_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """A petition's stored fields (drafts too) and its figures: per country, with targets."""
-    from ..campaign import targets
+    from chalicelib.campaign import targets
 
     petition = store.get(petition_id)
     if petition is None:

@@ -7,7 +7,7 @@ answers as always, and the log says why no link arrived.
 """
 from __future__ import annotations
 
-from .. import config, mail
+from chalicelib import config, mail
 
 
 class MailUnavailable(RuntimeError):

@@ -7,7 +7,7 @@ Written with boto3 directly: three tiny item shapes, no model needed.
 """
 from __future__ import annotations
 
-from .. import aws, config
+from chalicelib import aws, config
 
 
 def _table() -> str:

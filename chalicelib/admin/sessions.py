@@ -20,8 +20,8 @@ from http.cookies import CookieError, SimpleCookie
 
 from itsdangerous import BadData
 
-from .. import config
-from . import keys, records
+from chalicelib import config
+from chalicelib.admin import keys, records
 
 COOKIE = "cs_admin"
 PRE_COOKIE = "cs_pre"  # before sign-in: binds the sign-in forms' CSRF token to this browser

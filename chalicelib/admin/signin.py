@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from itsdangerous import BadData
 
-from .. import aws, config
-from . import keys, records
+from chalicelib import aws, config
+from chalicelib.admin import keys, records
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from urllib.parse import parse_qs
 from chalice import Response
 from email_validator import EmailNotValidError, validate_email
 
-from .. import aws, canonical_email, countries, i18n, pages, responses, security_headers
-from ..campaign import markdown, rules, store
-from ..models import PetitionStatus
-from . import audit, campaign_figures, operations, outbox, sessions, signin
+from chalicelib import aws, canonical_email, countries, i18n, pages, responses, security_headers
+from chalicelib.admin import audit, campaign_figures, operations, outbox, sessions, signin
+from chalicelib.campaign import markdown, rules, store
+from chalicelib.models import PetitionStatus
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +343,7 @@ def change_status(request, session, petition_id: str, form: dict) -> Response:
 @guarded(api=False)
 def erase_signer(request, session, petition_id: str, form: dict) -> Response:
     """Remove one signer from this petition by address (the keyed hash finds it; a record is kept)."""
-    from ..rights import erasure
+    from chalicelib.rights import erasure
 
     try:
         address = validate_email((form.get("email") or "").strip(), check_deliverability=False).normalized

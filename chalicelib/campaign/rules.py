@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import clock, countries, i18n, submission, totals
-from ..petitions import PETITION_ID
-from . import markdown
+from chalicelib import clock, countries, i18n, submission, totals
+from chalicelib.campaign import markdown
+from chalicelib.petitions import PETITION_ID
 
 MAX_ASKS = 12
 MAX_TARGETS = 60

@@ -12,9 +12,9 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from .. import aws, clock, models, petitions, totals
-from ..models import PetitionStatus
-from . import rules
+from chalicelib import aws, clock, models, petitions, totals
+from chalicelib.campaign import rules
+from chalicelib.models import PetitionStatus
 
 
 class NotFound(LookupError):

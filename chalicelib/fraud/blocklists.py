@@ -38,8 +38,8 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import aws, config
-from . import identity
+from chalicelib import aws, config
+from chalicelib.fraud import identity
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import aws, config
+from chalicelib import aws, config
 
 log = logging.getLogger(__name__)
 

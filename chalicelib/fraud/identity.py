@@ -28,7 +28,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from .. import canonical_email, config, front_door
+from chalicelib import canonical_email, config, front_door
 
 IP_HASH_CHARS = 32  # 128 bits of the HMAC: plenty to tell clients apart, and small on the item
 FORWARDED_FOR = "x-forwarded-for"

@@ -34,10 +34,10 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from .. import aws, clock, config
-from ..admin import audit
-from ..models import SignatureStatus
-from . import blocklists, identity
+from chalicelib import aws, clock, config
+from chalicelib.admin import audit
+from chalicelib.fraud import blocklists, identity
+from chalicelib.models import SignatureStatus
 
 DEFAULT_RATE = 100  # status changes a second: well inside one tally batch a second and the table's warm capacity
 
@@ -111,7 +111,7 @@ class Criteria:
 def criteria_with_address(petition_id: str, address: str | None = None, **given) -> Criteria:
     """Criteria where an operator gave a raw address (from WAF logs, say): it is hashed with the stage's key."""
     if address is not None:
-        from .. import canonical_email
+        from chalicelib import canonical_email
 
         hashed = identity.ip_hash(address, canonical_email.hash_secret())
         if hashed is None:

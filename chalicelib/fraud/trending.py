@@ -28,8 +28,8 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from .. import config, metrics
-from . import identity
+from chalicelib import config, metrics
+from chalicelib.fraud import identity
 
 log = logging.getLogger(__name__)
 

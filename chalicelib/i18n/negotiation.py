@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 
-from . import DEFAULT, supported
+from chalicelib.i18n import DEFAULT, supported
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 86400

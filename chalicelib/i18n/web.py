@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 
 from chalice import Response
 
-from .. import config
-from . import DEFAULT, LANGUAGES, NAMES, using
-from .negotiation import negotiate, set_cookie
+from chalicelib import config
+from chalicelib.i18n import DEFAULT, LANGUAGES, NAMES, using
+from chalicelib.i18n.negotiation import negotiate, set_cookie
 
 # What a language choice changes: the cookie and Accept-Language decide a page that names no ?lang=.
 VARY = ("Cookie", "Accept-Language")

@@ -13,7 +13,7 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from .. import clock, i18n
+from chalicelib import clock, i18n
 
 
 @cache

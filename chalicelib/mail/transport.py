@@ -19,7 +19,7 @@ from typing import Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import aws, config
+from chalicelib import aws, config
 
 SMTP_TIMEOUT_SECONDS = 10
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import aws, canonical_email, clock, config
-from ..campaign import store
+from chalicelib import aws, canonical_email, clock, config
+from chalicelib.campaign import store
 
 # Why each stored attribute is kept, in words a signer reads.
 PURPOSES: dict[str, str] = {

@@ -20,10 +20,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import aws, config, petitions
-from ..admin import audit
-from . import export
-from .spreadsheet import Format
+from chalicelib import aws, config, petitions
+from chalicelib.admin import audit
+from chalicelib.rights import export
+from chalicelib.rights.spreadsheet import Format
 
 log = logging.getLogger(__name__)
 

@@ -36,12 +36,12 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import aws, canonical_email, config, i18n, mail
-from ..admin import audit
-from ..campaign import store
-from ..i18n import gettext as _
-from ..models import Petition
-from ..verification import tokens
+from chalicelib import aws, canonical_email, config, i18n, mail
+from chalicelib.admin import audit
+from chalicelib.campaign import store
+from chalicelib.i18n import gettext as _
+from chalicelib.models import Petition
+from chalicelib.verification import tokens
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import IO, Any
 
-from .. import aws, clock, config, countries, totals
-from ..models import SignatureStatus
-from .spreadsheet import Format, RowWriter
+from chalicelib import aws, clock, config, countries, totals
+from chalicelib.models import SignatureStatus
+from chalicelib.rights.spreadsheet import Format, RowWriter
 
 DEFAULT_SEGMENTS = 8
 # Items per Scan request: DynamoDB stops a page at 1 MB anyway; a page this size returns within the

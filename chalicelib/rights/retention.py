@@ -33,11 +33,11 @@ from datetime import datetime, timedelta
 
 from botocore.exceptions import ClientError
 
-from .. import aws, clock, config, petitions
-from ..admin import audit
-from ..campaign import store
-from ..models import Petition, PetitionStatus, SignatureStatus
-from . import export
+from chalicelib import aws, clock, config, petitions
+from chalicelib.admin import audit
+from chalicelib.campaign import store
+from chalicelib.models import Petition, PetitionStatus, SignatureStatus
+from chalicelib.rights import export
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ import logging
 from chalice import Response
 from email_validator import EmailNotValidError, validate_email
 
-from .. import aws, canonical_email, config, i18n, pages, petitions, responses, submission
-from ..i18n import N_
-from ..i18n import gettext as _
-from ..verification import tokens
-from . import erasure
-from .erasure import Step
+from chalicelib import aws, canonical_email, config, i18n, pages, petitions, responses, submission
+from chalicelib.i18n import N_
+from chalicelib.i18n import gettext as _
+from chalicelib.rights import erasure
+from chalicelib.rights.erasure import Step
+from chalicelib.verification import tokens
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 
-from .. import countries, i18n, pages
-from ..i18n import gettext as _
+from chalicelib import countries, i18n, pages
+from chalicelib.i18n import gettext as _
 
 HEIGHT = 20
 CHAR_WIDTH = 7.0  # 11 px sans-serif, a little wide on purpose

@@ -20,8 +20,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import i18n
-from ..i18n import gettext as _
+from chalicelib import i18n
+from chalicelib.i18n import gettext as _
 
 WIDTH, HEIGHT = 1200, 630  # the size Open Graph and Twitter's large card expect
 FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans-Bold.ttf"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlencode
 
-from .. import config, countries, i18n, pages, submission
-from ..i18n import gettext as _
+from chalicelib import config, countries, i18n, pages, submission
+from chalicelib.i18n import gettext as _
 
 FLAG = "embed"  # the query parameter that marks a form post from the embed
 

@@ -22,10 +22,10 @@ from enum import StrEnum
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from .. import aws, canonical_email, clock, config, petitions, submission
-from ..models import Petition, Signature, SignatureStatus
-from . import pending, tokens
-from .tokens import TokenState
+from chalicelib import aws, canonical_email, clock, config, petitions, submission
+from chalicelib.models import Petition, Signature, SignatureStatus
+from chalicelib.verification import pending, tokens
+from chalicelib.verification.tokens import TokenState
 
 log = logging.getLogger(__name__)
 

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from .. import aws, canonical_email, config, i18n, mail, petitions
-from ..models import SignatureStatus
-from . import message, tokens, updates
+from chalicelib import aws, canonical_email, config, i18n, mail, petitions
+from chalicelib.models import SignatureStatus
+from chalicelib.verification import message, tokens, updates
 
 log = logging.getLogger(__name__)
 

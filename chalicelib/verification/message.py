@@ -4,9 +4,9 @@ from __future__ import annotations
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
-from .. import config, i18n, mail
-from ..i18n import gettext as _
-from . import tokens
+from chalicelib import config, i18n, mail
+from chalicelib.i18n import gettext as _
+from chalicelib.verification import tokens
 
 
 class NotConfigured(RuntimeError):

@@ -14,8 +14,8 @@ from enum import StrEnum
 
 from pynamodb.exceptions import PynamoDBException
 
-from .. import aws, canonical_email, config
-from ..models import Signature, SignatureStatus
+from chalicelib import aws, canonical_email, config
+from chalicelib.models import Signature, SignatureStatus
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from .. import aws, config
+from chalicelib import aws, config
 
 SALT = "countersign.confirm-signature"
 MAX_TOKEN_CHARS = 512  # a real one is about 140; anything longer is not ours

@@ -33,10 +33,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pynamodb.exceptions import PynamoDBException
 
-from .. import aws, canonical_email, clock, config, i18n, mail, petitions
-from ..i18n import gettext as _
-from ..models import SignatureStatus
-from . import message, tokens
+from chalicelib import aws, canonical_email, clock, config, i18n, mail, petitions
+from chalicelib.i18n import gettext as _
+from chalicelib.models import SignatureStatus
+from chalicelib.verification import message, tokens
 
 log = logging.getLogger(__name__)
 

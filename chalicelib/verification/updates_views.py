@@ -10,11 +10,11 @@ import logging
 
 from chalice import Response
 
-from .. import aws, pages, petitions, responses, submission
-from ..i18n import gettext as _
-from . import updates
-from .updates import Step
-from .views import HEADERS
+from chalicelib import aws, pages, petitions, responses, submission
+from chalicelib.i18n import gettext as _
+from chalicelib.verification import updates
+from chalicelib.verification.updates import Step
+from chalicelib.verification.views import HEADERS
 
 log = logging.getLogger(__name__)
 

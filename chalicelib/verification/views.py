@@ -1,10 +1,10 @@
 """The pages and JSON bodies that answer a confirmation link's requests."""
 from __future__ import annotations
 
-from .. import config, i18n, pages, petitions, totals
-from ..i18n import gettext as _
-from .confirm import Outcome, Step
-from .pending import RESENDS_PER_DAY
+from chalicelib import config, i18n, pages, petitions, totals
+from chalicelib.i18n import gettext as _
+from chalicelib.verification.confirm import Outcome, Step
+from chalicelib.verification.pending import RESENDS_PER_DAY
 
 # Token pages are private to one signer: never cached, never indexed, and the
 # token never leaves in a Referer header (to a share service, say).

@@ -10,10 +10,9 @@ import sys
 
 import pytest
 
+from tests.integration.conftest import acknowledged, http, sign, stored_by_country, totals, wait_for_totals
+from tests.integration.test_verification_stack import wait_for_mails
 from tools.devstack import ROOT, DevStack
-
-from .conftest import acknowledged, http, sign, stored_by_country, totals, wait_for_totals
-from .test_verification_stack import wait_for_mails
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.conftest import acknowledged, http, sign, totals, wait_for_totals
 from tools.devstack import ROOT, DevStack
-
-from .conftest import acknowledged, http, sign, totals, wait_for_totals
 
 pytestmark = pytest.mark.integration
 
