@@ -5,33 +5,24 @@ import os
 from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import (
-    config,
-    countries,
-    front_door,
-    intake,
-    osdi,
-    outages,
-    pages,
-    petitions,
-    responses,
-    security_headers,
-    stream_tally,
-    submission,
-    totals,
-)
 from chalicelib.admin import exports as admin_exports
 from chalicelib.admin import fraud_views as admin_fraud
 from chalicelib.admin import web as admin
-from chalicelib.campaign import targets
+from chalicelib.aws import config
 from chalicelib.fraud import identity
+from chalicelib.i18n import countries
 from chalicelib.i18n import gettext as _
 from chalicelib.i18n import web as languages
-from chalicelib.intake import OutcomeKind
+from chalicelib.osdi import resources
+from chalicelib.petitions import catalog, targets
 from chalicelib.rights import delivery, retention
 from chalicelib.rights import views as removal
 from chalicelib.sharing import badge, card, embed
+from chalicelib.signing import intake, submission
+from chalicelib.signing.intake import OutcomeKind
+from chalicelib.tally import stream_tally, totals
 from chalicelib.verification import confirm, mailer, updates_views, views
+from chalicelib.web import origin_guard, outages, pages, responses, security_headers
 
 app = Chalice(app_name="countersign")
 # Lambda's root logger only shows warnings; our modules log one line per
@@ -39,10 +30,10 @@ app = Chalice(app_name="countersign")
 logging.getLogger("chalicelib").setLevel(logging.INFO)
 app.api.binary_types.append("image/png")  # the share card
 app.register_middleware(security_headers.middleware, "http")  # CSP, nosniff and the rest, on every answer
-app.register_middleware(front_door.middleware, "http")  # behind CloudFront, refuse what went around it
+app.register_middleware(origin_guard.middleware, "http")  # behind CloudFront, refuse what went around it
 
 FORM_AND_JSON = ["*/*"]  # every type reaches the handler, which answers 415 in our own words
-# Read routes answer a 503 (not Chalice's bare 500) when storage fails; see chalicelib/outages.py.
+# Read routes answer a 503 (not Chalice's bare 500) when storage fails; see chalicelib/web/outages.py.
 storage_outage_page = outages.page(lambda: responses.stage_prefix(_request()))
 
 
@@ -55,10 +46,10 @@ def in_their_language(request, get_response):
 @app.route("/petitions/{petition_id}", methods=["GET"])
 @outages.json
 def petition_info(petition_id):
-    petition = petitions.load(petition_id)
+    petition = catalog.load(petition_id)
     if petition is None:
         return responses.error(404, _("There is no petition with this id."))
-    return responses.json_response(200, petitions.public_view(petition))
+    return responses.json_response(200, catalog.public_view(petition))
 
 
 @app.route("/petitions/{petition_id}/signatures", methods=["POST"], content_types=FORM_AND_JSON)
@@ -85,7 +76,7 @@ def _form_reply(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
     if outcome.kind == OutcomeKind.ACCEPTED and petition is not None:
         return responses.see_other(petition.thanks_url or pages.thanks_path(prefix, petition.petition_id))
     if outcome.kind == OutcomeKind.INVALID and petition is not None:
-        page = pages.sign_page(petitions.public_view(petition), prefix,
+        page = pages.sign_page(catalog.public_view(petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
         policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url, bool(petition.challenge))
         return responses.html(outcome.status, page, cache=responses.NO_STORE, headers=policy)
@@ -105,13 +96,13 @@ def _embed_reply(outcome: intake.Outcome, prefix: str) -> Response:
                                               bool(petition.challenge))
     if outcome.kind == OutcomeKind.ACCEPTED:
         return responses.see_other(embed.path(prefix, petition.petition_id, signed="1"), allowed)
-    page = embed.page(petitions.public_view(petition), prefix, fields=outcome.fields, errors=outcome.errors)
+    page = embed.page(catalog.public_view(petition), prefix, fields=outcome.fields, errors=outcome.errors)
     return responses.html(outcome.status, page, cache=responses.NO_STORE, headers=allowed)
 
 
 @app.route("/petitions/{petition_id}/signatures", methods=["OPTIONS"])
 def sign_preflight(petition_id):
-    if not petitions.valid_id(petition_id):  # no read: an id of the wrong shape names no petition
+    if not catalog.valid_id(petition_id):  # no read: an id of the wrong shape names no petition
         return responses.error(404, "There is no petition with this id.")
     return responses.preflight(_request().headers.get("origin"), "POST, OPTIONS")
 
@@ -119,7 +110,7 @@ def sign_preflight(petition_id):
 @app.route("/", methods=["GET"])
 @storage_outage_page
 def index_page():
-    open_petitions = [petitions.public_view(p) for p in petitions.list_open()]
+    open_petitions = [catalog.public_view(p) for p in catalog.list_open()]
     return responses.html(200, pages.index_page(open_petitions, responses.stage_prefix(_request())),
                           cache=responses.SHARED_PAGE_CACHE)
 
@@ -163,11 +154,11 @@ def _figures(petition: dict) -> dict | None:
 
 def _totals_of(petition_id: str) -> dict | None:
     """The totals response: None for no petition or a draft (its configuration is cached, like the sign path's)."""
-    petition = petitions.load(petition_id)
+    petition = catalog.load(petition_id)
     figures = totals.read(petition_id) if petition is not None else None
     if petition is None or figures is None:
         return None
-    return targets.with_targets(figures, petitions.targets_of(petition))
+    return targets.with_targets(figures, catalog.targets_of(petition))
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -189,12 +180,12 @@ def _petition_page(petition_id, cache, render, form_page=False):
     """
     request = _request()
     prefix = responses.stage_prefix(request)
-    petition = petitions.load(petition_id)
+    petition = catalog.load(petition_id)
     if petition is None:
         return responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
     policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url,
                                                 form_page and bool(petition.challenge))
-    return responses.html(200, render(petitions.public_view(petition), prefix, pages.share_url(petition_id)),
+    return responses.html(200, render(catalog.public_view(petition), prefix, pages.share_url(petition_id)),
                           cache=cache, headers=policy)
 
 
@@ -313,10 +304,10 @@ def petition_totals(petition_id):
 def embed_form(petition_id):
     request = _request()
     prefix = responses.stage_prefix(request)
-    petition = petitions.load(petition_id)
+    petition = catalog.load(petition_id)
     if petition is None:
         return responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
-    view = petitions.public_view(petition)
+    view = catalog.public_view(petition)
     signed = _query(request).get("signed") == "1"
     page = embed.page(view, prefix, signed=signed, total=(_figures(view) or {}).get("total"),
                       fields={"source": _query(request).get("source", "")})
@@ -333,10 +324,10 @@ def petition_badge(petition_id):
     country = asked.strip().upper() if asked is not None else None
     if country is not None and not countries.is_country(country):
         return responses.error(400, _("Give a country as its two-letter code, like GB."), responses.PUBLIC)
-    petition, figures = petitions.load(petition_id), _totals_of(petition_id)
+    petition, figures = catalog.load(petition_id), _totals_of(petition_id)
     if petition is None or figures is None:
         return responses.error(404, _("There is no petition with this id."), responses.PUBLIC)
-    body = badge.svg(petitions.public_view(petition), figures, country)
+    body = badge.svg(catalog.public_view(petition), figures, country)
     return responses.cacheable(body, "image/svg+xml; charset=utf-8", badge.etag(body),
                                request.headers.get("if-none-match"))
 
@@ -345,42 +336,42 @@ def petition_badge(petition_id):
 @outages.json
 def share_card(petition_id):
     """The share card's image: drawn at most once a minute (chalicelib/sharing/card.py)."""
-    petition, figures = petitions.load(petition_id), _totals_of(petition_id)
+    petition, figures = catalog.load(petition_id), _totals_of(petition_id)
     if petition is None or figures is None:
         return responses.error(404, _("There is no petition with this id."), responses.PUBLIC)
-    drawn = card.card(petitions.public_view(petition), int(figures["total"]))
+    drawn = card.card(catalog.public_view(petition), int(figures["total"]))
     response = responses.cacheable(drawn.png, "image/png", drawn.etag, _request().headers.get("if-none-match"))
     response.headers["Cache-Control"] = card.CACHE
     return response
 
 
-# ---- OSDI (chalicelib/osdi.py): the petition resource and its record-signature helper ----
+# ---- OSDI (chalicelib/osdi/resources.py): the petition resource and its record-signature helper ----
 
 @app.route("/osdi/v1/petitions/{petition_id}", methods=["GET"])
 @outages.json
 def osdi_petition(petition_id):
-    petition, figures = petitions.load(petition_id), _totals_of(petition_id)
+    petition, figures = catalog.load(petition_id), _totals_of(petition_id)
     if petition is None or figures is None:
         return responses.error(404, _("There is no petition with this id."))
     base = config.settings().public_base_url or responses.stage_prefix(_request())
-    body = osdi.petition_resource(petitions.public_view(petition), int(figures["total"]), base)
-    return responses.json_response(200, body, {"Content-Type": osdi.MEDIA_TYPE})
+    body = resources.petition_resource(catalog.public_view(petition), int(figures["total"]), base)
+    return responses.json_response(200, body, {"Content-Type": resources.MEDIA_TYPE})
 
 
 @app.route("/osdi/v1/petitions/{petition_id}/signatures", methods=["POST"], content_types=FORM_AND_JSON)
 def osdi_record_signature(petition_id):
     request = _request()
     try:
-        fields = osdi.signature_fields(request.raw_body, request.headers.get("content-type"))
+        fields = resources.signature_fields(request.raw_body, request.headers.get("content-type"))
     except submission.BodyError as problem:
         return responses.error(problem.status, problem.translated())
-    outcome = intake.receive(petition_id, osdi.as_json(fields), "application/json")
+    outcome = intake.receive(petition_id, resources.as_json(fields), "application/json")
     if outcome.kind == OutcomeKind.ACCEPTED:
         base = config.settings().public_base_url or responses.stage_prefix(request)
         return responses.json_response(202, {
             "status": "received", "confirmation_required": outcome.confirmation_required,
             "_links": {"osdi:petition": {"href": f"{base}/osdi/v1/petitions/{petition_id}"}}},
-            {"Content-Type": osdi.MEDIA_TYPE})
+            {"Content-Type": resources.MEDIA_TYPE})
     if outcome.kind == OutcomeKind.INVALID:
         return responses.json_response(outcome.status, {"errors": outcome.errors})
     return responses.error(outcome.status, outcome.message)

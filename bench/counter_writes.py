@@ -8,14 +8,15 @@ from __future__ import annotations
 from bench.measure import Meter
 from bench.population import Population, RecordBuilder, event
 from bench.report import Section, count, ratio
-from chalicelib import aws, config, totals
+from chalicelib.aws import clients, config
+from chalicelib.tally import totals
 
 BATCH_SIZES = (1, 100, 1000)
 
 
 def per_record_add(records: list[dict]) -> None:
     """The reference architecture's tally: one UpdateItem ADD per record."""
-    client, table = aws.dynamodb(), config.settings().totals_table
+    client, table = clients.dynamodb(), config.settings().totals_table
     for record in records:
         image = record["dynamodb"]["NewImage"]
         client.update_item(TableName=table, Key=totals.key(image["petition_id"]["S"]),

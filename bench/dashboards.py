@@ -20,7 +20,9 @@ from bench import cost
 from bench.measure import clock as timer
 from bench.measure import median
 from bench.report import Section, count, ratio
-from chalicelib import capacity, clock, countries, totals
+from chalicelib.aws import capacity, clock
+from chalicelib.i18n import countries
+from chalicelib.tally import totals
 
 DASHBOARDS = 100_000
 HOUR = 3600
@@ -49,13 +51,13 @@ def wire_bytes(response) -> int:
 
 def measure(http, new_petition, repeats: int = 200) -> dict:
     """A /totals answer for a petition with every country signed: bytes, compressed bytes, read units, time."""
-    from chalicelib import aws, config
+    from chalicelib.aws import clients, config
 
     petition_id = new_petition("dashboards")
     every = {code: 1000 + i for i, code in enumerate(sorted(countries.names()))}
-    aws.dynamodb().update_item(TableName=config.settings().totals_table,
+    clients.dynamodb().update_item(TableName=config.settings().totals_table,
                                **totals.set_counts_arguments(petition_id, every, clock.stamp()))
-    item = aws.dynamodb().get_item(TableName=config.settings().totals_table, Key=totals.key(petition_id))["Item"]
+    item = clients.dynamodb().get_item(TableName=config.settings().totals_table, Key=totals.key(petition_id))["Item"]
     url = f"/petitions/{petition_id}/totals"
     full = http.get(url)
     etag = full.headers["ETag"]

@@ -30,9 +30,10 @@ from concurrent.futures import ThreadPoolExecutor
 from bench.measure import clock as timer
 from bench.population import Population
 from bench.report import Section, count, ratio
-from chalicelib import aws, clock, config, totals
+from chalicelib.aws import clients, clock, config
 from chalicelib.rights import export
 from chalicelib.rights.spreadsheet import RowWriter
+from chalicelib.tally import totals
 
 SIGNATURES = 1_100_000
 SEGMENTS = 8
@@ -51,7 +52,7 @@ def _item(petition_id: str, n: int, country: str, stamp: str) -> dict:
 
 def fill(petition_id: str, signatures: int, workers: int = 4, offset: int = 0) -> dict[str, int]:
     """Write ``signatures`` items of the petition with BatchWriteItem; set its totals to match; return the counts."""
-    client, table = aws.dynamodb_for_jobs(), config.settings().signatures_table
+    client, table = clients.dynamodb_for_jobs(), config.settings().signatures_table
     stamp = clock.stamp()
     population = Population(signatures, seed=SEED)
 
@@ -82,7 +83,7 @@ def fill(petition_id: str, signatures: int, workers: int = 4, offset: int = 0) -
 
 def baseline_write(petition_id: str, out) -> int:
     """The whole list in memory: one Scan into a list, then every row written."""
-    client = aws.dynamodb_for_jobs()
+    client = clients.dynamodb_for_jobs()
     arguments = export.scan_arguments(petition_id, export.Kind.SIGNATURES)
     pages = client.get_paginator("scan").paginate(**arguments, PaginationConfig={"PageSize": export.PAGE_ITEMS})
     items = [item for page in pages for item in page["Items"]]

@@ -14,7 +14,7 @@ from bench.measure import clock, median
 from bench.population import Population, RecordBuilder
 from bench.report import Section, ratio
 from bench.tally_cpu import pure_part
-from chalicelib import config
+from chalicelib.aws import config
 from chalicelib.fraud import trending
 
 CLIENTS = 1000

@@ -27,10 +27,10 @@ import sys
 from bench.measure import clock as timer
 from bench.measure import median
 from bench.report import Section, count, ratio
-from chalicelib import aws, clock, config
+from chalicelib.aws import clients, clock, config
+from chalicelib.aws.models import SignatureStatus
 from chalicelib.fraud import invalidation
 from chalicelib.fraud.invalidation import Criteria, Direction
-from chalicelib.models import SignatureStatus
 
 BURST_HASH = "b" * 32
 WRITE_BATCH = 25
@@ -47,7 +47,7 @@ def _item(petition_id: str, n: int, ip_hash: str, stamp: str) -> dict:
 
 def fill(petition_id: str, burst: int, honest: int) -> list[dict]:
     """Write the burst and the honest signatures; return the burst's keys."""
-    client, table = aws.dynamodb_for_jobs(), config.settings().signatures_table
+    client, table = clients.dynamodb_for_jobs(), config.settings().signatures_table
     stamp = clock.stamp()
     items = [_item(petition_id, n, BURST_HASH, stamp) for n in range(burst)]
     items += [_item(petition_id, burst + n, f"{n:032x}", stamp) for n in range(honest)]
@@ -59,7 +59,7 @@ def fill(petition_id: str, burst: int, honest: int) -> list[dict]:
 
 
 def plain_loop(keys: list[dict], status: SignatureStatus) -> None:
-    client, table = aws.dynamodb(), config.settings().signatures_table
+    client, table = clients.dynamodb(), config.settings().signatures_table
     for key in keys:
         client.update_item(TableName=table, Key=key, UpdateExpression="SET #s = :s",
                            ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":s": {"S": status}})

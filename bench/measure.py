@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import botocore.client
 from botocore.exceptions import ClientError
 
-from chalicelib.capacity import item_size, write_units  # noqa: F401  (re-exported for the benchmarks)
+from chalicelib.aws.capacity import item_size, write_units  # noqa: F401  (re-exported for the benchmarks)
 
 READ_OPERATIONS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan"})
 WRITE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})

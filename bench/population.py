@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from chalicelib import countries
+from chalicelib.i18n import countries
 
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/bench-signatures/stream/2026-11-27T00:00:00.000"
 SHARD = "shardId-00000001764201600000-bench0001"

@@ -14,7 +14,7 @@ from bench.measure import Meter, clock, median
 from bench.population import Population, RecordBuilder, event
 from bench.report import Section, count, ratio
 from bench.shards import shard_id
-from chalicelib import totals
+from chalicelib.tally import totals
 from tools.stream_settings import stream_settings
 
 SIGNATURES = 1_100_000

@@ -17,7 +17,9 @@ from collections import defaultdict
 from bench.measure import Meter
 from bench.population import Population, RecordBuilder, event
 from bench.report import Section, count, ratio
-from chalicelib import aws, capacity, clock, countries, stream_tally, totals
+from chalicelib.aws import capacity, clients, clock
+from chalicelib.i18n import countries
+from chalicelib.tally import stream_tally, totals
 
 SHARD_COUNTS = (1, 10, 100, 1000)
 BATCH = 1000
@@ -32,7 +34,7 @@ def shard_id(i: int) -> str:
 # ---- the single-item layout of before: the baseline ------------------------------
 
 def _single_item_table() -> str:
-    client = aws.dynamodb()
+    client = clients.dynamodb()
     if SINGLE_TABLE not in client.list_tables()["TableNames"]:
         client.create_table(TableName=SINGLE_TABLE, BillingMode="PAY_PER_REQUEST",
                             AttributeDefinitions=[{"AttributeName": "petition_id", "AttributeType": "S"}],
@@ -68,7 +70,7 @@ def single_item_write(petition_id: str, shard: str, deltas: dict[str, int], firs
         names[f"#c{i}"] = totals.country_attribute(country)
         values[f":d{i}"] = delta
         adds.append(f"#c{i} :d{i}")
-    reply = aws.dynamodb().update_item(
+    reply = clients.dynamodb().update_item(
         TableName=SINGLE_TABLE, Key={"petition_id": {"S": petition_id}},
         UpdateExpression="SET #hw = :last, #ht = :now, #at = :at ADD " + ", ".join(adds),
         ConditionExpression="attribute_not_exists(#hw) OR #hw < :first",
@@ -115,7 +117,7 @@ def measure(handler, new_petition, shards: int, batch: int = BATCH) -> dict:
 
     now = int(clock.utc_now().timestamp())
     table = _single_item_table()
-    client = aws.dynamodb()
+    client = clients.dynamodb()
     counts_before = {c: n - deltas.get(c, 0) for c, n in totals.summed(items).items()}
     client.put_item(TableName=table, Item=single_item(petition_id, counts_before, shards, now - 60))
     first = int(records[0]["dynamodb"]["SequenceNumber"])
@@ -139,7 +141,7 @@ def single_item_round(petition_id: str, shards: int, batch: int = BATCH) -> floa
     population = Population(batch * shards, seed=7)
     draws = population.countries(batch=batch)
     now = int(clock.utc_now().timestamp())
-    aws.dynamodb().put_item(TableName=_single_item_table(),
+    clients.dynamodb().put_item(TableName=_single_item_table(),
                             Item=single_item(petition_id, {}, shards, now - 60))
     units, sequence = 0.0, 10 ** 21
     for i in range(shards):
@@ -192,7 +194,7 @@ def run(handler, new_petition, shard_counts=SHARD_COUNTS, batch: int = BATCH) ->
         "through the deployed handler into DynamoDB Local; then one more batch on one shard (the write "
         "measured) and one uncached read of /totals (a Query of the base item and every shard item, "
         "paginated past 1 MB). Capacity as DynamoDB Local reports it; sizes as DynamoDB bills them "
-        "(`chalicelib.capacity`). The totals added up exactly every time.",
+        "(`chalicelib.aws.capacity`). The totals added up exactly every time.",
         "- Baseline: the same counts in the single-item layout of before, with the N shards' marks (40-digit "
         "sequence number and its time, about 126 bytes per shard), in a table of its own in the same engine: "
         "the former tally's conditional UpdateItem of one batch, and the former /totals GetItem.",

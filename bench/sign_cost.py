@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from bench.measure import Meter, item_size, median, write_units
 from bench.population import Population, signer
 from bench.report import Section, count, ratio
-from chalicelib import aws, config, signature_store, totals
+from chalicelib.aws import clients, config
+from chalicelib.signing import signature_store
+from chalicelib.tally import totals
 
 
 def sign(http, petition_id: str, body: dict):
@@ -27,7 +29,7 @@ def naive_store():
     def store(signature):
         new = real(signature)
         if new:
-            aws.dynamodb().update_item(
+            clients.dynamodb().update_item(
                 TableName=config.settings().totals_table, Key=totals.key(signature.petition_id),
                 UpdateExpression="ADD #c :one",
                 ExpressionAttributeNames={"#c": totals.country_attribute(signature.country)},

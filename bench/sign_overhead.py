@@ -13,7 +13,8 @@ from bench.measure import clock, median, percentile
 from bench.population import Population, signer
 from bench.report import Section, ratio
 from bench.sign_cost import sign
-from chalicelib import config, signature_store, submission
+from chalicelib.aws import config
+from chalicelib.signing import signature_store, submission
 
 
 def bare_client():

@@ -10,7 +10,7 @@ import gc
 from bench.measure import clock, median
 from bench.population import Population, RecordBuilder
 from bench.report import Section, ratio
-from chalicelib import stream_tally
+from chalicelib.tally import stream_tally
 
 
 def pure_part(batches: list[list[dict]]) -> None:

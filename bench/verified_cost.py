@@ -35,7 +35,9 @@ from bench.cost import (
 from bench.measure import Meter, clock
 from bench.population import signer
 from bench.report import Section, count, ratio
-from chalicelib import aws, config, mail, petitions
+from chalicelib import mail
+from chalicelib.aws import clients, config
+from chalicelib.petitions import catalog
 from tools import petition_admin
 from tools.caches import reset_caches
 
@@ -76,8 +78,8 @@ def stream_records(petition_id: str) -> list[dict]:
     """Every stream record of one petition's signatures so far, in Lambda's shape."""
     from tools.lambda_events import lambda_record
 
-    streams = aws.dynamodb_streams()
-    arn = aws.dynamodb().describe_table(TableName=config.settings().signatures_table)["Table"]["LatestStreamArn"]
+    streams = clients.dynamodb_streams()
+    arn = clients.dynamodb().describe_table(TableName=config.settings().signatures_table)["Table"]["LatestStreamArn"]
     found = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
         iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
@@ -109,7 +111,7 @@ def measure_path(http, new_petition, mailer_handler, n: int) -> dict:
     """Requests and units per signature for each step of the verified path, and for the one-write path."""
     plain, verified = new_petition("plain"), new_petition("verified")
     petition_admin.update(verified, require_verification=True)
-    petitions.reset()
+    catalog.reset()
     headers = {"content-type": "application/json"}
     for petition_id in (plain, verified):  # read each petition into the container's cache
         http.post(f"/petitions/{petition_id}/signatures", body=json.dumps(signer(0, "GB", "warm")), headers=headers)
@@ -164,7 +166,7 @@ def measure_throughput(mailer_handler, new_petition, http, n: int) -> dict:
         with mail_settings({"MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(server.smtp.port)}):
             petition_id = new_petition("mailrate")
             petition_admin.update(petition_id, require_verification=True)
-            petitions.reset()
+            catalog.reset()
             for i in range(n):
                 http.post(f"/petitions/{petition_id}/signatures", body=json.dumps(signer(i, "FR", "rate")),
                           headers={"content-type": "application/json"})

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import config
+from chalicelib.aws import config
 
 ADMIN = "admin@example.org"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -20,12 +20,18 @@ os.environ.update({
 })
 os.environ.pop("DYNAMODB_ENDPOINT", None)
 
+import sys  # noqa: E402
+
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from bench.measure import READ_OPERATIONS, WRITE_OPERATIONS, Meter  # noqa: E402
-from chalicelib import aws  # noqa: E402
+from chalicelib.aws import clients  # noqa: E402
 from tools.caches import reset_caches  # noqa: E402
+
+# moto parses update expressions recursively; a sharded batch's expression is deep, and a pytest-xdist
+# worker's frames come on top of it. DynamoDB itself has no such limit (DynamoDB Local checks the real ones).
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
 
 pytest_plugins = ["tests.admin_session"]  # the signed-in admin fixtures
 
@@ -38,7 +44,7 @@ def tables():
     reset_caches()
     with mock_aws():
         schema.create_tables()
-        yield aws.dynamodb()
+        yield clients.dynamodb()
     reset_caches()
 
 

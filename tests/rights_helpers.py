@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from chalicelib import stream_tally
+from chalicelib.tally import stream_tally
 from tests.streams import event, read_moto_stream
 
 JSON = {"Content-Type": "application/json"}

@@ -1,7 +1,7 @@
 """Test helpers: stream records in Lambda's DynamoDB event shape."""
 from __future__ import annotations
 
-from chalicelib import aws, config
+from chalicelib.aws import clients, config
 from tools.lambda_events import lambda_event, lambda_record
 from tools.stream_settings import stream_settings
 
@@ -34,8 +34,8 @@ def event(records, shard="shardId-00000001764201600000-aaaaaaaa"):
 def read_moto_stream() -> list[tuple[str, list[dict]]]:
     """Every shard's records from moto's stream of the signatures table, as Lambda records."""
     s = config.settings()
-    arn = aws.dynamodb().describe_table(TableName=s.signatures_table)["Table"]["LatestStreamArn"]
-    streams = aws.dynamodb_streams()
+    arn = clients.dynamodb().describe_table(TableName=s.signatures_table)["Table"]["LatestStreamArn"]
+    streams = clients.dynamodb_streams()
     shards = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
         iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from chalicelib import config, petitions
-from chalicelib.admin import audit, sessions, signin
-from chalicelib.campaign import store
+from chalicelib.admin import sessions, signin
+from chalicelib.audit import trail
+from chalicelib.aws import config
+from chalicelib.petitions import catalog, store
 from tests.admin_session import ADMIN, Browser, Outbox, sign_in
 from tools import petition_admin
 
@@ -67,9 +68,9 @@ def test_a_failing_mail_sender_still_gives_the_same_answer(tables, public_base_u
 
 
 def test_the_allowlist_comes_from_its_ssm_parameter_when_deployed(tables, monkeypatch):
-    from chalicelib import aws
+    from chalicelib.aws import clients
 
-    aws.ssm().put_parameter(Name="/countersign/dev/admin-allowlist", Type="StringList",
+    clients.ssm().put_parameter(Name="/countersign/dev/admin-allowlist", Type="StringList",
                             Value="boss@example.org,Team@Example.org")
     monkeypatch.setenv("ADMIN_ALLOWLIST_PARAMETER", "/countersign/dev/admin-allowlist")
     config.reset()
@@ -216,7 +217,7 @@ def test_create_edit_open_close_with_an_audit_trail(admin, tables):
     for change in ("open", "close", "reopen"):
         assert admin.post("/admin/petitions/camp/status", {"change": change, "csrf_token": token}).status_code == 303
     assert admin.post("/admin/petitions/camp/status", {"change": "open", "csrf_token": token}).status_code == 409
-    entries = audit.latest()
+    entries = trail.latest()
     actions = [e.action for e in entries if e.petition_id == "camp"]
     assert actions == ["reopen", "close", "open", "update", "create"]
     update = next(e for e in entries if e.action == "update")
@@ -232,7 +233,7 @@ def test_a_bad_form_is_drawn_again_with_each_message(admin, tables):
     assert response.status_code == 422
     assert 'href="#petition_id"' in page and 'href="#goal"' in page and 'href="#image_url"' in page
     assert 'value="Bad Id"' in page  # what was typed stays
-    assert audit.latest() == [e for e in audit.latest() if e.action == "sign-in"]
+    assert trail.latest() == [e for e in trail.latest() if e.action == "sign-in"]
 
 
 def test_the_preview_renders_the_campaign_part_sanitised(admin, tables):
@@ -294,8 +295,8 @@ def test_the_api_creates_and_reads_with_figures(admin, tables):
 def test_make_petition_writes_the_audit_too(tables):
     petition_admin.create("cli-one", "T", "S", 5)
     petition_admin.main(["close", "cli-one"])
-    petitions.reset()
-    actions = [(e.action, e.actor.split(" (")[0]) for e in audit.latest()]
+    catalog.reset()
+    actions = [(e.action, e.actor.split(" (")[0]) for e in trail.latest()]
     assert actions == [("close", "make petition"), ("create", "make petition")]
 
 

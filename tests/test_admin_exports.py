@@ -15,8 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chalicelib import aws, config
-from chalicelib.admin import audit, exports
+from chalicelib.admin import exports
+from chalicelib.audit import trail
+from chalicelib.aws import clients, config
 from chalicelib.rights import delivery
 from chalicelib.rights.spreadsheet import BOM
 from tests.admin_session import ADMIN
@@ -76,7 +77,7 @@ def test_locally_the_file_is_written_and_served_to_the_signed_in_admin_only(sign
     assert "@" not in text                      # the delivery list carries no addresses
     anonymous = client.get(address)             # no session: the sign-in page, not the file
     assert anonymous.status_code == 303 and anonymous.headers["Location"] == "/admin/sign-in"
-    [record] = [e for e in audit.latest(10) if e.action == "export signatures"]
+    [record] = [e for e in trail.latest(10) if e.action == "export signatures"]
     assert (record.actor, record.petition_id, record.after["rows"]) == (ADMIN, "demo", 2)
     assert "amina" not in json.dumps(record.after).lower()
 
@@ -123,9 +124,9 @@ class Invoker:
 
 def test_deployed_the_button_starts_the_function_and_the_address_waits_then_links(signed, monkeypatch):
     settle(monkeypatch, EXPORT_FUNCTION="countersign-test-export", EXPORT_BUCKET=BUCKET)
-    aws.s3().create_bucket(Bucket=BUCKET)
+    clients.s3().create_bucket(Bucket=BUCKET)
     invoker = Invoker()
-    monkeypatch.setattr(aws, "lambda_client", lambda: invoker)
+    monkeypatch.setattr(clients, "lambda_client", lambda: invoker)
     started = press(signed, "updates")
     address = started.headers["Location"]
     [payload] = invoker.invoked
@@ -142,7 +143,7 @@ def test_deployed_the_button_starts_the_function_and_the_address_waits_then_link
     link = urlsplit(ready.headers["Location"])
     assert link.path == f"/{BUCKET}/exports/demo/{name}" or link.path == f"/exports/demo/{name}"
     assert parse_qs(link.query)["X-Amz-Expires"] == ["3600"]
-    [record] = [e for e in audit.latest(10) if e.action == "export updates"]
+    [record] = [e for e in trail.latest(10) if e.action == "export updates"]
     assert record.actor == ADMIN and record.after["object"] == f"exports/demo/{name}"
 
 

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from chalicelib.admin import audit, fraud_views
+from chalicelib.admin import fraud_views
+from chalicelib.audit import trail
 from chalicelib.fraud import identity
 from tests.test_fraud_invalidation import SCRIPT, sign, statuses
 
@@ -40,7 +41,7 @@ def test_preview_counts_by_country_with_no_personal_data_and_changes_nothing(adm
     assert "@" not in page.split("<main", 1)[1].replace("admin@example.org", "")  # no addresses, no names
     assert "P 1" not in page
     assert statuses() == {"confirmed": 60}
-    entry = audit.latest()[0]
+    entry = trail.latest()[0]
     assert entry.action == "invalidate-preview" and entry.after["matching"] == 40
     assert "203.0.113.7" not in str(entry.after)  # the criteria carry the hash
 
@@ -57,7 +58,7 @@ def test_apply_invalidates_then_revalidate_restores_each_audited(admin, signed):
     back = admin.post("/admin/petitions/demo/invalidation/apply",
                       {"csrf_token": csrf, "ip": "203.0.113.7", "direction": "revalidate"})
     assert "10 signatures revalidated" in back.body.decode() and statuses() == {"confirmed": 60}
-    actions = [e.action for e in audit.latest() if e.action.endswith("validate")]
+    actions = [e.action for e in trail.latest() if e.action.endswith("validate")]
     assert actions == ["revalidate", "invalidate", "invalidate"]
 
 
@@ -86,7 +87,7 @@ def test_without_the_csrf_token_nothing_is_previewed_or_changed(admin, signed):
         refused = admin.post(f"/admin/petitions/demo/invalidation/{step}", {"ip": "203.0.113.7"})
         assert refused.status_code == 403
     assert statuses() == {"confirmed": 60}
-    assert not [e for e in audit.latest() if "validate" in e.action]
+    assert not [e for e in trail.latest() if "validate" in e.action]
 
 
 def test_bad_criteria_are_a_422_with_the_form_again(admin, signed):

@@ -31,7 +31,7 @@ def test_population_pins_a_country_and_counts_what_it_draws():
 
 
 def test_records_are_lambda_stream_records_the_tally_reads():
-    from chalicelib import stream_tally
+    from chalicelib.tally import stream_tally
 
     records = RecordBuilder("p1").records(["GB", "FR", "GB"])
     effects = [stream_tally.effect_of(r) for r in records]

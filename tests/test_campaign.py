@@ -7,9 +7,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from chalicelib import petitions
-from chalicelib.campaign import markdown, rules, store, targets
-from chalicelib.models import PetitionStatus
+from chalicelib.aws.models import PetitionStatus
+from chalicelib.petitions import catalog, markdown, rules, store, targets
 from tests.test_pages import Elements, get, set_totals
 from tools import petition_admin
 
@@ -166,25 +165,25 @@ def test_opening_closing_and_reopening(client, draft):
         store.set_status(draft, "close")
     before, after = store.set_status(draft, "open")
     assert (before["status"], after["status"]) == ("draft", "open")
-    petitions.reset()
+    catalog.reset()
     assert client.get("/petitions/draft-one").json_body["status"] == "open"
     store.set_status(draft, "close")
-    petitions.reset()
+    catalog.reset()
     assert "This petition is closed" in get(client, "/petitions/draft-one/sign")[1]
     with pytest.raises(store.WrongState):
         store.set_status(draft, "open")  # open is for drafts; a closed petition is reopened
     store.set_status(draft, "reopen")
-    petitions.reset()
+    catalog.reset()
     assert client.get("/petitions/draft-one").json_body["status"] == "open"
 
 
 def test_closes_at_closes_it_on_the_next_read_with_no_job(client, petition):
     soon = datetime.now(UTC) + timedelta(hours=1)
     store.update("demo", {"closes_at": soon.isoformat()})
-    petitions.reset()
+    catalog.reset()
     petition_row = store.get("demo")
-    assert petitions.state(petition_row) == PetitionStatus.OPEN
-    assert petitions.state(petition_row, soon + timedelta(seconds=1)) == PetitionStatus.CLOSED
+    assert catalog.state(petition_row) == PetitionStatus.OPEN
+    assert catalog.state(petition_row, soon + timedelta(seconds=1)) == PetitionStatus.CLOSED
     with pytest.raises(store.WrongState, match="closing time has passed"):
         store.set_status("demo", "reopen", now=soon + timedelta(seconds=1))
 
@@ -192,7 +191,7 @@ def test_closes_at_closes_it_on_the_next_read_with_no_job(client, petition):
 def test_a_closed_petition_shows_its_final_figures(client, petition):
     set_totals({"GB": 8500, "FR": 120})
     store.set_status("demo", "close")
-    petitions.reset()
+    catalog.reset()
     _, page = get(client, "/petitions/demo/sign")
     assert "This petition is closed" in page and "Final figures" in page and "8,620 people signed it" in page
     assert "<form" not in page
@@ -230,7 +229,7 @@ def test_targets_reached_is_pure():
 
 def test_totals_say_which_countries_reached_their_target(client, petition):
     store.update("demo", {"country_targets": {"GB": 8000, "FR": 500, "DE": 1}})
-    petitions.reset()
+    catalog.reset()
     set_totals({"GB": 8500, "FR": 120, "DE": 1})
     body = client.get("/petitions/demo/totals").json_body
     assert body["by_country"] == {"GB": 8500, "FR": 120, "DE": 1} and body["total"] == 8621

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from chalicelib import stream_tally, totals
+from chalicelib.tally import stream_tally, totals
 from tests.streams import event, read_moto_stream, record
 
 START = 10 ** 21 - 30
@@ -116,7 +116,7 @@ def test_the_recent_entries_shift_and_the_item_keeps_only_its_slots(tables):
     assert [r["minute"][-2:] for r in campaign()["recent"]] == [f"{m:02d}" for m in range(24, 14, -1)]
     stored = json.dumps(item)
     assert "Ann" not in stored and "ann@example.org" not in stored  # minute, country and bucket only
-    from chalicelib import capacity
+    from chalicelib.aws import capacity
     assert capacity.item_size(item) < 1024  # the shard item stays within one write unit
 
 
@@ -167,19 +167,19 @@ def tally_stream():
 
 @pytest.fixture
 def registered(petition):
-    from chalicelib import petitions
     from chalicelib.admin import operations
+    from chalicelib.petitions import catalog
 
     operations.update("admin@example.org", "demo", {"sources": "partner-x\nnewsletter"})
-    petitions.reset()
+    catalog.reset()
     return petition
 
 
 def test_the_bucket_is_decided_on_signing_from_the_registered_codes(client, registered, aws_calls):
-    from chalicelib import petitions
-    from chalicelib.models import Signature
+    from chalicelib.aws.models import Signature
+    from chalicelib.petitions import catalog
 
-    petitions.load("demo")  # the container's copy, as after the first request
+    catalog.load("demo")  # the container's copy, as after the first request
     aws_calls.calls.clear()
     sign(client, 1, "partner-x")
     assert len(aws_calls.calls) == 1  # still one request (the petition comes from the container's cache)

@@ -1,6 +1,6 @@
 import pytest
 
-from chalicelib.canonical_email import canonical_email, email_hash, signature_key
+from chalicelib.identity.canonical_email import canonical_email, email_hash, signature_key
 
 
 @pytest.mark.parametrize("address, canonical", [

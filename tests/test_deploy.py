@@ -182,7 +182,7 @@ def test_the_signatures_table_streams_old_and_new_images(template):
 
 def test_the_totals_table_keys_a_petitions_items_by_part_and_keeps_its_predecessor(template):
     """One partition per petition (base item and one item per stream shard), read with one Query."""
-    from chalicelib import totals
+    from chalicelib.tally import totals
 
     resource = template["Resources"]["TotalsTable"]
     assert resource["Properties"]["KeySchema"] == [{"AttributeName": totals.PETITION, "KeyType": "HASH"},
@@ -314,7 +314,7 @@ def test_alarms_watch_iterator_age_errors_throttles_and_the_failure_queue(templa
 
 
 def test_a_negative_country_total_raises_an_alarm_on_the_metric_the_api_emits(template):
-    from chalicelib import metrics
+    from chalicelib.aws import metrics
 
     alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
               if a["Properties"]["Namespace"] == metrics.NAMESPACE]
@@ -419,13 +419,13 @@ class Recorder:
 @pytest.fixture
 def secret_from_ssm(tables, monkeypatch):
     """Deployed-stage configuration: the secret comes from Parameter Store, not the environment."""
-    from chalicelib import aws
+    from chalicelib.aws import clients
     from tools.caches import reset_caches
 
     monkeypatch.delenv("SIGNATURE_KEY_SECRET")
     monkeypatch.setenv("SIGNATURE_KEY_PARAMETER", "/countersign/dev/signature-key-secret")
     reset_caches()
-    aws.ssm().put_parameter(Name="/countersign/dev/signature-key-secret", Value="s3cret", Type="SecureString")
+    clients.ssm().put_parameter(Name="/countersign/dev/signature-key-secret", Value="s3cret", Type="SecureString")
     yield
     reset_caches()
 
@@ -470,11 +470,11 @@ def test_the_admin_area_makes_only_the_calls_its_policy_allows(secret_from_ssm, 
     from chalice.test import Client
 
     from app import app
-    from chalicelib import aws, config
     from chalicelib.admin import web
+    from chalicelib.aws import clients, config
     from tools.caches import reset_caches
 
-    aws.ssm().put_parameter(Name="/countersign/dev/admin-allowlist", Value="boss@example.org", Type="StringList")
+    clients.ssm().put_parameter(Name="/countersign/dev/admin-allowlist", Value="boss@example.org", Type="StringList")
     monkeypatch.setenv("ADMIN_ALLOWLIST_PARAMETER", "/countersign/dev/admin-allowlist")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://sign.example.org")
     reset_caches()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from chalicelib import config as settings_module
-from chalicelib import metrics
+from chalicelib.aws import config as settings_module
+from chalicelib.aws import metrics
 from chalicelib.fraud import trending
 from tests.test_deploy import CHALLENGE_SECRET_ARN, packaged, resolve, resources, template  # noqa: F401 (fixtures)
 
@@ -35,7 +35,7 @@ def test_an_alarm_watches_the_trending_detectors_metric_from_the_tally(template)
               if a["Properties"].get("MetricName") == trending.METRIC]
     (alarm,) = alarms
     assert alarm["Namespace"] == metrics.NAMESPACE
-    # The detector runs inside the tally, so the tally's function emits the metric (chalicelib/metrics.py).
+    # The detector runs inside the tally, so the tally's function emits the metric (chalicelib/aws/metrics.py).
     assert alarm["Dimensions"] == [{"Name": metrics.DIMENSION, "Value": {"Ref": "OnSignatureChange"}}]
     assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"

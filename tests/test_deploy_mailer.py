@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from chalicelib.models import Signature
+from chalicelib.aws.models import Signature
 from tests.test_deploy import (
     CONFIG,
     CONFIGURATION_SET_ARN,
@@ -254,7 +254,7 @@ def allowed(role_grants) -> set:
 @pytest.fixture
 def deployed_configuration(tables, monkeypatch):
     """As deployed: secrets from Parameter Store, mail through SES."""
-    from chalicelib import aws
+    from chalicelib.aws import clients
     from tools.caches import reset_caches
 
     for name in ("SIGNATURE_KEY_SECRET", "VERIFY_TOKEN_SECRET"):
@@ -266,8 +266,8 @@ def deployed_configuration(tables, monkeypatch):
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://petitions.example.org")
     reset_caches()
     for name in ("signature-key-secret", "verify-token-secret"):
-        aws.ssm().put_parameter(Name=f"/countersign/dev/{name}", Value="s3cret", Type="SecureString")
-    aws.sesv2().create_email_identity(EmailIdentity="petitions@example.org")
+        clients.ssm().put_parameter(Name=f"/countersign/dev/{name}", Value="s3cret", Type="SecureString")
+    clients.sesv2().create_email_identity(EmailIdentity="petitions@example.org")
     yield
     reset_caches()
 

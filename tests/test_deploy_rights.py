@@ -95,20 +95,20 @@ def test_the_export_makes_only_the_calls_its_policy_allows(tables, monkeypatch):
 
 
 def _bucket(monkeypatch) -> str:
-    from chalicelib import aws
+    from chalicelib.aws import clients
     from tools.caches import reset_caches
 
     monkeypatch.setenv("EXPORT_BUCKET", "countersign-test-exportbucket")
     reset_caches()
-    aws.s3().create_bucket(Bucket="countersign-test-exportbucket")
+    clients.s3().create_bucket(Bucket="countersign-test-exportbucket")
     return "countersign-test-exportbucket"
 
 
 def test_an_export_lands_in_the_bucket_with_a_link_that_expires_in_an_hour(tables, monkeypatch, client):
     from urllib.parse import parse_qs, urlsplit
 
-    from chalicelib import aws
-    from chalicelib.admin import audit
+    from chalicelib.audit import trail
+    from chalicelib.aws import clients
     from chalicelib.rights import delivery
     from tests.rights_helpers import sign, tally
     from tools import petition_admin
@@ -122,11 +122,11 @@ def test_an_export_lands_in_the_bucket_with_a_link_that_expires_in_an_hour(table
     assert answer["rows"] == 2 and answer["expires_in"] == 3600
     query = parse_qs(urlsplit(answer["url"]).query)
     assert query["X-Amz-Expires"] == ["3600"]
-    stored = aws.s3().get_object(Bucket=bucket, Key=answer["key"])
+    stored = clients.s3().get_object(Bucket=bucket, Key=answer["key"])
     body = stored["Body"].read().decode("utf-8")
     assert body.startswith("\ufeffname,") and "Jean Dupont" in body and "@" not in body
     assert stored["ContentType"].startswith("text/csv")
-    entry = audit.latest()[0]
+    entry = trail.latest()[0]
     assert (entry.actor, entry.action, entry.petition_id) == ("admin@example.org", "export signatures", "demo")
     assert entry.after is not None and entry.after["rows"] == 2
 

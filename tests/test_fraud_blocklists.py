@@ -75,7 +75,7 @@ def test_a_bad_document_names_its_bad_entry(document, named):
 
 
 def test_the_file_is_reread_after_its_cache_period(tmp_path, monkeypatch):
-    from chalicelib import config
+    from chalicelib.aws import config
 
     path = tmp_path / "blocklists.json"
     path.write_text(json.dumps({"blocked_domains": ["spam.example"]}))

@@ -8,8 +8,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import config, petitions
+from chalicelib.aws import config
 from chalicelib.fraud import challenge
+from chalicelib.petitions import catalog
 from tests.test_sign_endpoint import FORM, GOOD, GOOD_FORM, post_json, stored
 from tools import petition_admin, siteverify_stub
 
@@ -45,7 +46,7 @@ def stub(monkeypatch):
 @pytest.fixture
 def guarded(petition):
     petition_admin.update("demo", challenge=True)
-    petitions.reset()
+    catalog.reset()
     return "demo"
 
 
@@ -100,7 +101,7 @@ def test_siteverify_unreachable_is_unavailable(monkeypatch):
 
 
 def test_the_secret_comes_from_ssm_when_deployed(tables, monkeypatch):
-    from chalicelib import aws
+    from chalicelib.aws import clients
 
     monkeypatch.delenv("CHALLENGE_SECRET", raising=False)
     monkeypatch.setenv("CHALLENGE_SECRET_PARAMETER", "/countersign/dev/challenge-secret")
@@ -108,7 +109,7 @@ def test_the_secret_comes_from_ssm_when_deployed(tables, monkeypatch):
     with pytest.raises(challenge.SecretUnavailable):
         challenge.secret()  # not there yet: unavailable (a 503 on the sign path), not a crash
     challenge.reset()
-    aws.ssm().put_parameter(Name="/countersign/dev/challenge-secret", Value="s3cret", Type="SecureString")
+    clients.ssm().put_parameter(Name="/countersign/dev/challenge-secret", Value="s3cret", Type="SecureString")
     assert challenge.secret() == "s3cret"
 
 
@@ -125,7 +126,7 @@ def test_an_oversized_token_is_ignored_where_the_challenge_is_off_and_fails_wher
     oversized = {**GOOD, "cf-turnstile-response": "0" * (challenge.MAX_TOKEN_CHARS + 1)}
     assert post_json(client, oversized).status_code == 202  # as docs/openapi.yaml says: ignored
     petition_admin.update("demo", challenge=True)
-    petitions.reset()
+    catalog.reset()
     refused = post_json(client, {**oversized, "email": "second@example.org"})
     assert refused.status_code == 422 and set(refused.json_body["errors"]) == {"challenge"}
     assert siteverify_stub.Handler.calls == 0 and len(stored()) == 1
@@ -222,8 +223,8 @@ def test_the_public_petition_says_a_challenge_is_needed(client, guarded):
 # ---- turning it on: the admin form, the admin API, make petition ---------------------------------------------
 
 def test_the_admin_edit_form_turns_the_challenge_on_and_off_and_keeps_verification(admin, petition):
-    from chalicelib.admin import audit
-    from chalicelib.campaign import store
+    from chalicelib.audit import trail
+    from chalicelib.petitions import store
 
     petition_admin.update("demo", require_verification=True)
     form = admin.get("/admin/petitions/demo/edit").body.decode()
@@ -236,7 +237,7 @@ def test_the_admin_edit_form_turns_the_challenge_on_and_off_and_keeps_verificati
     assert saved.challenge is True and saved.require_verification is True  # saving the form kept verification
     edit = admin.get("/admin/petitions/demo/edit").body.decode()
     assert 'name="challenge" type="checkbox" value="on" checked' in edit
-    update = next(e for e in audit.latest() if e.action == "update")
+    update = next(e for e in trail.latest() if e.action == "update")
     assert ("challenge", False, True) in update.changes()
     fields.pop("challenge")  # an unticked box is not sent
     admin.post("/admin/petitions/demo", fields)
@@ -258,13 +259,13 @@ def test_make_petition_turns_it_on(petition, capsys):
 
 
 def test_a_siteverify_that_stops_answering_gives_up_in_time_for_the_503(client, guarded, monkeypatch):
-    """The check waits TIMEOUT_SECONDS at most, leaving the one write its own budget (chalicelib/aws.py)."""
+    """The check waits TIMEOUT_SECONDS at most, leaving the one write its own budget (chalicelib/aws/clients.py)."""
     import time
 
-    from chalicelib import aws
+    from chalicelib.aws import clients
     from tests.stalled import API_BUDGET_SECONDS, StalledEndpoint
 
-    assert challenge.TIMEOUT_SECONDS + aws.LIMITS.worst_seconds < API_BUDGET_SECONDS
+    assert challenge.TIMEOUT_SECONDS + clients.LIMITS.worst_seconds < API_BUDGET_SECONDS
     endpoint = StalledEndpoint()
     try:
         settings_with(monkeypatch, challenge_verify_url=endpoint.url + "/turnstile/v0/siteverify")

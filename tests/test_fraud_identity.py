@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from chalicelib import config
+from chalicelib.aws import config
 from chalicelib.fraud import identity
 
 
@@ -33,7 +33,7 @@ def test_no_address_no_hash():
 
 
 def test_ip_hash_differs_from_the_email_key_of_the_same_text():
-    from chalicelib import canonical_email
+    from chalicelib.identity import canonical_email
 
     assert identity.ip_hash("203.0.113.7", b"k") not in canonical_email.email_hash("203.0.113.7", b"k")
 

@@ -4,10 +4,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib import intake, models
-from chalicelib.admin import audit
+from chalicelib.audit import trail
+from chalicelib.aws import models
 from chalicelib.fraud import identity, invalidation
 from chalicelib.fraud.invalidation import BadCriteria, Criteria, Direction
+from chalicelib.signing import intake
 
 SCRIPT = identity.Client("203.0.113.7", "python")
 NOW = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
@@ -71,8 +72,8 @@ def test_criteria_combine(signed):
 
 def test_a_pending_signature_is_pending_again_after_revalidation(petition):
     models.Petition.get("demo").update(actions=[models.Petition.require_verification.set(True)])
-    from chalicelib import petitions
-    petitions.reset()
+    from chalicelib.petitions import catalog
+    catalog.reset()
     sign(3, SCRIPT)
     invalidation.apply(by_ip(), Direction.INVALIDATE, "tester", rate=0)
     assert statuses() == {"invalidated": 3}
@@ -139,7 +140,7 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(signed, tmp_path, monkey
 
 def test_each_run_is_audited_without_an_address(signed):
     invalidation.apply(by_ip(), Direction.INVALIDATE, "tester", rate=0)
-    [entry] = [e for e in audit.latest() if e.action == "invalidate"]
+    [entry] = [e for e in trail.latest() if e.action == "invalidate"]
     assert entry.actor == "tester" and entry.petition_id == "demo"
     assert entry.after["changed"] == 40 and entry.after["by_country"] == {"FR": 10, "GB": 30}
     assert entry.after["criteria"]["ip_hash"] == identity.ip_hash("203.0.113.7", b"test-secret")

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from chalicelib import config, models
+from chalicelib.aws import config, models
 from chalicelib.fraud import blocklists, identity
-from chalicelib.stream_tally import counted_as
+from chalicelib.tally.stream_tally import counted_as
 from tests.test_sign_endpoint import GOOD, GOOD_FORM, post_form, post_json, stored
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -71,8 +71,8 @@ def test_a_blocklisted_network_is_fraudulent_and_an_allowed_address_wins(lists, 
 
 def test_a_fraudulent_signature_on_a_verified_petition_asks_for_no_mail(lists, client, petition):
     models.Petition.get("demo").update(actions=[models.Petition.require_verification.set(True)])
-    from chalicelib import petitions
-    petitions.reset()
+    from chalicelib.petitions import catalog
+    catalog.reset()
     lists({"blocked_domains": ["spam.example"]})
     response = post_json(client, {**GOOD, "email": "bot@spam.example"})
     assert response.status_code == 202 and response.json_body["confirmation_required"] is True

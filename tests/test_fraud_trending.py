@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from chalicelib import config
+from chalicelib.aws import config
 from chalicelib.fraud import trending
 
 
@@ -81,7 +81,7 @@ def test_a_detector_failure_never_reaches_the_tally(monkeypatch):
 
 
 def test_the_tally_reports_trending_keys_from_its_batch(tables, capsys):
-    from chalicelib import stream_tally
+    from chalicelib.tally import stream_tally
 
     records = [{**insert(ip="bad", email=f"p{i}@x{i}.example"), "eventID": str(i),
                 "dynamodb": {**insert(ip="bad", email=f"p{i}@x{i}.example")["dynamodb"],

@@ -6,7 +6,8 @@ import json
 import pytest
 from chalice.app import Request
 
-from chalicelib import config, front_door
+from chalicelib.aws import config
+from chalicelib.web import origin_guard
 from tests.test_http_api_events import PETITION, http_api_event, served
 
 SECRET = "s3cr3t-from-ssm-0123456789abcdef"
@@ -73,19 +74,19 @@ def request_with(headers: dict) -> Request:
 ])
 def test_through_the_distribution_the_signer_is_the_viewer(behind_cdn, viewer, address):
     request = request_with({**THROUGH_CDN, "CloudFront-Viewer-Address": viewer, "X-Forwarded-For": "192.0.2.66"})
-    assert front_door.client_address(request) == address
+    assert origin_guard.client_address(request) == address
 
 
 def test_directly_the_signer_is_api_gateways_source_and_nothing_the_client_wrote():
     request = request_with({"CloudFront-Viewer-Address": "192.0.2.77:1234", "X-Forwarded-For": "192.0.2.66",
                             "X-Origin-Verify": "guess"})
-    assert front_door.client_address(request) == "203.0.113.9"  # requestContext.identity.sourceIp
+    assert origin_guard.client_address(request) == "203.0.113.9"  # requestContext.identity.sourceIp
 
 
 def test_a_forged_viewer_address_without_the_secret_is_not_believed(behind_cdn):
     request = request_with({"CloudFront-Viewer-Address": "192.0.2.77:1234", "X-Origin-Verify": "guess"})
-    assert front_door.refused(request)
-    assert front_door.client_address(request) == "203.0.113.9"
+    assert origin_guard.refused(request)
+    assert origin_guard.client_address(request) == "203.0.113.9"
 
 
 # ---- direct signing: the sign page's script posts to the API's own address -------------------

@@ -38,7 +38,7 @@ from urllib.parse import urlencode
 import pytest
 
 from app import app
-from chalicelib import models
+from chalicelib.aws import models
 
 API_ID = "n2gti2n4a3"
 HOST = f"{API_ID}.execute-api.eu-west-2.amazonaws.com"

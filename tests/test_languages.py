@@ -9,8 +9,10 @@ from email import policy
 import pytest
 import pyuca
 
-from chalicelib import config, i18n, mail, petitions
+from chalicelib import i18n, mail
+from chalicelib.aws import config
 from chalicelib.i18n import negotiation
+from chalicelib.petitions import catalog
 from tests.test_pages import Elements, get, set_totals
 from tools import petition_admin
 
@@ -179,7 +181,7 @@ def test_the_verification_mail_is_in_the_language_they_signed_in(client, petitio
     monkeypatch.setenv("MAIL_FROM", "Countersign <petitions@example.org>")
     config.reset()
     petition_admin.update("demo", require_verification=True)
-    petitions.reset()
+    catalog.reset()
     body = json.dumps({"name": "Amina", "email": "amina@example.org", "country": "GB", "consent": True})
     assert client.post("/petitions/demo/signatures?lang=fr", headers=JSON, body=body).status_code == 202
     run_mailer(deliver()[1])
@@ -200,7 +202,7 @@ def test_an_arabic_mail_reads_right_to_left(client, petition, outbox, monkeypatc
     monkeypatch.setenv("MAIL_FROM", "petitions@example.org")
     config.reset()
     petition_admin.update("demo", require_verification=True)
-    petitions.reset()
+    catalog.reset()
     body = json.dumps({"name": "Amina", "email": "amina@example.org", "country": "GB", "consent": True})
     client.post("/petitions/demo/signatures", headers={**JSON, "Accept-Language": "ar"}, body=body)
     run_mailer(deliver()[1])

@@ -8,7 +8,8 @@ from email import policy
 import pytest
 from moto import mock_aws
 
-from chalicelib import aws, config, mail
+from chalicelib import mail
+from chalicelib.aws import clients, config
 from chalicelib.verification import message, tokens
 from tools.caches import reset_caches
 
@@ -111,25 +112,25 @@ def test_ses_sender_sends_the_raw_message_through_sesv2(mail_settings):
     from moto.ses.models import ses_backends
 
     with mock_aws():
-        aws.reset()
-        aws.sesv2().create_email_identity(EmailIdentity="petitions@campaign.example.org")
-        aws.sesv2().create_configuration_set(ConfigurationSetName="countersign-dev-mail")
+        clients.reset()
+        clients.sesv2().create_email_identity(EmailIdentity="petitions@campaign.example.org")
+        clients.sesv2().create_configuration_set(ConfigurationSetName="countersign-dev-mail")
         msg = build()
         message_id = mail.SesSender("countersign-dev-mail").send(msg)
         [sent] = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
         assert message_id == sent.id
         assert sent.raw_data.replace("\r\n", "\n") == msg.as_bytes().decode().replace("\r\n", "\n")
         assert "amina@example.org" in sent.destinations[0]
-    aws.reset()
+    clients.reset()
 
 
 def test_ses_refusal_is_a_send_failure_that_names_no_address(mail_settings, caplog):
     with mock_aws():
-        aws.reset()  # no verified identity: SES refuses the sender
+        clients.reset()  # no verified identity: SES refuses the sender
         with pytest.raises(mail.SendFailed) as failed:
             mail.SesSender().send(build())
         assert "MessageRejected" in str(failed.value) and "example.org" not in str(failed.value)
-    aws.reset()
+    clients.reset()
 
 
 def test_smtp_sender_delivers_to_an_smtp_server(mail_settings):

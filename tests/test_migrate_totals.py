@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import aws, totals
+from chalicelib.aws import clients
+from chalicelib.tally import totals
 from tests.streams import event, image, record
 from tools import migrate_totals, reconcile, schema
 
@@ -38,7 +39,7 @@ def test_counts_and_goals_are_copied_once_beside_what_the_new_tally_counted(tabl
 
 
 def stream_tally_counts_one_more_gb():
-    from chalicelib import stream_tally
+    from chalicelib.tally import stream_tally
 
     stream_tally.handle(event([record(10 ** 22, None, image("demo", "GB", key="demo#new"))]))
 
@@ -51,7 +52,7 @@ def test_only_a_single_item_table_is_migrated(tables):
 def test_tables_are_never_reused_with_another_key(tables, monkeypatch):
     old_table(tables)
     monkeypatch.setenv("TOTALS_TABLE", OLD)
-    from chalicelib import config
+    from chalicelib.aws import config
 
     config.reset()
     with pytest.raises(SystemExit, match=f"table {OLD} exists with the key"):
@@ -60,7 +61,7 @@ def test_tables_are_never_reused_with_another_key(tables, monkeypatch):
 
 
 def test_reconcile_reads_the_migrated_counts(client, petition):
-    old_table(aws.dynamodb())
+    old_table(clients.dynamodb())
     migrate_totals.migrate(OLD)
     drifts = {(d.country, d.stored, d.counted) for d in reconcile.check(quiet_seconds=0)}
     assert drifts == {("GB", 7, 0), ("FR", 2, 0)}  # no signatures in this table: all of it is drift

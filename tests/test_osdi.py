@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from chalicelib import models
+from chalicelib.aws import models
 from tests.test_pages import set_totals
 
 HAL = {"Content-Type": "application/hal+json"}

@@ -7,7 +7,7 @@ import botocore.client
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import petitions
+from chalicelib.petitions import catalog
 
 PAGES = ["/", "/petitions/demo/sign", "/petitions/demo/thanks", "/petitions/demo/dashboard"]
 JSON_ROUTES = ["/petitions/demo", "/petitions/demo/totals"]
@@ -15,7 +15,7 @@ JSON_ROUTES = ["/petitions/demo", "/petitions/demo/totals"]
 
 @pytest.fixture
 def storage_down(petition, monkeypatch):
-    petitions.reset()  # nothing answered from the container's cache
+    catalog.reset()  # nothing answered from the container's cache
 
     def failing(self, operation, params):
         raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, operation)

@@ -6,8 +6,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import aws, config, countries, pages, petitions, totals
-from chalicelib.models import PetitionStatus
+from chalicelib.aws import clients, config
+from chalicelib.aws.models import PetitionStatus
+from chalicelib.i18n import countries
+from chalicelib.petitions import catalog
+from chalicelib.tally import totals
+from chalicelib.web import pages
 from tools import petition_admin
 
 HTML = "text/html"
@@ -15,7 +19,7 @@ HTML = "text/html"
 
 def set_totals(counts: dict[str, int], updated_at="2026-11-27T20:00:00Z", petition_id="demo"):
     """Write a totals item as the stream tally would leave it."""
-    aws.dynamodb().update_item(TableName=config.settings().totals_table,
+    clients.dynamodb().update_item(TableName=config.settings().totals_table,
                                **totals.set_counts_arguments(petition_id, counts, updated_at))
 
 
@@ -131,7 +135,7 @@ def test_an_invalid_campaign_code_on_the_link_is_dropped_and_counted(client, pet
 
 def test_closed_petition_shows_closed_and_no_form(client, petition):
     petition_admin.update("demo", status=PetitionStatus.CLOSED)
-    petitions.reset()
+    catalog.reset()
     response, page = get(client, "/petitions/demo/sign")
     assert response.status_code == 200
     assert "This petition is closed" in page

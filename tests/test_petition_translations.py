@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from chalicelib import petitions
-from chalicelib.campaign import rules
+from chalicelib.petitions import catalog, rules
 from tests.admin_session import admin, outbox, public_base_url  # noqa: F401 (fixtures)
 from tests.test_pages import get
 from tools import petition_admin
@@ -55,7 +54,7 @@ def test_the_public_api_gives_the_words_in_the_asked_language(client, translated
 def test_a_petition_written_in_another_language_translates_to_english(client, petition):
     petition_admin.update("demo", title="Protégez", summary="Résumé.", language="fr",
                           translations={"en": {"title": "Protect", "summary": "Summary."}})
-    assert petitions.public_view(petitions.load("demo"), language="en")["title"] == "Protect"
+    assert catalog.public_view(catalog.load("demo"), language="en")["title"] == "Protect"
     _, page = get(client, "/petitions/demo/sign?lang=fr")
     assert "<h1>Protégez</h1>" in page and "content-language-note" not in page
 
@@ -88,7 +87,7 @@ def test_the_editor_has_a_tab_per_language_and_keeps_translations(admin, transla
               "fr.asks": "Garder les routes ouvertes.", "uk.title": "Захистіть", "uk.summary": "П’ять вимог."}
     saved = admin.post("/admin/petitions/demo", fields)
     assert saved.status_code == 303
-    stored = petitions.translations_of(petitions.load("demo"))
+    stored = catalog.translations_of(catalog.load("demo"))
     assert set(stored) == {"fr", "uk"} and stored["uk"]["title"] == "Захистіть"
     broken = admin.post("/admin/petitions/demo", {**fields, "uk.summary": ""})
     assert broken.status_code == 422 and "Українська: a translation needs" in broken.body.decode()

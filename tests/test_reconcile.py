@@ -3,7 +3,8 @@ import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from chalicelib import aws, totals
+from chalicelib.aws import clients
+from chalicelib.tally import totals
 from tests.streams import event, read_moto_stream
 from tools import reconcile
 
@@ -18,7 +19,7 @@ def tally_stream(checkpoints=None):
     """Apply the whole stream, as the runner would, and record its checkpoints."""
     import app
 
-    arn = aws.dynamodb().describe_table(TableName="test-signatures")["Table"]["LatestStreamArn"]
+    arn = clients.dynamodb().describe_table(TableName="test-signatures")["Table"]["LatestStreamArn"]
     positions = {}
     for shard, records in read_moto_stream():
         app.on_signature_change(event(records, shard), None)
@@ -56,7 +57,8 @@ def test_repair_fixes_settled_drift(client, petition, capsys, tmp_path):
     for i, country in enumerate(["GB", "FR", "GB"]):
         sign(client, i, country)
     tally_stream(checkpoints)
-    aws.dynamodb().update_item(TableName="test-totals", Key=totals.key("demo"), UpdateExpression="ADD #gb :n, #us :n",
+    clients.dynamodb().update_item(TableName="test-totals", Key=totals.key("demo"),
+                                   UpdateExpression="ADD #gb :n, #us :n",
                                ExpressionAttributeNames={"#gb": totals.country_attribute("GB"),
                                                          "#us": totals.country_attribute("US")},
                                ExpressionAttributeValues={":n": {"N": "3"}})
@@ -83,8 +85,8 @@ def test_repair_refuses_without_a_way_to_see_the_stream_backlog(tables, capsys):
 
 def test_no_repair_while_the_tally_is_behind(client, petition, tmp_path):
     """An old signature the tally has not applied yet is drift only until it catches up: never repair it."""
-    from chalicelib import signature_store as signing
-    from chalicelib import submission
+    from chalicelib.signing import signature_store as signing
+    from chalicelib.signing import submission
 
     sig, _ = submission.validate({"name": "Ann", "email": "ann@example.org", "country": "GB", "consent": True})
     signing.store(signing.build("demo", sig, datetime.now(UTC) - timedelta(minutes=10)))
@@ -101,7 +103,7 @@ def test_no_repair_while_the_tally_is_behind(client, petition, tmp_path):
 def test_iterator_age_in_cloudwatch_tells_whether_the_deployed_tally_is_behind(tables):
     import time
 
-    cloudwatch = aws.cloudwatch()
+    cloudwatch = clients.cloudwatch()
     cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=[{
         "MetricName": "IteratorAge", "Dimensions": [{"Name": "FunctionName", "Value": "countersign-dev-tally"}],
         "Value": 600_000, "Unit": "Milliseconds"}])

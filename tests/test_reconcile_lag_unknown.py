@@ -8,14 +8,14 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
-from chalicelib import aws
+from chalicelib.aws import clients
 from tools import reconcile
 
 TALLY = "countersign-dev-tally"
 
 
 def iterator_age(milliseconds, function=TALLY):
-    aws.cloudwatch().put_metric_data(Namespace="AWS/Lambda", MetricData=[{
+    clients.cloudwatch().put_metric_data(Namespace="AWS/Lambda", MetricData=[{
         "MetricName": "IteratorAge", "Dimensions": [{"Name": "FunctionName", "Value": function}],
         "Value": milliseconds, "Unit": "Milliseconds"}])
 
@@ -25,7 +25,7 @@ def drift_of_one(client):
     body = {"name": "Ann", "email": "ann@example.org", "country": "GB", "consent": True}
     assert client.post("/petitions/demo/signatures", headers={"Content-Type": "application/json"},
                        body=json.dumps(body)).status_code == 202
-    dynamodb = aws.dynamodb()
+    dynamodb = clients.dynamodb()
     [item] = dynamodb.scan(TableName="test-signatures")["Items"]
     ten_minutes_ago = datetime.now(UTC) - timedelta(minutes=10)
     item["created_at"] = {"S": ten_minutes_ago.strftime("%Y-%m-%dT%H:%M:%SZ")}  # what reconcile's quiet period reads

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import canonical_email, config
-from chalicelib.admin import audit
+from chalicelib.audit import trail
+from chalicelib.aws import config
+from chalicelib.identity import canonical_email
 from chalicelib.rights import erasure
 from tests.rights_helpers import sign, tally, totals
 from tools import reconcile
@@ -195,7 +196,7 @@ def test_the_operator_erases_an_address_from_every_petition_without_scanning_sig
 
 def test_every_erasure_record_holds_no_personal_data(three):
     erasure.erase("li@example.org", "demo", "make erase (tester)")
-    (entry,) = [e for e in audit.latest() if e.action == "erase"]
+    (entry,) = [e for e in trail.latest() if e.action == "erase"]
     text = repr(entry.as_json()).lower()
     key = canonical_email.signature_key("demo", "li@example.org", canonical_email.hash_secret())
     assert "example.org" not in text and "wei" not in text and key.split("#")[1] not in text

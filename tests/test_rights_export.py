@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from chalicelib import canonical_email, config, petitions
+from chalicelib.aws import config
+from chalicelib.identity import canonical_email
+from chalicelib.petitions import catalog
 from chalicelib.rights import export
 from chalicelib.rights.spreadsheet import BOM, Format, RowWriter, neutralised
 from tests.rights_helpers import sign, tally, totals
@@ -98,7 +100,7 @@ def test_ticking_the_box_alone_puts_nobody_on_the_updates_list(signed):
 
 def test_confirmed_signatures_with_the_box_ticked_are_on_the_updates_list(client, petition):
     petition_admin.update("demo", require_verification=True)
-    petitions.reset()
+    catalog.reset()
     from chalicelib.verification import confirm, tokens
 
     for name, email, opt_in in (("Amina J. Yusuf", "amina@example.org", True), ("Jean Dupont", "jean@example.org",

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import canonical_email, clock, config, petitions
-from chalicelib.models import Petition
+from chalicelib.aws import clock, config
+from chalicelib.aws.models import Petition
+from chalicelib.identity import canonical_email
+from chalicelib.petitions import catalog
 from chalicelib.rights import access, retention
 from tests.rights_helpers import sign, tally, totals
 from tools import petition_admin, reconcile, signer_rights
@@ -49,7 +51,7 @@ def close(petition_id: str = "demo", days_ago: int = 0) -> None:
         stored = Petition.get(petition_id)
         stored.closed_at = clock.utc_now() - timedelta(days=days_ago)
         stored.save()
-    petitions.reset()
+    catalog.reset()
 
 
 def test_signer_data_lists_every_signature_for_the_address_with_each_fields_purpose(signed, capsys):
@@ -112,7 +114,7 @@ def test_the_scheduled_run_anonymises_due_petitions_once(signed, tables):
 
 def test_pending_signatures_of_a_closed_petition_are_deleted_and_counted_nothing(client, petition, tables):
     petition_admin.update("demo", require_verification=True)
-    petitions.reset()
+    catalog.reset()
     sign(client, "Pending Person", "pending@example.org", "GB")
     tally()
     close()
@@ -139,7 +141,7 @@ def test_dedupe_of_other_petitions_is_untouched(signed, tables):
 
 def test_the_re_key_nets_to_zero_even_when_the_stream_splits_it(signed, tables):
     """The REMOVE and the INSERT of one re-key may reach the tally in different batches: the end is exact."""
-    from chalicelib import stream_tally
+    from chalicelib.tally import stream_tally
     from tests.streams import event, read_moto_stream
 
     close()

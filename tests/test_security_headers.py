@@ -10,7 +10,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import config, petitions, security_headers
+from chalicelib.aws import config
+from chalicelib.petitions import catalog
+from chalicelib.web import security_headers
 from tools import petition_admin
 
 JSON = {"Content-Type": "application/json"}
@@ -220,7 +222,7 @@ def test_a_304_keeps_the_headers(client, petition):
 def test_sign_form_may_end_on_the_petitions_own_thanks_page(client, petition):
     """Chrome applies form-action to the redirect after a post, so the thanks page's site is named."""
     petition_admin.update("demo", thanks_url="https://campaign.example.org/thank-you?from=petition")
-    petitions.reset()
+    catalog.reset()
     for response in (client.get("/petitions/demo/sign"),
                      client.post("/petitions/demo/signatures", headers=FORM, body=urlencode({"name": "A"}))):
         policy = directives(response.headers["Content-Security-Policy"])
@@ -264,7 +266,7 @@ def test_origin_of(url, origin):
 
 def test_a_campaign_photo_may_come_from_its_own_address_and_nowhere_else(client, petition):
     petition_admin.update("demo", image_url="https://images.example.org/photo.jpg", image_alt="A crowd")
-    petitions.reset()
+    catalog.reset()
     for path in ("/petitions/demo/sign", "/petitions/demo/thanks", "/petitions/demo/dashboard"):
         policy = directives(client.get(path).headers["Content-Security-Policy"])
         assert policy["img-src"] == ["'self'", "https://images.example.org"], path

@@ -9,7 +9,7 @@ import sys
 import pytest
 from PIL import Image
 
-from chalicelib import petitions
+from chalicelib.petitions import catalog
 from chalicelib.sharing import card
 from tests.test_pages import get, public_base_url, set_totals  # noqa: F401 (a fixture)
 
@@ -45,7 +45,7 @@ def test_the_card_is_a_png_of_the_open_graph_size(client, petition):
 
 
 def test_the_card_is_drawn_again_at_most_once_a_minute(petition):
-    view = petitions.public_view(petitions.load("demo"))
+    view = catalog.public_view(catalog.load("demo"))
     first = card.card(view, 100, now=1000.0)
     assert card.card(view, 250, now=1059.0) is first  # a new total within the minute: the same card
     later = card.card(view, 250, now=1060.0)

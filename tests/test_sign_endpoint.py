@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import models, petitions
+from chalicelib.aws import models
+from chalicelib.petitions import catalog
 from tools import petition_admin
 
 JSON = {"Content-Type": "application/json"}
@@ -52,7 +53,7 @@ def test_form_signature_redirects_to_thanks(client, petition):
 
 def test_form_redirect_goes_to_the_petitions_thanks_url(client, petition):
     petition_admin.update("demo", thanks_url="https://campaign.example.org/thank-you")
-    petitions.reset()
+    catalog.reset()
     assert post_form(client, GOOD_FORM).headers["Location"] == "https://campaign.example.org/thank-you"
 
 
@@ -137,7 +138,7 @@ def test_form_answers_in_html_are_never_stored(client, petition):
     redrawn = post_form(client, {**GOOD_FORM, "email": "not-an-email"})
     assert redrawn.status_code == 422 and redrawn.headers["Cache-Control"] == "no-store"
     petition_admin.update("demo", status=models.PetitionStatus.CLOSED)
-    petitions.reset()
+    catalog.reset()
     closed = post_form(client, GOOD_FORM, headers={"Accept": "text/html"})
     assert closed.status_code == 409 and closed.headers["Content-Type"].startswith("text/html")
     assert closed.headers["Cache-Control"] == "no-store"
@@ -165,7 +166,7 @@ def test_malformed_petition_id_is_404_without_a_read(client, tables, aws_calls):
 @pytest.mark.parametrize("post", [post_json, post_form])
 def test_closed_petition_is_409(client, petition, post):
     petition_admin.update("demo", status=models.PetitionStatus.CLOSED)
-    petitions.reset()
+    catalog.reset()
     response = post(client, GOOD if post is post_json else GOOD_FORM)
     assert response.status_code == 409
     assert "closed" in json.loads(response.body)["error"]
@@ -175,14 +176,14 @@ def test_closed_petition_is_409(client, petition, post):
 def test_petition_past_its_closing_time_is_closed(client, petition):
     past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     petition_admin.update("demo", closes_at=past)
-    petitions.reset()
+    catalog.reset()
     assert post_json(client, GOOD).status_code == 409
     assert client.get("/petitions/demo").json_body["status"] == "closed"
 
 
 def test_closed_petition_form_post_from_a_browser_gets_a_page(client, petition):
     petition_admin.update("demo", status=models.PetitionStatus.CLOSED)
-    petitions.reset()
+    catalog.reset()
     response = post_form(client, GOOD_FORM, headers={"Accept": "text/html,*/*"})
     assert response.status_code == 409 and b"closed" in response.body
     assert response.headers["Content-Type"].startswith("text/html")
@@ -235,7 +236,7 @@ def test_no_personal_data_in_logs(client, petition, caplog):
 def test_storage_failure_is_503_not_500(client, petition, monkeypatch):
     from pynamodb.exceptions import PutError
 
-    from chalicelib import signature_store as signing
+    from chalicelib.signing import signature_store as signing
 
     def broken(signature):
         raise PutError("throttled")
@@ -262,7 +263,7 @@ def test_item_stays_within_one_write_unit(client, petition):
     longest = {**GOOD, "name": "N" * 255, "email": ("e" * 64) + "@" + ("d" * 60 + ".") * 3 + "org",
                "postcode": "P" * 16, "source": "s" * 64, "updates_opt_in": True}
     assert post_json(client, longest).status_code == 202
-    from chalicelib.signature_store import item_bytes
+    from chalicelib.signing.signature_store import item_bytes
     [sig] = stored()
     assert item_bytes(sig) <= 1024
 
@@ -291,10 +292,10 @@ def test_public_petition_info(client, petition):
 
 
 def test_petition_cache_is_bounded(client, petition, monkeypatch):
-    monkeypatch.setattr(petitions, "CACHE_ENTRIES", 5)
+    monkeypatch.setattr(catalog, "CACHE_ENTRIES", 5)
     for i in range(20):
         assert client.get(f"/petitions/probe-{i}").status_code == 404
-    assert len(petitions._cache) == 5
+    assert len(catalog._cache) == 5
     assert client.get("/petitions/demo").status_code == 200
 
 

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from chalicelib import aws, canonical_email, config
+from chalicelib.aws import clients, config
+from chalicelib.identity import canonical_email
 from tests.stalled import API_BUDGET_SECONDS, StalledEndpoint, answer_within
 from tools.caches import reset_caches
 
@@ -60,7 +61,7 @@ def test_a_missing_parameter_is_a_503_naming_ssms_error_and_is_not_asked_again_a
     assert aws_calls.calls.count("GetParameter") == 1
     assert "storage unavailable petition=demo error=ParameterNotFound" in caplog.messages
 
-    aws.ssm().put_parameter(Name=PARAMETER, Value="s3cret", Type="SecureString")
+    clients.ssm().put_parameter(Name=PARAMETER, Value="s3cret", Type="SecureString")
     time.sleep(0.6)
     assert sign(client).status_code == 202  # asked again once the failure is old
     assert aws_calls.calls.count("GetParameter") == 2
@@ -75,7 +76,7 @@ def test_an_error_ssm_has_no_class_for_is_logged_by_its_code(client, from_parame
         def get_parameter(self, **_):
             raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, "GetParameter")
 
-    monkeypatch.setattr(aws, "ssm", Refusing)
+    monkeypatch.setattr(clients, "ssm", Refusing)
     caplog.set_level(logging.ERROR, logger="chalicelib")
     assert sign(client).status_code == 503
     assert "storage unavailable petition=demo error=AccessDeniedException" in caplog.messages
@@ -87,7 +88,7 @@ def test_a_stalled_parameter_store_gets_the_apps_503_inside_the_budget(
     stalled = StalledEndpoint()
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", stalled.url)  # botocore's own per-service endpoint setting
-        aws.reset()
+        clients.reset()
         first, took = answer_within(API_BUDGET_SECONDS, lambda: sign(client))
         assert first.status_code == 503 and took < API_BUDGET_SECONDS
         assert "ReadTimeoutError" in caplog.text

@@ -215,7 +215,7 @@ def test_binary_values_reach_the_handler_as_base64():
 def test_the_deployed_handler_accepts_the_runners_events(tables, petition):
     """The real handler, on moto tables, counts what the runner hands it, once."""
     from app import on_signature_change
-    from chalicelib import totals
+    from chalicelib.tally import totals
 
     records = [lambda_record(raw_record(i, country=c), ARN) for i, c in ((1, "GB"), (2, "FR"), (3, "GB"))]
     event = lambda_event(records, "shardId-1", ARN, DEPLOYED, now=1_800_000_000)

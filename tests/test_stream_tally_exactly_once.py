@@ -11,7 +11,8 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import aws, stream_tally, totals
+from chalicelib.aws import clients
+from chalicelib.tally import stream_tally, totals
 from tests.streams import event, image, read_moto_stream, record
 from tools import reconcile
 
@@ -58,7 +59,7 @@ class Faults:
 
     def __init__(self, monkeypatch, plan):
         self.plan = list(plan)  # error codes or exceptions, or None for a call that goes through
-        client = aws.dynamodb()
+        client = clients.dynamodb()
         real = client.update_item
 
         def update_item(**kwargs):
@@ -97,7 +98,7 @@ def test_moto_stream_end_to_end_through_the_deployed_handler(client, petition):
         assert client.post("/petitions/demo/signatures", headers={"Content-Type": "application/json"},
                            body=__import__("json").dumps(body)).status_code == 202
     # UpdateItem that creates an item: moto emits a keys-only INSERT first; it must count zero.
-    aws.dynamodb().update_item(
+    clients.dynamodb().update_item(
         TableName="test-signatures", Key={"signature_key": {"S": "demo#updated"}},
         UpdateExpression="SET petition_id = :p, country = :c, #s = :s",
         ExpressionAttributeNames={"#s": "status"},
@@ -243,7 +244,7 @@ class Invocation:
 
     def __init__(self, monkeypatch, writes: int):
         self.left, self.calls = writes, []
-        client = aws.dynamodb()
+        client = clients.dynamodb()
         real = client.update_item
 
         def update_item(**kwargs):
@@ -294,15 +295,15 @@ def test_a_removal_whose_arrival_was_skipped_is_never_published_negative_and_rec
     """A REMOVE applied after its INSERT was given up on: /totals shows no negative, a metric says so."""
     import json
 
-    from chalicelib import metrics
+    from chalicelib.aws import metrics
 
     for i, country in enumerate(["GB", "FR"]):
         body = {"name": f"Signer {i}", "email": f"s{i}@example.org", "country": country, "consent": True}
         assert client.post("/petitions/demo/signatures", body=json.dumps(body),
                            headers={"Content-Type": "application/json"}).status_code == 202
-    [gb_key] = [item["signature_key"]["S"] for item in aws.dynamodb().scan(TableName="test-signatures")["Items"]
+    [gb_key] = [item["signature_key"]["S"] for item in clients.dynamodb().scan(TableName="test-signatures")["Items"]
                 if item["country"]["S"] == "GB"]
-    aws.dynamodb().delete_item(TableName="test-signatures", Key={"signature_key": {"S": gb_key}})
+    clients.dynamodb().delete_item(TableName="test-signatures", Key={"signature_key": {"S": gb_key}})
     [(shard, records)] = read_moto_stream()
     insert_gb = next(r for r in records if r["eventName"] == "INSERT" and r["dynamodb"]["Keys"]["signature_key"]["S"]
                      == gb_key and r["dynamodb"].get("NewImage", {}).get("country"))
@@ -319,7 +320,7 @@ def test_a_removal_whose_arrival_was_skipped_is_never_published_negative_and_rec
         "Metrics": [{"Name": "NegativeCountryTotals", "Unit": "Count"}]}]
 
     checkpoints = tmp_path / "stream-checkpoints.json"
-    arn = aws.dynamodb().describe_table(TableName="test-signatures")["Table"]["LatestStreamArn"]
+    arn = clients.dynamodb().describe_table(TableName="test-signatures")["Table"]["LatestStreamArn"]
     checkpoints.write_text(json.dumps({arn: {shard: {"sequence": records[-1]["dynamodb"]["SequenceNumber"]}}}))
     assert reconcile.main(["--repair", "--quiet-seconds", "0", "--runner-checkpoints", str(checkpoints)]) == 0
     assert reconcile.check(quiet_seconds=0) == []
@@ -483,7 +484,7 @@ _example = itertools.count()
 
 def signatures_table_holds(histories) -> None:
     """Store the histories' final signatures, so that reconcile recounts what the stream carried."""
-    client = aws.dynamodb()
+    client = clients.dynamodb()
     for h in histories:
         for key, item in h.state.items():
             client.put_item(TableName="test-signatures", Item={**item, "signature_key": {"S": f"{h.petition}#{key}"}})
@@ -521,7 +522,7 @@ def test_any_delivery_schedule_gives_exact_totals(tables, monkeypatch, ops_a, op
         streams[shard] = records
     positions = {SHARD_A: 0, SHARD_B: 0}
     delivered = {SHARD_A: [], SHARD_B: []}  # (start, stop) of each batch handed over, per shard
-    client = aws.dynamodb()
+    client = clients.dynamodb()
     real = client.update_item
     plan, order = list(plan), list(order)
     skipped = False

@@ -1,7 +1,7 @@
 """The tally's pure part: records to per-petition deltas, without AWS."""
 import pytest
 
-from chalicelib.stream_tally import Effect, PoisonRecord, effect_of, group_by_petition, padded
+from chalicelib.tally.stream_tally import Effect, PoisonRecord, effect_of, group_by_petition, padded
 from tests.streams import image, record
 
 

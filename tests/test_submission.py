@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from chalicelib import submission
-from chalicelib.submission import BodyError, parse_body, validate
+from chalicelib.signing import submission
+from chalicelib.signing.submission import BodyError, parse_body, validate
 
 GOOD = {"name": "Amina Yusuf", "email": "amina@example.org", "country": "gb", "consent": True}
 

@@ -5,7 +5,7 @@ import logging
 import pytest
 from botocore.config import Config
 
-from chalicelib import aws, config, models
+from chalicelib.aws import clients, config, models
 from tests.stalled import API_BUDGET_SECONDS, StalledEndpoint, answer_within
 from tools.caches import reset_caches
 
@@ -41,23 +41,23 @@ def fresh():
     reset_caches()
 
 
-def clients():
-    yield "dynamodb", aws.dynamodb()
-    yield "dynamodbstreams", aws.dynamodb_streams()
-    yield "ssm", aws.ssm()
-    yield "cloudwatch", aws.cloudwatch()
+def every_client():
+    yield "dynamodb", clients.dynamodb()
+    yield "dynamodbstreams", clients.dynamodb_streams()
+    yield "ssm", clients.ssm()
+    yield "cloudwatch", clients.cloudwatch()
     for model in (models.Petition, models.Signature):
         yield model.__name__, model._get_connection().connection.client
 
 
 def test_every_aws_client_gives_up_inside_the_api_functions_budget(fresh):
-    for name, client in clients():
+    for name, client in every_client():
         worst = worst_case_seconds(*limits(client.meta.config))
         assert worst <= API_BUDGET_SECONDS - MARGIN_SECONDS, f"{name}: a stalled call can take {worst} s"
 
 
 def test_the_limits_leave_room_for_one_retry(fresh):
-    for name, client in clients():
+    for name, client in every_client():
         assert limits(client.meta.config)[2] == 2, name
 
 

@@ -1,5 +1,6 @@
 """GET /petitions/{id}/totals: what the dashboard polls."""
-from chalicelib import petitions, stream_tally
+from chalicelib.petitions import catalog
+from chalicelib.tally import stream_tally
 from tests.streams import event, image, record
 
 
@@ -70,7 +71,7 @@ def test_a_container_reads_a_petitions_totals_at_most_once_per_cache_period(clie
     clock = [1000.0]
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     tally("GB")
-    petitions.load("demo")  # the petition (goal, targets) is cached on its own schedule
+    catalog.load("demo")  # the petition (goal, targets) is cached on its own schedule
     aws_calls.calls.clear()
     first = client.get("/petitions/demo/totals")
     stream_tally.handle(event([record(10 ** 22, None, image("demo", "FR", key="demo#fr"))]))

@@ -18,8 +18,12 @@ from urllib.parse import urlencode
 import pytest
 from itsdangerous import TimestampSigner
 
-from chalicelib import canonical_email, config, mail, models, petitions, stream_tally, totals
+from chalicelib import mail
+from chalicelib.aws import config, models
+from chalicelib.identity import canonical_email
+from chalicelib.petitions import catalog
 from chalicelib.rights import erasure, export
+from chalicelib.tally import stream_tally, totals
 from chalicelib.verification import updates
 from tests.rights_helpers import tally
 from tests.streams import event, read_moto_stream
@@ -160,7 +164,7 @@ def test_no_opt_in_mail_without_the_box_or_on_a_petition_with_verification(clien
     run_mailer(records())
     assert outbox.sent == []
     petition_admin.update("demo", require_verification=True)
-    petitions.reset()
+    catalog.reset()
     sign(client, {**TICKED, "email": "verified@example.org"})
     run_mailer(records())
     [sent] = outbox.sent                     # the verification mail only: confirming it proves the address
@@ -284,7 +288,7 @@ def test_storage_failing_is_a_503_page(client, mailing, monkeypatch):
 
     sign(client)
     token = updates.make_token(key_of(), stored().created_at)
-    monkeypatch.setattr(updates.aws, "dynamodb", lambda: type("D", (), {"update_item": broken,
+    monkeypatch.setattr(updates.clients, "dynamodb", lambda: type("D", (), {"update_item": broken,
                                                                         "get_item": broken})())
     assert press(client, token).status_code == 503
     assert client.get(f"/petitions/demo/updates/confirm?token={token}").status_code == 503

@@ -9,8 +9,10 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from chalicelib import aws, config, models, petitions, stream_tally, totals
-from chalicelib.models import PetitionStatus, SignatureStatus
+from chalicelib.aws import clients, config, models
+from chalicelib.aws.models import PetitionStatus, SignatureStatus
+from chalicelib.petitions import catalog
+from chalicelib.tally import stream_tally, totals
 from chalicelib.verification import tokens
 from tests.streams import event, read_moto_stream
 from tests.test_verification_mailer import GOOD, Outbox, run_mailer, sign
@@ -34,7 +36,7 @@ def verified(petition, monkeypatch):
     monkeypatch.setenv("MAIL_FROM", "petitions@example.org")
     config.reset()
     petition_admin.update("demo", require_verification=True)
-    petitions.reset()
+    catalog.reset()
     return "demo"
 
 
@@ -189,7 +191,7 @@ def test_a_fresh_link_for_a_confirmed_signature_says_already_confirmed(client, v
 
 def test_a_signature_that_is_gone_is_404_and_offers_to_sign_again(client, verified, outbox):
     token = token_of(signed_and_mailed(client, outbox))
-    aws.dynamodb().delete_item(TableName=config.settings().signatures_table,
+    clients.dynamodb().delete_item(TableName=config.settings().signatures_table,
                                Key={"signature_key": {"S": the_signature().signature_key}})
     for response in (client.get(f"/petitions/demo/confirm?token={token}"), post(client, token),
                      post(client, token, path="/petitions/demo/confirm/resend")):
@@ -212,7 +214,7 @@ def test_an_unconfirmed_signature_past_its_expiry_cannot_be_confirmed(client, ve
 def test_a_closed_petition_is_409(client, verified, outbox):
     token = token_of(signed_and_mailed(client, outbox))
     petition_admin.update("demo", status=PetitionStatus.CLOSED)
-    petitions.reset()
+    catalog.reset()
     assert post(client, token).status_code == 409
     assert client.get(f"/petitions/demo/confirm?token={token}").status_code == 409
 
@@ -238,7 +240,7 @@ def test_storage_failure_is_503_not_500(client, verified, outbox, monkeypatch):
     from botocore.exceptions import ClientError
 
     token = token_of(signed_and_mailed(client, outbox))
-    dynamodb = aws.dynamodb()
+    dynamodb = clients.dynamodb()
 
     def broken(**kwargs):
         raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}, "UpdateItem")

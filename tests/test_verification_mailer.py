@@ -8,8 +8,11 @@ from email import policy
 
 import pytest
 
-from chalicelib import config, mail, models, petitions, stream_tally, totals
-from chalicelib.models import PetitionStatus, SignatureStatus
+from chalicelib import mail
+from chalicelib.aws import config, models
+from chalicelib.aws.models import PetitionStatus, SignatureStatus
+from chalicelib.petitions import catalog
+from chalicelib.tally import stream_tally, totals
 from chalicelib.verification import mailer, tokens
 from tests.streams import event, read_moto_stream, record
 from tools import petition_admin
@@ -47,7 +50,7 @@ def verified(petition, monkeypatch):
     monkeypatch.setenv("MAIL_FROM", "Countersign <petitions@example.org>")
     config.reset()
     petition_admin.update("demo", require_verification=True)
-    petitions.reset()
+    catalog.reset()
     return "demo"
 
 
@@ -167,7 +170,7 @@ def test_confirmed_signatures_of_ordinary_petitions_get_no_mail(client, petition
 def test_no_mail_for_a_closed_petition(client, verified, outbox):
     sign(client)
     petition_admin.update("demo", status=PetitionStatus.CLOSED)
-    petitions.reset()
+    catalog.reset()
     run_mailer(deliver()[1])
     assert outbox.sent == [] and stored().mail_sent == 0
 

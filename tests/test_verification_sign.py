@@ -8,8 +8,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import clock, intake, models, petitions, signature_store, stream_tally
-from chalicelib.models import SignatureStatus
+from chalicelib.aws import clock, models
+from chalicelib.aws.models import SignatureStatus
+from chalicelib.petitions import catalog
+from chalicelib.signing import intake, signature_store
+from chalicelib.tally import stream_tally
 from chalicelib.verification import pending
 from tests.streams import event, read_moto_stream
 from tools import petition_admin
@@ -23,7 +26,7 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def verified(petition):
     petition_admin.update("demo", require_verification=True)
-    petitions.reset()
+    catalog.reset()
     return "demo"
 
 
@@ -65,7 +68,7 @@ def test_an_unverified_petition_stores_confirmed_signatures_without_verification
 
 
 def test_pending_expiry_is_configurable(client, verified, monkeypatch):
-    from chalicelib import config
+    from chalicelib.aws import config
 
     monkeypatch.setenv("PENDING_EXPIRY_DAYS", "2")
     config.reset()

@@ -13,7 +13,8 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import aws, totals
+from chalicelib.aws import clients
+from chalicelib.tally import totals
 from tests.streams import record
 from tests.test_stream_tally_exactly_once import SHARD_A, SHARD_B, START, deliver_until_done, deliveries, handle
 
@@ -140,7 +141,7 @@ def test_any_delivery_schedule_of_verified_signatures_gives_exact_totals(tables,
                 records.append(rec)
         streams[shard] = records
 
-    client = aws.dynamodb()
+    client = clients.dynamodb()
     real = client.update_item
     positions = {SHARD_A: 0, SHARD_B: 0}
     plan, order = list(plan), list(order)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import config
+from chalicelib.aws import config
 from chalicelib.verification import tokens
 from chalicelib.verification.tokens import TokenState
 
@@ -84,17 +84,17 @@ def test_secret_and_lifetime_come_from_the_configuration(monkeypatch):
 def test_deployed_stages_read_the_secret_from_ssm(monkeypatch):
     from moto import mock_aws
 
-    from chalicelib import aws
+    from chalicelib.aws import clients
 
     monkeypatch.delenv("VERIFY_TOKEN_SECRET", raising=False)
     monkeypatch.setenv("VERIFY_TOKEN_PARAMETER", "/countersign/dev/verify-token-secret")
     config.reset()
     tokens.reset()
     with mock_aws():
-        aws.reset()
-        aws.ssm().put_parameter(Name="/countersign/dev/verify-token-secret", Value="from-ssm", Type="SecureString")
+        clients.reset()
+        clients.ssm().put_parameter(Name="/countersign/dev/verify-token-secret", Value="from-ssm", Type="SecureString")
         assert tokens.secret() == b"from-ssm"
-    aws.reset()
+    clients.reset()
     config.reset()
     tokens.reset()
 

@@ -1,6 +1,6 @@
 """The submission rules as the regular expressions docs/openapi.yaml states them.
 
-The validators in chalicelib/submission.py are plain Python: they strip
+The validators in chalicelib/signing/submission.py are plain Python: they strip
 whitespace (``str.strip``), compare words without case, and refuse characters
 by Unicode category. JSON Schema can only say the same with patterns, so these
 are built from the same constants; tests/test_openapi_rules.py checks that the
@@ -20,7 +20,8 @@ from pathlib import Path
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
-from chalicelib import countries, submission
+from chalicelib.i18n import countries
+from chalicelib.signing import submission
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
 # The document's schema that carries each pattern (components/schemas/<name>/pattern).

@@ -323,7 +323,7 @@ class DevStack:
 # ---- commands --------------------------------------------------------------------
 
 def prepare(seed_demo: bool) -> None:
-    from chalicelib import config
+    from chalicelib.aws import config
     from tools import petition_admin, schema
 
     config.reset()

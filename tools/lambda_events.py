@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import math
 
-from chalicelib import clock
+from chalicelib.aws import clock
 
 
 def epoch_seconds(moment) -> float | int:

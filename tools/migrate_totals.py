@@ -20,12 +20,13 @@ import sys
 
 from botocore.exceptions import ClientError
 
-from chalicelib import aws, config, totals
+from chalicelib.aws import clients, config
+from chalicelib.tally import totals
 
 
 def is_single_item_table(table: str, client=None) -> bool:
     """Does ``table`` exist with the old layout's key (``petition_id`` alone)?"""
-    client = client or aws.dynamodb()
+    client = client or clients.dynamodb()
     try:
         schema = client.describe_table(TableName=table)["Table"]["KeySchema"]
     except ClientError as exc:
@@ -62,7 +63,7 @@ def migration_arguments(old_item: dict, source: str) -> dict:
 
 def migrate(old_table: str) -> tuple[int, int]:
     """Copy every petition of ``old_table``; return (copied, already copied before)."""
-    client = aws.dynamodb()
+    client = clients.dynamodb()
     if not is_single_item_table(old_table, client):
         raise SystemExit(f"{old_table} is not a single-item totals table (key petition_id alone)")
     copied = skipped = 0
@@ -72,7 +73,7 @@ def migrate(old_table: str) -> tuple[int, int]:
                 client.update_item(**migration_arguments(item, old_table))
                 copied += 1
             except ClientError as exc:
-                if not aws.conditional_check_failed(exc):
+                if not clients.conditional_check_failed(exc):
                     raise
                 skipped += 1
     return copied, skipped

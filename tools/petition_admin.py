@@ -22,10 +22,9 @@ import json
 import sys
 from pathlib import Path
 
-from chalicelib import petitions
 from chalicelib.admin import operations
-from chalicelib.campaign import store
-from chalicelib.models import PetitionStatus
+from chalicelib.aws.models import PetitionStatus
+from chalicelib.petitions import catalog, store
 
 DEMO = {
     "petition_id": "demo",
@@ -164,7 +163,7 @@ def update(petition_id: str, *, status: PetitionStatus | None = None, **changes)
         raise SystemExit(_explain(problems)) from None
     except store.WrongState as problem:
         raise SystemExit(str(problem)) from None
-    petitions.reset()
+    catalog.reset()
     return after
 
 

@@ -34,8 +34,9 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from chalicelib import aws, clock, config, totals
-from chalicelib.models import SignatureStatus
+from chalicelib.aws import clients, clock, config
+from chalicelib.aws.models import SignatureStatus
+from chalicelib.tally import totals
 
 QUIET_SECONDS = 120
 
@@ -86,7 +87,7 @@ def recount(segments: int = 4, *, client=None, table: str | None = None,
     By default the configured signatures table through the app's client;
     tests name another engine's client and table.
     """
-    client = client or aws.dynamodb()
+    client = client or clients.dynamodb()
     table = table or config.settings().signatures_table
     counts: Counter = Counter()
     latest: dict = {}
@@ -102,7 +103,7 @@ def recount(segments: int = 4, *, client=None, table: str | None = None,
 def stored_counts() -> Counter:
     """Every stored country and source bucket total, per (petition, name): items summed as /totals sums them."""
     items: dict[str, list[dict]] = defaultdict(list)
-    client = aws.dynamodb()
+    client = clients.dynamodb()
     for page in client.get_paginator("scan").paginate(TableName=config.settings().totals_table):
         for item in page["Items"]:
             items[totals.petition_of(item)].append(item)
@@ -131,7 +132,7 @@ def behind_from_cloudwatch(function_name: str, since: float, quiet_seconds: int)
     for batches it processes, so an idle tally, a throttled one and a stalled
     one look the same. None means unknown, never caught up (test ``is False``).
     """
-    cloudwatch = aws.cloudwatch()
+    cloudwatch = clients.cloudwatch()
     now = clock.utc_now()
     points = cloudwatch.get_metric_statistics(
         Namespace="AWS/Lambda", MetricName="IteratorAge",
@@ -147,8 +148,8 @@ def behind_from_cloudwatch(function_name: str, since: float, quiet_seconds: int)
 def behind_from_runner(checkpoint_path: Path, before: float) -> bool:
     """Locally: is any record created before ``before`` still waiting behind the runner's checkpoints?"""
     s = config.settings()
-    streams = aws.dynamodb_streams()
-    arn = aws.dynamodb().describe_table(TableName=s.signatures_table)["Table"].get("LatestStreamArn")
+    streams = clients.dynamodb_streams()
+    arn = clients.dynamodb().describe_table(TableName=s.signatures_table)["Table"].get("LatestStreamArn")
     if not arn:
         return False
     try:
@@ -249,7 +250,7 @@ def repair(drift: Drift) -> bool:
               "transaction; run again once the tally has folded idle ones", file=sys.stderr)
         return False
     try:
-        aws.dynamodb().transact_write_items(**arguments)
+        clients.dynamodb().transact_write_items(**arguments)
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "TransactionCanceledException":
             return False

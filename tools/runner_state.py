@@ -10,7 +10,7 @@ import os
 import threading
 from pathlib import Path
 
-from chalicelib import clock
+from chalicelib.aws import clock
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chalicelib import aws, config
+from chalicelib.aws import clients, config
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "resources.json"
 
@@ -59,7 +59,7 @@ def time_to_live() -> dict[str, str]:
 
 def create_tables(client=None) -> list[str]:
     """Create any missing table, and switch on TTL where the template does; return the names created."""
-    client = client or aws.dynamodb()
+    client = client or clients.dynamodb()
     existing = set(client.list_tables()["TableNames"])
     created = []
     for args in table_definitions().values():

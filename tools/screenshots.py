@@ -14,7 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from chalicelib import clock, totals
+from chalicelib.aws import clock
+from chalicelib.tally import totals
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"

@@ -349,15 +349,15 @@ class StreamRunner:
 
 def build_runner(state_dir: Path, handler: Callable | None = None, consumer: str = "tally",
                  overrides: dict | None = None) -> StreamRunner:
-    from chalicelib import aws, config
+    from chalicelib.aws import clients, config
     from tools.stream_settings import filter_patterns, stream_settings
 
     s = config.settings()
     spec = CONSUMERS[consumer]
     return StreamRunner(
         table_name=s.signatures_table,
-        dynamodb=aws.dynamodb(),
-        streams=aws.dynamodb_streams(),
+        dynamodb=clients.dynamodb(),
+        streams=clients.dynamodb_streams(),
         handler=handler or app_handler(consumer),
         checkpoints=Checkpoints(state_dir / f"{spec.files}-checkpoints.json"),
         failures=FailureLog(state_dir / f"{spec.files}-failures.jsonl", function=spec.handler),

@@ -28,10 +28,10 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 from chalice import Response
 
-from chalicelib import aws, clock, config, petitions
-from chalicelib.admin import audit
 from chalicelib.admin.web import NO_STORE, _message, _page, _see_other, guarded
-from chalicelib.campaign import store
+from chalicelib.audit import trail
+from chalicelib.aws import clients, clock, config
+from chalicelib.petitions import catalog, store
 from chalicelib.rights import delivery, export
 from chalicelib.rights.spreadsheet import Format
 
@@ -81,7 +81,7 @@ def start(request, session, petition_id: str, form: dict) -> Response:
     key = delivery.object_key(petition_id, kind, fmt, clock.stamp())
     name = key.rsplit("/", 1)[-1]
     if how == "deployed":
-        aws.lambda_client().invoke(
+        clients.lambda_client().invoke(
             FunctionName=config.settings().export_function, InvocationType="Event",
             Payload=json.dumps({"petition_id": petition_id, "kind": str(kind), "format": str(fmt),
                                 "actor": session.email, "key": key}).encode())
@@ -95,7 +95,7 @@ def start(request, session, petition_id: str, form: dict) -> Response:
         except export.UnknownPetition:
             path.unlink(missing_ok=True)
             return _message(request, 404, "No such petition", "There is no petition with this id.")
-        audit.record(session.email, f"export {kind}", petition_id, None,
+        trail.record(session.email, f"export {kind}", petition_id, None,
                      {"kind": str(kind), "format": str(fmt), "rows": result.rows, "file": name})
         log.info("export written locally petition=%s kind=%s format=%s rows=%d", petition_id, kind, fmt,
                  result.rows)
@@ -112,15 +112,15 @@ def _waiting(request, session, petition_id: str, name: str) -> Response:
 def fetch(request, session, petition_id: str, name: str) -> Response:
     """GET: the export's file (locally), its one-hour link once it is written (deployed), or a page to wait on."""
     chosen = delivery.file_kind(name)
-    if chosen is None or not petitions.valid_id(petition_id):
+    if chosen is None or not catalog.valid_id(petition_id):
         return _message(request, 404, "No such export", "There is no export at this address.")
     how = mode()
     if how == "deployed":
         key = f"exports/{petition_id}/{name}"
         try:
-            aws.s3().head_object(Bucket=config.settings().export_bucket, Key=key)
+            clients.s3().head_object(Bucket=config.settings().export_bucket, Key=key)
         except ClientError as exc:
-            if aws.error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            if clients.error_code(exc) in ("404", "NoSuchKey", "NotFound"):
                 return _waiting(request, session, petition_id, name)
             raise
         return Response(body="", status_code=303, headers={"Location": delivery.presign(key),

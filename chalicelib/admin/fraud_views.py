@@ -23,11 +23,11 @@ from collections import Counter
 
 from chalice import Response
 
-from chalicelib import countries
 from chalicelib.admin import web
-from chalicelib.campaign import store
 from chalicelib.fraud import invalidation
 from chalicelib.fraud.invalidation import BadCriteria, Direction
+from chalicelib.i18n import countries
+from chalicelib.petitions import store
 
 # How long one request spends changing signatures: the API function has 10 s, and the
 # scan page in flight, the audit record and the answer need the rest.

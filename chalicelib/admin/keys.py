@@ -12,7 +12,7 @@ import hmac
 
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
-from chalicelib import canonical_email
+from chalicelib.identity import canonical_email
 
 LINK = "countersign-admin-link"
 SESSION = "countersign-admin-session"

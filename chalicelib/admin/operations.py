@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import petitions, totals
-from chalicelib.admin import audit
-from chalicelib.campaign import store
-from chalicelib.models import PetitionStatus
+from chalicelib.audit import trail
+from chalicelib.aws.models import PetitionStatus
+from chalicelib.petitions import catalog, store
+from chalicelib.tally import totals
 
 # The store's errors, for callers that only import this module.
 NotFound, Exists, Problems, WrongState = store.NotFound, store.Exists, store.Problems, store.WrongState
@@ -20,23 +20,23 @@ NotFound, Exists, Problems, WrongState = store.NotFound, store.Exists, store.Pro
 
 def create(actor: str, raw: dict, status: PetitionStatus = PetitionStatus.DRAFT) -> dict[str, Any]:
     _, after = store.create(raw, status=status)
-    audit.record(actor, "create", after["petition_id"], None, after)
-    petitions.reset()
+    trail.record(actor, "create", after["petition_id"], None, after)
+    catalog.reset()
     return after
 
 
 def update(actor: str, petition_id: str, raw: dict) -> dict[str, Any]:
     before, after = store.update(petition_id, raw)
     if before != after:
-        audit.record(actor, "update", petition_id, before, after)
-    petitions.reset()
+        trail.record(actor, "update", petition_id, before, after)
+    catalog.reset()
     return after
 
 
 def change_status(actor: str, petition_id: str, change: str) -> dict[str, Any]:
     before, after = store.set_status(petition_id, change)
-    audit.record(actor, change, petition_id, {"status": before["status"]}, {"status": after["status"]})
-    petitions.reset()
+    trail.record(actor, change, petition_id, {"status": before["status"]}, {"status": after["status"]})
+    catalog.reset()
     return after
 
 
@@ -46,20 +46,20 @@ def overview() -> list[dict[str, Any]]:
     for petition in store.every():
         figures = totals.read(petition.petition_id) or {"total": 0, "by_country": {}}
         rows.append({"petition_id": petition.petition_id, "title": petition.title,
-                     "status": str(petitions.state(petition)), "goal": int(petition.goal),
+                     "status": str(catalog.state(petition)), "goal": int(petition.goal),
                      "total": figures["total"], "countries": len(figures["by_country"])})
     return rows
 
 
 def details(petition_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """A petition's stored fields (drafts too) and its figures: per country, with targets."""
-    from chalicelib.campaign import targets
+    from chalicelib.petitions import targets
 
     petition = store.get(petition_id)
     if petition is None:
         raise NotFound(petition_id)
     fields = store.fields_of(petition)
-    fields["state"] = str(petitions.state(petition))
+    fields["state"] = str(catalog.state(petition))
     figures = totals.read(petition_id) or {"petition_id": petition_id, "total": 0, "by_country": {},
                                            "goal": fields["goal"], "updated_at": None}
     return fields, targets.with_targets(figures, fields["country_targets"])

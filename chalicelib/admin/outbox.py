@@ -7,7 +7,8 @@ answers as always, and the log says why no link arrived.
 """
 from __future__ import annotations
 
-from chalicelib import config, mail
+from chalicelib import mail
+from chalicelib.aws import config
 
 
 class MailUnavailable(RuntimeError):

@@ -7,7 +7,7 @@ Written with boto3 directly: three tiny item shapes, no model needed.
 """
 from __future__ import annotations
 
-from chalicelib import aws, config
+from chalicelib.aws import clients, config
 
 
 def _table() -> str:
@@ -17,27 +17,27 @@ def _table() -> str:
 def put(key: str, expires_at: int, **attributes: str) -> None:
     item = {"key": {"S": key}, "expires_at": {"N": str(expires_at)},
             **{name: {"S": value} for name, value in attributes.items()}}
-    aws.dynamodb().put_item(TableName=_table(), Item=item)
+    clients.dynamodb().put_item(TableName=_table(), Item=item)
 
 
 def get(key: str, now: float) -> dict[str, str] | None:
-    item = aws.dynamodb().get_item(TableName=_table(), Key={"key": {"S": key}}, ConsistentRead=True).get("Item")
+    item = clients.dynamodb().get_item(TableName=_table(), Key={"key": {"S": key}}, ConsistentRead=True).get("Item")
     return _live(item, now)
 
 
 def take(key: str, now: float) -> dict[str, str] | None:
     """Delete the item and return what it held, if it was there and alive: once only, however many ask at once."""
-    reply = aws.dynamodb().delete_item(TableName=_table(), Key={"key": {"S": key}}, ReturnValues="ALL_OLD")
+    reply = clients.dynamodb().delete_item(TableName=_table(), Key={"key": {"S": key}}, ReturnValues="ALL_OLD")
     return _live(reply.get("Attributes"), now)
 
 
 def delete(key: str) -> None:
-    aws.dynamodb().delete_item(TableName=_table(), Key={"key": {"S": key}})
+    clients.dynamodb().delete_item(TableName=_table(), Key={"key": {"S": key}})
 
 
 def count(key: str, expires_at: int) -> int:
     """Add one to a counter that lives until ``expires_at``; the new count."""
-    reply = aws.dynamodb().update_item(
+    reply = clients.dynamodb().update_item(
         TableName=_table(), Key={"key": {"S": key}},
         UpdateExpression="ADD n :one SET expires_at = if_not_exists(expires_at, :e)",
         ExpressionAttributeValues={":one": {"N": "1"}, ":e": {"N": str(expires_at)}},

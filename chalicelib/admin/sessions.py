@@ -20,8 +20,8 @@ from http.cookies import CookieError, SimpleCookie
 
 from itsdangerous import BadData
 
-from chalicelib import config
 from chalicelib.admin import keys, records
+from chalicelib.aws import config
 
 COOKIE = "cs_admin"
 PRE_COOKIE = "cs_pre"  # before sign-in: binds the sign-in forms' CSRF token to this browser

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from itsdangerous import BadData
 
-from chalicelib import aws, config
 from chalicelib.admin import keys, records
+from chalicelib.aws import clients, config
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def allowlist(now: float | None = None) -> frozenset[str]:
     now = time.monotonic() if now is None else now
     if _allowlist is not None and _allowlist[0] > now:
         return _allowlist[1]
-    value = aws.ssm().get_parameter(Name=s.admin_allowlist_parameter)["Parameter"]["Value"]
+    value = clients.ssm().get_parameter(Name=s.admin_allowlist_parameter)["Parameter"]["Value"]
     addresses = frozenset(a.strip().lower() for a in value.split(",") if "@" in a)
     _allowlist = (now + ALLOWLIST_SECONDS, addresses)
     return addresses
@@ -103,7 +103,7 @@ def request_link(address: str, send: SendMail, now: float | None = None) -> str:
     try:
         send(address, "Your Countersign sign-in link", text, html)
     except Exception as exc:  # the answer stays the same; the operator sees why in the log
-        log.error("admin sign-in mail not sent error=%s", aws.error_code(exc))
+        log.error("admin sign-in mail not sent error=%s", clients.error_code(exc))
     return ANSWER
 
 

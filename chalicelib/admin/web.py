@@ -18,10 +18,15 @@ from urllib.parse import parse_qs
 from chalice import Response
 from email_validator import EmailNotValidError, validate_email
 
-from chalicelib import aws, canonical_email, countries, i18n, pages, responses, security_headers
-from chalicelib.admin import audit, campaign_figures, operations, outbox, sessions, signin
-from chalicelib.campaign import markdown, rules, store
-from chalicelib.models import PetitionStatus
+from chalicelib import i18n
+from chalicelib.admin import operations, outbox, sessions, signin, source_figures
+from chalicelib.audit import trail
+from chalicelib.aws import clients
+from chalicelib.aws.models import PetitionStatus
+from chalicelib.i18n import countries
+from chalicelib.identity import canonical_email
+from chalicelib.petitions import markdown, rules, store
+from chalicelib.web import pages, responses, security_headers
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +135,8 @@ def guarded(*, api: bool) -> Callable:
                 if api:
                     return _json(problem.status, {"error": problem.message})
                 return _message(request, problem.status, "We couldn't read that", problem.message)
-            except (*aws.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
-                log.error("admin storage unavailable route=%s error=%s", view.__name__, aws.error_code(exc))
+            except (*clients.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
+                log.error("admin storage unavailable route=%s error=%s", view.__name__, clients.error_code(exc))
                 return _unavailable(api, request)
         return run
     return wrap
@@ -146,8 +151,8 @@ def _open(api: bool) -> Callable:
                 return view(request, *args, **kwargs)
             except BadRequest as problem:
                 return _message(request, problem.status, "We couldn't read that", problem.message)
-            except (*aws.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
-                log.error("admin storage unavailable route=%s error=%s", view.__name__, aws.error_code(exc))
+            except (*clients.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
+                log.error("admin storage unavailable route=%s error=%s", view.__name__, clients.error_code(exc))
                 return _unavailable(api, request)
         return run
     return wrap
@@ -212,7 +217,7 @@ def link_use(request, token: str) -> Response:
     if opened is None:
         return _link_problem(request)
     session, cookie = sessions.start(opened.email)
-    audit.record(opened.email, "sign-in")
+    trail.record(opened.email, "sign-in")
     return _see_other(request, "/admin", {"Set-Cookie": [sessions.session_cookie(cookie),
                                                          sessions.cleared(sessions.PRE_COOKIE)]})
 
@@ -227,7 +232,7 @@ def _link_problem(request) -> Response:
 @guarded(api=False)
 def sign_out(request, session: sessions.Session, form: dict) -> Response:
     sessions.end(session)
-    audit.record(session.email, "sign-out")
+    trail.record(session.email, "sign-out")
     return _see_other(request, "/admin/sign-in", {"Set-Cookie": sessions.cleared()})
 
 
@@ -303,7 +308,7 @@ def petition_page(request, session, petition_id: str) -> Response:
         return _message(request, 404, "No such petition", "There is no petition with this id.")
     return _page(200, "petition.html", request, session=session, petition=fields, figures=figures,
                  names=countries.names(), targets_line=pages.targets_line(figures),
-                 campaign=campaign_figures.for_petition(petition_id, fields.get("sources")))
+                 campaign=source_figures.for_petition(petition_id, fields.get("sources")))
 
 
 @guarded(api=False)
@@ -382,7 +387,7 @@ def _preview_view(raw: dict) -> dict:
 
 @guarded(api=False)
 def audit_page(request, session) -> Response:
-    return _page(200, "audit.html", request, session=session, entries=audit.latest(200))
+    return _page(200, "audit.html", request, session=session, entries=trail.latest(200))
 
 
 # ---- the JSON API: the same operations, the same session ------------------------------------------------
@@ -419,7 +424,7 @@ def api_petition(request, session, petition_id: str) -> Response:
     except operations.NotFound:
         return _json(404, {"error": "There is no petition with this id."})
     return _json(200, {"petition": fields, "figures": figures,
-                       "campaign": campaign_figures.for_petition(petition_id, fields.get("sources"))})
+                       "campaign": source_figures.for_petition(petition_id, fields.get("sources"))})
 
 
 @guarded(api=True)
@@ -450,4 +455,4 @@ def api_status(request, session, petition_id: str) -> Response:
 
 @guarded(api=True)
 def api_audit(request, session) -> Response:
-    return _json(200, {"entries": [entry.as_json() for entry in audit.latest(200)]})
+    return _json(200, {"entries": [entry.as_json() for entry in trail.latest(200)]})

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import aws, config
+from chalicelib.aws import clients, config
 from chalicelib.fraud import identity
 
 log = logging.getLogger(__name__)
@@ -156,9 +156,9 @@ def _read_document() -> str | None:
         return path.read_text(encoding="utf-8") if path.exists() else ""
     if s.blocklist_parameter:
         try:
-            return aws.ssm().get_parameter(Name=s.blocklist_parameter)["Parameter"]["Value"]
+            return clients.ssm().get_parameter(Name=s.blocklist_parameter)["Parameter"]["Value"]
         except ClientError as exc:
-            if aws.error_code(exc) == "ParameterNotFound":
+            if clients.error_code(exc) == "ParameterNotFound":
                 return None  # a stage that never made one has no lists
             raise
     return None
@@ -177,7 +177,7 @@ def current() -> Lists:
         else:
             _cache.lists = parse(document)
     except (BotoCoreError, ClientError, OSError, BadList) as exc:
-        reason = aws.error_code(exc) if isinstance(exc, (BotoCoreError, ClientError)) else str(exc)
+        reason = clients.error_code(exc) if isinstance(exc, (BotoCoreError, ClientError)) else str(exc)
         log.error("blocklists unreadable, keeping the last good ones reason=%s", reason)
     return _cache.lists
 

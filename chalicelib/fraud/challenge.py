@@ -31,14 +31,14 @@ from urllib.parse import urlencode
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import aws, config
+from chalicelib.aws import clients, config
 
 log = logging.getLogger(__name__)
 
 TOKEN_FIELD = "cf-turnstile-response"  # the field name Turnstile's widget gives its hidden input
 FIELD = "challenge"  # where a failed check's message goes (the widget's container has this id)
 SCRIPT_URL = "https://challenges.cloudflare.com/turnstile/v0/api.js"
-# The sign path's one DynamoDB write may take up to aws.LIMITS.worst_seconds (7 s) of the API
+# The sign path's one DynamoDB write may take up to clients.LIMITS.worst_seconds (7 s) of the API
 # function's 10 s; siteverify gets what is left, with no retry (a retried token is "already spent").
 TIMEOUT_SECONDS = 2.0
 MAX_TOKEN_CHARS = 2048  # Turnstile's own limit on a token
@@ -75,9 +75,9 @@ def secret() -> str:
     if _failure is not None and time.monotonic() < _failure[0]:
         raise SecretUnavailable(_failure[1])
     try:
-        reply = aws.ssm().get_parameter(Name=s.challenge_secret_parameter, WithDecryption=True)
+        reply = clients.ssm().get_parameter(Name=s.challenge_secret_parameter, WithDecryption=True)
     except (BotoCoreError, ClientError) as exc:
-        code = aws.error_code(exc)
+        code = clients.error_code(exc)
         _failure = (time.monotonic() + FAILURE_SECONDS, code)
         log.error("challenge secret parameter unreadable error=%s", code)
         raise SecretUnavailable(code) from exc

@@ -28,7 +28,9 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from chalicelib import canonical_email, config, front_door
+from chalicelib.aws import config
+from chalicelib.identity import canonical_email
+from chalicelib.web import origin_guard
 
 IP_HASH_CHARS = 32  # 128 bits of the HMAC: plenty to tell clients apart, and small on the item
 FORWARDED_FOR = "x-forwarded-for"
@@ -114,7 +116,7 @@ def client_address(request) -> str | None:
         forwarded = ((request.headers or {}).get(FORWARDED_FOR) or "").split(",")[0].strip()
         if forwarded and normalised(forwarded) is not None:
             return forwarded
-    return front_door.client_address(request)
+    return origin_guard.client_address(request)
 
 
 def of_request(request) -> Client:

@@ -34,10 +34,10 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from chalicelib import aws, clock, config
-from chalicelib.admin import audit
+from chalicelib.audit import trail
+from chalicelib.aws import clients, clock, config
+from chalicelib.aws.models import SignatureStatus
 from chalicelib.fraud import blocklists, identity
-from chalicelib.models import SignatureStatus
 
 DEFAULT_RATE = 100  # status changes a second: well inside one tally batch a second and the table's warm capacity
 
@@ -111,7 +111,7 @@ class Criteria:
 def criteria_with_address(petition_id: str, address: str | None = None, **given) -> Criteria:
     """Criteria where an operator gave a raw address (from WAF logs, say): it is hashed with the stage's key."""
     if address is not None:
-        from chalicelib import canonical_email
+        from chalicelib.identity import canonical_email
 
         hashed = identity.ip_hash(address, canonical_email.hash_secret())
         if hashed is None:
@@ -149,7 +149,7 @@ def pages(criteria: Criteria, direction: Direction, start: dict | None = None,
           consistent: bool = False) -> Iterator[tuple[list[dict], dict | None]]:
     """The matching items, a scan page at a time, with the position after each page (None at the end)."""
     arguments = {**_scan_arguments(criteria, direction), "ConsistentRead": consistent}
-    client = aws.dynamodb()
+    client = clients.dynamodb()
     while True:
         page = client.scan(**arguments, **({"ExclusiveStartKey": start} if start else {}))
         items = [item for item in page.get("Items", []) if criteria.matches_domain(item)]
@@ -250,7 +250,7 @@ def apply(criteria: Criteria, direction: Direction, actor: str, *, rate: float =
     checkpoint = checkpoint or Checkpoint(None)
     progress = checkpoint.load(criteria, direction)
     pacer = pacer or Pacer(rate)
-    client = aws.dynamodb()
+    client = clients.dynamodb()
     by_country = Counter(progress.by_country)
 
     def out_of_time() -> bool:
@@ -267,7 +267,7 @@ def apply(criteria: Criteria, direction: Direction, actor: str, *, rate: float =
                 client.update_item(**_update_arguments({"signature_key": item["signature_key"]},
                                                        criteria.petition_id, direction))
             except ClientError as exc:
-                if not aws.conditional_check_failed(exc):
+                if not clients.conditional_check_failed(exc):
                     raise
                 progress.skipped += 1
                 continue
@@ -283,7 +283,7 @@ def apply(criteria: Criteria, direction: Direction, actor: str, *, rate: float =
         checkpoint.save(progress)
         if not progress.complete and out_of_time():
             break
-    audit.record(actor, str(direction), criteria.petition_id, before=None,
+    trail.record(actor, str(direction), criteria.petition_id, before=None,
                  after={"criteria": criteria.as_record(), "changed": progress.changed, "skipped": progress.skipped,
                         "by_country": dict(sorted(by_country.items())), "complete": progress.complete})
     if progress.complete:
@@ -293,6 +293,6 @@ def apply(criteria: Criteria, direction: Direction, actor: str, *, rate: float =
 
 def record_preview(criteria: Criteria, direction: Direction, actor: str, counts: Counter) -> None:
     """Audit a preview too: who looked for what, and how much it found."""
-    audit.record(actor, f"{direction}-preview", criteria.petition_id, before=None,
+    trail.record(actor, f"{direction}-preview", criteria.petition_id, before=None,
                  after={"criteria": criteria.as_record(), "matching": sum(counts.values()),
                         "by_country": dict(sorted(counts.items()))})

@@ -28,7 +28,7 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from chalicelib import config, metrics
+from chalicelib.aws import config, metrics
 from chalicelib.fraud import identity
 
 log = logging.getLogger(__name__)

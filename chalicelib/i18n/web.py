@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from chalice import Response
 
-from chalicelib import config
+from chalicelib.aws import config
 from chalicelib.i18n import DEFAULT, LANGUAGES, NAMES, using
 from chalicelib.i18n.negotiation import negotiate, set_cookie
 

@@ -13,7 +13,8 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from chalicelib import clock, i18n
+from chalicelib import i18n
+from chalicelib.aws import clock
 
 
 @cache

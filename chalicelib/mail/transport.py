@@ -19,7 +19,7 @@ from typing import Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import aws, config
+from chalicelib.aws import clients, config
 
 SMTP_TIMEOUT_SECONDS = 10
 
@@ -56,7 +56,7 @@ class SesSender:
         if self.configuration_set:
             arguments["ConfigurationSetName"] = self.configuration_set
         try:
-            reply = aws.sesv2().send_email(**arguments)
+            reply = clients.sesv2().send_email(**arguments)
         except ClientError as exc:
             # Only the error's code: SES's message may quote the address.
             raise SendFailed(f"SES {exc.response.get('Error', {}).get('Code', 'error')}") from None

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import aws, canonical_email, clock, config
-from chalicelib.campaign import store
+from chalicelib.aws import clients, clock, config
+from chalicelib.identity import canonical_email
+from chalicelib.petitions import store
 
 # Why each stored attribute is kept, in words a signer reads.
 PURPOSES: dict[str, str] = {
@@ -48,7 +49,7 @@ def _plain(value: dict) -> Any:
 def signer_data(email: str) -> dict[str, Any]:
     """Everything held for the address across petitions, as a JSON-ready report."""
     secret = canonical_email.hash_secret()
-    client, table = aws.dynamodb_for_jobs(), config.settings().signatures_table
+    client, table = clients.dynamodb_for_jobs(), config.settings().signatures_table
     found = []
     for petition in store.every():
         key = canonical_email.signature_key(petition.petition_id, email, secret)

@@ -20,8 +20,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import aws, config, petitions
-from chalicelib.admin import audit
+from chalicelib.audit import trail
+from chalicelib.aws import clients, config
+from chalicelib.petitions import catalog
 from chalicelib.rights import export
 from chalicelib.rights.spreadsheet import Format
 
@@ -39,7 +40,7 @@ def parse(event: dict) -> tuple[str, export.Kind, Format, str]:
     if not isinstance(event, dict):
         raise Refused("send a JSON object: {\"petition_id\": ..., \"kind\": ..., \"format\": ...}")
     petition_id = event.get("petition_id")
-    if not isinstance(petition_id, str) or not petitions.valid_id(petition_id):
+    if not isinstance(petition_id, str) or not catalog.valid_id(petition_id):
         raise Refused("petition_id: give the id of a petition")
     try:
         kind = export.Kind(event.get("kind", ""))
@@ -85,7 +86,7 @@ def object_key(petition_id: str, kind: export.Kind, fmt: Format, snapshot_at: st
 
 def presign(key: str) -> str:
     """A link to an export's file that works for LINK_SECONDS."""
-    return aws.s3().generate_presigned_url("get_object", Params={"Bucket": config.settings().export_bucket,
+    return clients.s3().generate_presigned_url("get_object", Params={"Bucket": config.settings().export_bucket,
                                                                  "Key": key}, ExpiresIn=LINK_SECONDS)
 
 
@@ -99,10 +100,10 @@ def run(petition_id: str, kind: export.Kind, fmt: Format, actor: str, segments: 
         out.flush()
         key = key or object_key(petition_id, kind, fmt, result.snapshot_at)
         filename = f"{petition_id}-{os.path.basename(key)}"
-        aws.s3().upload_file(out.name, bucket, key, ExtraArgs={
+        clients.s3().upload_file(out.name, bucket, key, ExtraArgs={
             "ContentType": CONTENT_TYPES[fmt], "ContentDisposition": f'attachment; filename="{filename}"'})
     url = presign(key)
-    audit.record(actor, f"export {kind}", petition_id, None,
+    trail.record(actor, f"export {kind}", petition_id, None,
                  {"kind": str(kind), "format": str(fmt), "rows": result.rows, "object": key})
     log.info("export written petition=%s kind=%s format=%s rows=%d", petition_id, kind, fmt, result.rows)
     return {"url": url, "expires_in": LINK_SECONDS, "rows": result.rows, "key": key,
@@ -119,5 +120,5 @@ def handle(event: dict) -> dict[str, Any]:
     except export.UnknownPetition:
         return {"error": "There is no petition with this id."}
     except (BotoCoreError, ClientError) as exc:
-        log.error("export failed error=%s", aws.error_code(exc))
+        log.error("export failed error=%s", clients.error_code(exc))
         raise  # a storage failure: Lambda reports it, and the caller may run it again

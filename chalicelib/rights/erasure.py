@@ -36,11 +36,13 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from chalicelib import aws, canonical_email, config, i18n, mail
-from chalicelib.admin import audit
-from chalicelib.campaign import store
+from chalicelib import i18n, mail
+from chalicelib.audit import trail
+from chalicelib.aws import clients, config
+from chalicelib.aws.models import Petition
 from chalicelib.i18n import gettext as _
-from chalicelib.models import Petition
+from chalicelib.identity import canonical_email
+from chalicelib.petitions import store
 from chalicelib.verification import tokens
 
 log = logging.getLogger(__name__)
@@ -61,14 +63,14 @@ def erase_key(signature_key: str, channel: Channel, actor: str, now: float | Non
     """Delete the signature with this key, if there is one, and record it. True when one was deleted."""
     petition_id = signature_key.split("#", 1)[0]
     try:
-        aws.dynamodb().delete_item(TableName=config.settings().signatures_table,
+        clients.dynamodb().delete_item(TableName=config.settings().signatures_table,
                                    Key={"signature_key": {"S": signature_key}},
                                    ConditionExpression="attribute_exists(signature_key)")
     except ClientError as exc:
-        if aws.conditional_check_failed(exc):
+        if clients.conditional_check_failed(exc):
             return False
         raise
-    audit.record(actor, ERASE_ACTION, petition_id, None, {"channel": str(channel)}, now=now)
+    trail.record(actor, ERASE_ACTION, petition_id, None, {"channel": str(channel)}, now=now)
     log.info("signature erased petition=%s sig=%s channel=%s", petition_id, canonical_email.log_tag(signature_key),
              channel.name)
     return True
@@ -86,9 +88,9 @@ def erase(email: str, petition_id: str | None, actor: str) -> list[str]:
             if erase_key(canonical_email.signature_key(pid, email, secret), Channel.OPERATOR, actor)]
 
 
-def records(limit: int = 100) -> list[audit.Entry]:
+def records(limit: int = 100) -> list[trail.Entry]:
     """The latest erasure records."""
-    return [entry for entry in audit.latest(limit) if entry.action == ERASE_ACTION]
+    return [entry for entry in trail.latest(limit) if entry.action == ERASE_ACTION]
 
 
 # ---- the signed, expiring link ----------------------------------------------------------
@@ -142,7 +144,7 @@ class Requested:
 def _stamp_link(signature_key: str, now: float) -> bool:
     """One conditional write: the signature exists and had no link in the last interval. True: send one."""
     try:
-        aws.dynamodb().update_item(
+        clients.dynamodb().update_item(
             TableName=config.settings().signatures_table, Key={"signature_key": {"S": signature_key}},
             UpdateExpression="SET erase_link_at = :now",
             ConditionExpression="attribute_exists(signature_key) AND "
@@ -150,7 +152,7 @@ def _stamp_link(signature_key: str, now: float) -> bool:
             ExpressionAttributeValues={":now": {"N": str(int(now))},
                                        ":before": {"N": str(int(now) - LINK_INTERVAL_SECONDS)}})
     except ClientError as exc:
-        if aws.conditional_check_failed(exc):
+        if clients.conditional_check_failed(exc):
             return False
         raise
     return True
@@ -199,7 +201,7 @@ STATUS = {Step.READY: 200, Step.ERASED: 200, Step.GONE: 404, Step.BROKEN: 400, S
 
 
 def _stored(signature_key: str) -> bool:
-    reply = aws.dynamodb().get_item(TableName=config.settings().signatures_table, ConsistentRead=True,
+    reply = clients.dynamodb().get_item(TableName=config.settings().signatures_table, ConsistentRead=True,
                                     Key={"signature_key": {"S": signature_key}}, ProjectionExpression="signature_key")
     return "Item" in reply
 

@@ -29,9 +29,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import IO, Any
 
-from chalicelib import aws, clock, config, countries, totals
-from chalicelib.models import SignatureStatus
+from chalicelib.aws import clients, clock, config
+from chalicelib.aws.models import SignatureStatus
+from chalicelib.i18n import countries
 from chalicelib.rights.spreadsheet import Format, RowWriter
+from chalicelib.tally import totals
 
 DEFAULT_SEGMENTS = 8
 # Items per Scan request: DynamoDB stops a page at 1 MB anyway; a page this size returns within the
@@ -148,7 +150,7 @@ def scan(kwargs: dict, segments: int = DEFAULT_SEGMENTS, client=None, page_items
     (DynamoDB's own cap is 1 MB): each request then returns sooner, which a
     slow engine (DynamoDB Local) needs to answer inside the client's timeout.
     """
-    client = client or aws.dynamodb_for_jobs()
+    client = client or clients.dynamodb_for_jobs()
     pages: queue.Queue = queue.Queue(maxsize=max(1, segments * PAGES_QUEUED_PER_SEGMENT))
     stop = threading.Event()
     errors: list[BaseException] = []

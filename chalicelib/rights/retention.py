@@ -33,10 +33,10 @@ from datetime import datetime, timedelta
 
 from botocore.exceptions import ClientError
 
-from chalicelib import aws, clock, config, petitions
-from chalicelib.admin import audit
-from chalicelib.campaign import store
-from chalicelib.models import Petition, PetitionStatus, SignatureStatus
+from chalicelib.audit import trail
+from chalicelib.aws import clients, clock, config
+from chalicelib.aws.models import Petition, PetitionStatus, SignatureStatus
+from chalicelib.petitions import catalog, store
 from chalicelib.rights import export
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def anonymised_item(item: dict, now: float) -> dict:
 
 def closed_since(petition: Petition, now: datetime) -> datetime | None:
     """When the petition closed, if it is closed: its close (``closed_at``) or its passed ``closes_at``."""
-    if petitions.state(petition, now) != PetitionStatus.CLOSED:
+    if catalog.state(petition, now) != PetitionStatus.CLOSED:
         return None
     moments = [m for m in (petition.closed_at, petition.closes_at) if m is not None and m <= now]
     return min(moments) if moments else None
@@ -115,7 +115,7 @@ def _conflict(exc: ClientError) -> bool:
 
 def _rewrite(item: dict, now: float) -> str:
     """Anonymise (or, when pending, delete) one signature; what happened."""
-    client, table = aws.dynamodb_for_jobs(), config.settings().signatures_table
+    client, table = clients.dynamodb_for_jobs(), config.settings().signatures_table
     key = {"signature_key": item["signature_key"]}
     unchanged = {"ConditionExpression": "attribute_exists(email) AND #s = :s",
                  "ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": {":s": item["status"]}}
@@ -137,7 +137,7 @@ def _rewrite(item: dict, now: float) -> str:
                 if attempt == CONFLICT_RETRIES or not _conflict(exc):
                     raise
     except ClientError as exc:
-        if exc.response["Error"]["Code"] in ("TransactionCanceledException", aws.CONDITIONAL_CHECK_FAILED):
+        if exc.response["Error"]["Code"] in ("TransactionCanceledException", clients.CONDITIONAL_CHECK_FAILED):
             return "skipped"
         raise
     return "anonymised"
@@ -182,14 +182,14 @@ def _collect(window: list, result: Result) -> None:
 
 def _finish(petition_id: str, result: Result, actor: str, now: float) -> None:
     if result.anonymised or result.deleted:
-        audit.record(actor, "anonymise", petition_id, None,
+        trail.record(actor, "anonymise", petition_id, None,
                      {"anonymised": result.anonymised, "pending_deleted": result.deleted, "done": result.done})
     if result.done:
-        aws.dynamodb().update_item(
+        clients.dynamodb().update_item(
             TableName=config.settings().petitions_table, Key={"petition_id": {"S": petition_id}},
             UpdateExpression="SET anonymised_at = :at", ConditionExpression="attribute_exists(petition_id)",
             ExpressionAttributeValues={":at": {"S": Petition.anonymised_at.serialize(clock.as_utc(now))}})
-        petitions.reset()
+        catalog.reset()
     log.info("retention petition=%s anonymised=%d deleted=%d skipped=%d done=%s", petition_id, result.anonymised,
              result.deleted, result.skipped, result.done)
 
@@ -202,7 +202,7 @@ def anonymise_petition(petition_id: str, *, force: bool = False, actor: str = "r
     if petition is None:
         return Result(petition_id, reason="no such petition")
     moment = clock.as_utc(now)
-    if petitions.state(petition, moment) != PetitionStatus.CLOSED:
+    if catalog.state(petition, moment) != PetitionStatus.CLOSED:
         return Result(petition_id, reason="not closed: an open or draft petition keeps its signatures")
     if not force and not due(petition, moment):
         return Result(petition_id, reason=f"not due: anonymised {retention_days(petition)} days after closing")
@@ -230,7 +230,7 @@ def run_due(time_left: Callable[[], float] | None = None) -> list[Result]:
 
 
 def _start_clock(petition_id: str, now: datetime) -> None:
-    aws.dynamodb().update_item(
+    clients.dynamodb().update_item(
         TableName=config.settings().petitions_table, Key={"petition_id": {"S": petition_id}},
         UpdateExpression="SET closed_at = :at", ConditionExpression="attribute_not_exists(closed_at)",
         ExpressionAttributeValues={":at": {"S": Petition.closed_at.serialize(now)}})
@@ -248,8 +248,8 @@ def set_period(petition_id: str, days: int) -> None:
     """A petition's own retention period (days after it closes)."""
     if days < 0:
         raise ValueError("days must be 0 or more")
-    aws.dynamodb().update_item(
+    clients.dynamodb().update_item(
         TableName=config.settings().petitions_table, Key={"petition_id": {"S": petition_id}},
         UpdateExpression="SET retention_days = :d", ConditionExpression="attribute_exists(petition_id)",
         ExpressionAttributeValues={":d": {"N": str(days)}})
-    petitions.reset()
+    catalog.reset()

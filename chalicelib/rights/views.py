@@ -12,12 +12,17 @@ import logging
 from chalice import Response
 from email_validator import EmailNotValidError, validate_email
 
-from chalicelib import aws, canonical_email, config, i18n, pages, petitions, responses, submission
+from chalicelib import i18n
+from chalicelib.aws import clients, config
 from chalicelib.i18n import N_
 from chalicelib.i18n import gettext as _
+from chalicelib.identity import canonical_email
+from chalicelib.petitions import catalog
 from chalicelib.rights import erasure
 from chalicelib.rights.erasure import Step
+from chalicelib.signing import submission
 from chalicelib.verification import tokens
+from chalicelib.web import pages, responses
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +55,7 @@ def _render(template: str, **context) -> str:
 
 
 def _petition_or_404(petition_id: str, prefix: str):
-    petition = petitions.load(petition_id)
+    petition = catalog.load(petition_id)
     if petition is None:
         return None, responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
     return petition, None
@@ -58,7 +63,7 @@ def _petition_or_404(petition_id: str, prefix: str):
 
 def _result(status: int, step: str, heading: str, message: str, petition, prefix: str) -> Response:
     page = _render("rights/remove_result.html", prefix=prefix, heading=heading, message=message, step=step,
-                        petition=petitions.public_view(petition) if petition is not None else None)
+                        petition=catalog.public_view(petition) if petition is not None else None)
     return responses.html(status, page, cache=responses.NO_STORE, headers=PRIVATE)
 
 
@@ -66,7 +71,7 @@ def form(petition_id: str, prefix: str) -> Response:
     petition, missing = _petition_or_404(petition_id, prefix)
     if missing:
         return missing
-    page = _render("rights/remove.html", prefix=prefix, petition=petitions.public_view(petition), errors={},
+    page = _render("rights/remove.html", prefix=prefix, petition=catalog.public_view(petition), errors={},
                         email="")
     return responses.html(200, page, cache=responses.SHARED_PAGE_CACHE, headers={"Referrer-Policy": "no-referrer"})
 
@@ -88,13 +93,13 @@ def request(petition_id: str, prefix: str, raw: bytes | str, content_type: str |
     except EmailNotValidError:
         if as_json:
             return responses.json_response(422, {"errors": {"email": _(INVALID_EMAIL)}})
-        page = _render("rights/remove.html", prefix=prefix, petition=petitions.public_view(petition),
+        page = _render("rights/remove.html", prefix=prefix, petition=catalog.public_view(petition),
                        errors={"email": _(INVALID_EMAIL)}, email=email[:320])
         return responses.html(422, page, cache=responses.NO_STORE)
     try:
         erasure.request_link(petition, address)
-    except (*aws.STORAGE_ERRORS, canonical_email.SecretUnavailable, tokens.MissingSecret) as exc:
-        log.error("erasure request unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
+    except (*clients.STORAGE_ERRORS, canonical_email.SecretUnavailable, tokens.MissingSecret) as exc:
+        log.error("erasure request unavailable petition=%s error=%s", petition_id, clients.error_code(exc))
         if as_json:
             return responses.error(503, texts("unavailable")[1])
         return _result(503, "unavailable", *texts("unavailable"), petition, prefix)
@@ -106,7 +111,7 @@ def request(petition_id: str, prefix: str, raw: bytes | str, content_type: str |
             "(it works for %(num)s hour).",
             "If that address signed this petition, we have sent it a link to remove the signature "
             "(it works for %(num)s hours).", hours)})
-    page = _render("rights/remove_sent.html", prefix=prefix, petition=petitions.public_view(petition),
+    page = _render("rights/remove_sent.html", prefix=prefix, petition=catalog.public_view(petition),
                         link_hours=hours, interval_minutes=erasure.LINK_INTERVAL_SECONDS // 60)
     return responses.html(200, page, cache=responses.NO_STORE, headers=PRIVATE)
 
@@ -117,11 +122,11 @@ def link_page(petition_id: str, prefix: str, token: str) -> Response:
         return missing
     try:
         step, token = erasure.inspect(petition_id, token)
-    except (*aws.STORAGE_ERRORS, tokens.MissingSecret) as exc:
-        log.error("erasure link unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
+    except (*clients.STORAGE_ERRORS, tokens.MissingSecret) as exc:
+        log.error("erasure link unavailable petition=%s error=%s", petition_id, clients.error_code(exc))
         return _result(503, "unavailable", *texts("unavailable"), petition, prefix)
     if step == Step.READY:
-        page = _render("rights/remove_confirm.html", prefix=prefix, petition=petitions.public_view(petition),
+        page = _render("rights/remove_confirm.html", prefix=prefix, petition=catalog.public_view(petition),
                             token=token)
         return responses.html(200, page, cache=responses.NO_STORE, headers=PRIVATE)
     return _result(erasure.STATUS[step], step, *texts(step), petition, prefix)
@@ -137,8 +142,8 @@ def link_use(petition_id: str, prefix: str, raw: bytes | str, content_type: str 
                        unreadable.translated(), petition, prefix)
     try:
         step = erasure.confirm(petition_id, token)
-    except (*aws.STORAGE_ERRORS, tokens.MissingSecret) as exc:
-        log.error("erasure unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
+    except (*clients.STORAGE_ERRORS, tokens.MissingSecret) as exc:
+        log.error("erasure unavailable petition=%s error=%s", petition_id, clients.error_code(exc))
         return _result(503, "unavailable", *texts("unavailable"), petition, prefix)
     return _result(erasure.STATUS[step], step, *texts(step), petition, prefix)
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 
-from chalicelib import countries, i18n, pages
+from chalicelib import i18n
+from chalicelib.i18n import countries
 from chalicelib.i18n import gettext as _
+from chalicelib.web import pages
 
 HEIGHT = 20
 CHAR_WIDTH = 7.0  # 11 px sans-serif, a little wide on purpose

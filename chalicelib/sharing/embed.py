@@ -11,8 +11,12 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlencode
 
-from chalicelib import config, countries, i18n, pages, submission
+from chalicelib import i18n
+from chalicelib.aws import config
+from chalicelib.i18n import countries
 from chalicelib.i18n import gettext as _
+from chalicelib.signing import submission
+from chalicelib.web import pages
 
 FLAG = "embed"  # the query parameter that marks a form post from the embed
 

@@ -4,7 +4,7 @@ One decision for every response, by route: ``frame_ancestors`` says what the
 ``frame-ancestors`` directive of the Content-Security-Policy is. A page that
 is not the embed says ``'none'`` (no clickjacking of the sign form or the
 admin area); the embed says the petition's allowed sites, or ``*`` when it
-lists none. chalicelib/security_headers.py puts it into each page's policy.
+lists none. chalicelib/web/security_headers.py puts it into each page's policy.
 """
 from __future__ import annotations
 

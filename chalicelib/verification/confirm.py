@@ -22,8 +22,11 @@ from enum import StrEnum
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib import aws, canonical_email, clock, config, petitions, submission
-from chalicelib.models import Petition, Signature, SignatureStatus
+from chalicelib.aws import clients, clock, config
+from chalicelib.aws.models import Petition, Signature, SignatureStatus
+from chalicelib.identity import canonical_email
+from chalicelib.petitions import catalog
+from chalicelib.signing import submission
 from chalicelib.verification import pending, tokens
 from chalicelib.verification.tokens import TokenState
 
@@ -85,16 +88,16 @@ def _check(petition_id: str, token: str, now: float) -> tuple[tokens.TokenCheck,
         return check, None, Outcome(Step.BROKEN)
     if check.state == TokenState.WRONG_PETITION:
         return check, None, Outcome(Step.WRONG_PETITION)
-    petition = petitions.load(petition_id)
+    petition = catalog.load(petition_id)
     if petition is None:
         return check, None, Outcome(Step.NO_PETITION)
-    if not petitions.is_open(petition):
+    if not catalog.is_open(petition):
         return check, petition, Outcome(Step.CLOSED, petition)
     return check, petition, None
 
 
 def _stored(signature_key: str) -> Signature | None:
-    item = aws.dynamodb().get_item(TableName=config.settings().signatures_table, ConsistentRead=True,
+    item = clients.dynamodb().get_item(TableName=config.settings().signatures_table, ConsistentRead=True,
                                    Key={"signature_key": {"S": signature_key}}).get("Item")
     return Signature.from_raw_data(item) if item else None
 
@@ -149,7 +152,7 @@ def confirm(petition_id: str, token: str, now: float | None = None) -> Outcome:
             return Outcome(Step.EXPIRED, petition, token)
         tag = canonical_email.log_tag(check.signature_key)
         try:
-            aws.dynamodb().update_item(
+            clients.dynamodb().update_item(
                 TableName=config.settings().signatures_table,
                 Key={"signature_key": {"S": check.signature_key}},
                 UpdateExpression="SET #status = :confirmed, confirmed_at = :at REMOVE expires_at",
@@ -161,7 +164,7 @@ def confirm(petition_id: str, token: str, now: float | None = None) -> Outcome:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if not aws.conditional_check_failed(exc):
+            if not clients.conditional_check_failed(exc):
                 raise
             old = exc.response.get("Item")
             outcome = _state(Signature.from_raw_data(old) if old else None, petition, moment)

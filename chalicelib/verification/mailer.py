@@ -33,8 +33,11 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib import aws, canonical_email, config, i18n, mail, petitions
-from chalicelib.models import SignatureStatus
+from chalicelib import i18n, mail
+from chalicelib.aws import clients, config
+from chalicelib.aws.models import SignatureStatus
+from chalicelib.identity import canonical_email
+from chalicelib.petitions import catalog
 from chalicelib.verification import message, tokens, updates
 
 log = logging.getLogger(__name__)
@@ -109,11 +112,11 @@ def _mail_update(request: MailRequest, set_to: int, condition: str, values: dict
 def claim(request: MailRequest) -> bool:
     """Claim this mail's number on the signature; False when it was claimed before or is no longer due."""
     try:
-        aws.dynamodb().update_item(**_mail_update(
+        clients.dynamodb().update_item(**_mail_update(
             request, request.number, "#status = :pending AND mail_sent < :n",
             {":pending": {"S": SignatureStatus.PENDING}, ":n": {"N": str(request.number)}}))
     except ClientError as exc:
-        if aws.conditional_check_failed(exc):
+        if clients.conditional_check_failed(exc):
             return False
         raise
     return True
@@ -122,7 +125,7 @@ def claim(request: MailRequest) -> bool:
 def release(request: MailRequest) -> None:
     """Give a claim back after a failed send, so the retried record sends again (best effort)."""
     try:
-        aws.dynamodb().update_item(**_mail_update(
+        clients.dynamodb().update_item(**_mail_update(
             request, request.number - 1, "mail_sent = :n AND #status = :pending",
             {":pending": {"S": SignatureStatus.PENDING}, ":n": {"N": str(request.number)}}))
     except (ClientError, BotoCoreError) as exc:
@@ -138,14 +141,14 @@ RETRYABLE = (mail.SendFailed, ClientError, BotoCoreError, PynamoDBException, mes
 def send_one(request: MailRequest, sender: mail.Sender, now: float) -> str:
     """Build, claim and send one mail. Returns what happened, for the batch's log line."""
     tag = canonical_email.log_tag(request.signature_key)
-    petition = petitions.load(request.petition_id)
-    if petition is None or not petitions.is_open(petition):
+    petition = catalog.load(request.petition_id)
+    if petition is None or not catalog.is_open(petition):
         log.info("no mail: petition missing or closed petition=%s sig=%s", request.petition_id, tag)
         return "skipped"
     # Built before the claim: a missing setting or secret fails here, with nothing claimed.
     with i18n.using(request.language):
         built = message.verification_message(
-            petition_id=request.petition_id, title=petitions.content(petition)["title"],
+            petition_id=request.petition_id, title=catalog.content(petition)["title"],
             signature_key=request.signature_key,
             name=request.name, email=request.email, updates=request.updates, now=now)
     if not claim(request):

@@ -4,7 +4,8 @@ from __future__ import annotations
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
-from chalicelib import config, i18n, mail
+from chalicelib import i18n, mail
+from chalicelib.aws import config
 from chalicelib.i18n import gettext as _
 from chalicelib.verification import tokens
 

@@ -14,8 +14,9 @@ from enum import StrEnum
 
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib import aws, canonical_email, config
-from chalicelib.models import Signature, SignatureStatus
+from chalicelib.aws import clients, config
+from chalicelib.aws.models import Signature, SignatureStatus
+from chalicelib.identity import canonical_email
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def request_resend(existing: Signature, now: float) -> Resend:
             condition=(Signature.status == SignatureStatus.PENDING) & (Signature.mail_requested == seen),
         )
     except PynamoDBException as exc:
-        if aws.conditional_check_failed(exc):
+        if clients.conditional_check_failed(exc):
             return Resend.RACED
         log.warning("resend failed petition=%s sig=%s error=%s", existing.petition_id, tag,
                     getattr(exc, "cause_response_code", None) or type(exc).__name__)

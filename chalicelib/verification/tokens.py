@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from chalicelib import aws, config
+from chalicelib.aws import clients, config
 
 SALT = "countersign.confirm-signature"
 MAX_TOKEN_CHARS = 512  # a real one is about 140; anything longer is not ours
@@ -51,7 +51,7 @@ def secret() -> bytes:
     if s.verify_token_secret:
         return s.verify_token_secret.encode("utf-8")
     if s.verify_token_parameter:
-        reply = aws.ssm().get_parameter(Name=s.verify_token_parameter, WithDecryption=True)
+        reply = clients.ssm().get_parameter(Name=s.verify_token_parameter, WithDecryption=True)
         return reply["Parameter"]["Value"].encode("utf-8")
     raise MissingSecret("set VERIFY_TOKEN_SECRET or VERIFY_TOKEN_PARAMETER")
 

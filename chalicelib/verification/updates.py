@@ -33,9 +33,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib import aws, canonical_email, clock, config, i18n, mail, petitions
+from chalicelib import i18n, mail
+from chalicelib.aws import clients, clock, config
+from chalicelib.aws.models import SignatureStatus
 from chalicelib.i18n import gettext as _
-from chalicelib.models import SignatureStatus
+from chalicelib.identity import canonical_email
+from chalicelib.petitions import catalog
 from chalicelib.verification import message, tokens
 
 log = logging.getLogger(__name__)
@@ -151,13 +154,13 @@ def updates_message(request: UpdatesRequest, title: str, now: float | None = Non
 def claim(request: UpdatesRequest) -> bool:
     """Claim the opt-in mail on the signature; False when it was claimed before or the item is another one."""
     try:
-        aws.dynamodb().update_item(
+        clients.dynamodb().update_item(
             TableName=config.settings().signatures_table, Key={"signature_key": {"S": request.signature_key}},
             UpdateExpression="SET updates_mail_sent = :one",
             ConditionExpression="created_at = :created AND attribute_not_exists(updates_mail_sent)",
             ExpressionAttributeValues={":one": {"N": str(CLAIMED)}, ":created": {"S": request.created_at}})
     except ClientError as exc:
-        if aws.conditional_check_failed(exc):
+        if clients.conditional_check_failed(exc):
             return False
         raise
     return True
@@ -166,7 +169,7 @@ def claim(request: UpdatesRequest) -> bool:
 def release(request: UpdatesRequest) -> None:
     """Give the claim back after a failed send, so the retried record sends again (best effort)."""
     try:
-        aws.dynamodb().update_item(
+        clients.dynamodb().update_item(
             TableName=config.settings().signatures_table, Key={"signature_key": {"S": request.signature_key}},
             UpdateExpression="REMOVE updates_mail_sent",
             ConditionExpression="created_at = :created AND updates_mail_sent = :one",
@@ -179,12 +182,12 @@ def release(request: UpdatesRequest) -> None:
 def send_one(request: UpdatesRequest, sender: mail.Sender, now: float) -> str:
     """Build, claim and send the opt-in mail. Returns what happened, for the batch's log line."""
     tag = canonical_email.log_tag(request.signature_key)
-    petition = petitions.load(request.petition_id)
+    petition = catalog.load(request.petition_id)
     if petition is None or petition.require_verification:
         log.info("no opt-in mail: petition missing or verifying petition=%s sig=%s", request.petition_id, tag)
         return "skipped"
     with i18n.using(request.language):  # built before the claim: a missing setting claims nothing
-        built = updates_message(request, petitions.content(petition)["title"], now)
+        built = updates_message(request, catalog.content(petition)["title"], now)
     if not claim(request):
         log.info("opt-in mail already claimed petition=%s sig=%s", request.petition_id, tag)
         return "claimed"
@@ -231,7 +234,7 @@ def inspect(petition_id: str, token: str) -> Step:
     if state != LinkState.VALID or named is None:
         return Step.EXPIRED if state == LinkState.EXPIRED else Step.BROKEN
     key, created = named
-    item = aws.dynamodb().get_item(TableName=config.settings().signatures_table, ConsistentRead=True,
+    item = clients.dynamodb().get_item(TableName=config.settings().signatures_table, ConsistentRead=True,
                                    Key={"signature_key": {"S": key}},
                                    ProjectionExpression="created_at, updates_opt_in, updates_confirmed_at").get("Item")
     return _state(item, created) or Step.READY
@@ -244,7 +247,7 @@ def confirm(petition_id: str, token: str, now: float | None = None) -> Step:
         return Step.EXPIRED if state == LinkState.EXPIRED else Step.BROKEN
     key, created = named
     try:
-        aws.dynamodb().update_item(
+        clients.dynamodb().update_item(
             TableName=config.settings().signatures_table, Key={"signature_key": {"S": key}},
             UpdateExpression="SET updates_confirmed_at = :at",
             ConditionExpression="created_at = :created AND updates_opt_in = :yes "
@@ -253,7 +256,7 @@ def confirm(petition_id: str, token: str, now: float | None = None) -> Step:
                                        ":created": {"S": created}, ":yes": {"BOOL": True}},
             ReturnValuesOnConditionCheckFailure="ALL_OLD")
     except ClientError as exc:
-        if not aws.conditional_check_failed(exc):
+        if not clients.conditional_check_failed(exc):
             raise
         return _state(exc.response.get("Item"), created) or Step.GONE
     log.info("updates opt-in confirmed petition=%s sig=%s", petition_id, canonical_email.log_tag(key))

@@ -10,11 +10,14 @@ import logging
 
 from chalice import Response
 
-from chalicelib import aws, pages, petitions, responses, submission
+from chalicelib.aws import clients
 from chalicelib.i18n import gettext as _
+from chalicelib.petitions import catalog
+from chalicelib.signing import submission
 from chalicelib.verification import updates
 from chalicelib.verification.updates import Step
 from chalicelib.verification.views import HEADERS
+from chalicelib.web import pages, responses
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,7 @@ def texts(step: Step) -> tuple[str, str]:
 
 def _page(step: Step, petition, prefix: str, token: str = "") -> Response:
     heading, message = texts(step)
-    view = petitions.public_view(petition)
+    view = catalog.public_view(petition)
     template = "verification/updates_confirm.html" if step == Step.READY else "verification/updates_result.html"
     page = pages.render(template, prefix=prefix, petition=view, heading=heading, message=message, token=token,
                         step=step.value)
@@ -52,7 +55,7 @@ def _page(step: Step, petition, prefix: str, token: str = "") -> Response:
 
 
 def _petition(petition_id: str, prefix: str):
-    petition = petitions.load(petition_id)
+    petition = catalog.load(petition_id)
     if petition is None:
         return None, responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE, headers=HEADERS)
     return petition, None
@@ -66,7 +69,7 @@ def link_page(petition_id: str, prefix: str, token: str) -> Response:
     try:
         step = updates.inspect(petition_id, token)
     except updates.FAILURES as exc:
-        log.error("opt-in link unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
+        log.error("opt-in link unavailable petition=%s error=%s", petition_id, clients.error_code(exc))
         step = Step.UNAVAILABLE
     return _page(step, petition, prefix, token if step == Step.READY else "")
 
@@ -86,6 +89,6 @@ def link_use(petition_id: str, prefix: str, raw: bytes | str, content_type: str 
     try:
         step = updates.confirm(petition_id, token if isinstance(token, str) else "")
     except updates.FAILURES as exc:
-        log.error("opt-in unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
+        log.error("opt-in unavailable petition=%s error=%s", petition_id, clients.error_code(exc))
         step = Step.UNAVAILABLE
     return _page(step, petition, prefix)

@@ -1,10 +1,14 @@
 """The pages and JSON bodies that answer a confirmation link's requests."""
 from __future__ import annotations
 
-from chalicelib import config, i18n, pages, petitions, totals
+from chalicelib import i18n
+from chalicelib.aws import config
 from chalicelib.i18n import gettext as _
+from chalicelib.petitions import catalog
+from chalicelib.tally import totals
 from chalicelib.verification.confirm import Outcome, Step
 from chalicelib.verification.pending import RESENDS_PER_DAY
+from chalicelib.web import pages
 
 # Token pages are private to one signer: never cached, never indexed, and the
 # token never leaves in a Referer header (to a share service, say).
@@ -63,7 +67,7 @@ def json_body(outcome: Outcome) -> dict:
 
 def page(outcome: Outcome, prefix: str) -> str:
     heading, message = texts(outcome.step)
-    petition = petitions.public_view(outcome.petition) if outcome.petition is not None else None
+    petition = catalog.public_view(outcome.petition) if outcome.petition is not None else None
     context: dict[str, object] = {"petition": petition, "heading": heading, "message": message,
                "token": outcome.token, "step": outcome.step.value,
                "expiry_days": _days(config.settings().pending_expiry_seconds)}

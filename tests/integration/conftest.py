@@ -15,7 +15,7 @@ import urllib.parse
 import pytest
 import requests
 
-from chalicelib.totals import SOURCE_KEY
+from chalicelib.tally.totals import SOURCE_KEY
 from tools import reconcile
 from tools.ddblocal import DynamoDBLocal, MissingTool
 from tools.devstack import DevStack
@@ -46,7 +46,7 @@ def stack(dynamodb_local, tmp_path, request):
 def local_tables(dynamodb_local, monkeypatch, request):
     """This process's app code on fresh tables in the session's DynamoDB Local (which, unlike moto,
     enforces DynamoDB's expression and item limits); yields a client on it."""
-    from chalicelib import aws
+    from chalicelib.aws import clients
     from tools import schema
     from tools.caches import reset_caches
 
@@ -57,7 +57,7 @@ def local_tables(dynamodb_local, monkeypatch, request):
         monkeypatch.setenv(variable, f"{prefix}-{suffix}")
     reset_caches()
     schema.create_tables()
-    yield aws.dynamodb()
+    yield clients.dynamodb()
     reset_caches()
 
 

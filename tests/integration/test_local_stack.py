@@ -152,7 +152,7 @@ def test_a_crash_of_the_whole_stack_keeps_every_acknowledged_signature(tmp_path)
 
     again = DevStack(tmp_path).start()
     try:
-        from chalicelib.canonical_email import signature_key
+        from chalicelib.identity.canonical_email import signature_key
         from tools.devstack import signature_secret
 
         secret = signature_secret(tmp_path).encode()

@@ -7,7 +7,9 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import config, countries, stream_tally, totals
+from chalicelib.aws import config
+from chalicelib.i18n import countries
+from chalicelib.tally import stream_tally, totals
 from tests.streams import event, image, record
 from tools import reconcile
 

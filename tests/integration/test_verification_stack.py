@@ -53,7 +53,7 @@ def link_in(message) -> str:
 
 
 def signature_item(stack: DevStack, address: str) -> dict:
-    from chalicelib.canonical_email import signature_key
+    from chalicelib.identity.canonical_email import signature_key
     from tools.devstack import signature_secret
 
     key = signature_key(PETITION, address, signature_secret(stack.state_dir).encode())

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 
-from chalicelib import submission
 from chalicelib.i18n import N_
+from chalicelib.signing import submission
 
 MEDIA_TYPE = "application/hal+json"
 ORIGIN = "Countersign"

@@ -20,13 +20,18 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from chalicelib import clock, config, countries, front_door, i18n, submission, totals
+from chalicelib import i18n
+from chalicelib.aws import clock, config
 from chalicelib.fraud import challenge
+from chalicelib.i18n import countries
 from chalicelib.i18n import gettext as _
 from chalicelib.i18n import web as i18n_web
+from chalicelib.signing import submission
+from chalicelib.tally import totals
+from chalicelib.web import origin_guard
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
-STYLESHEET = Path(__file__).resolve().parent / "templates" / "site.css"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STYLESHEET = Path(__file__).resolve().parent.parent / "templates" / "site.css"
 STATIC_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -227,7 +232,7 @@ def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors
         # The card's address is absolute, like the share link: services fetch it from elsewhere.
         card_url=f"{share_url.rsplit('/', 1)[0]}/card.png?lang={i18n.current()}" if share_url else None,
         shares=share_links(share_url, petition["title"]) if share_url else [],
-        direct_sign_url=front_door.direct_sign_url(petition["petition_id"]),
+        direct_sign_url=origin_guard.direct_sign_url(petition["petition_id"]),
     )
 
 

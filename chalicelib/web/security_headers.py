@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 
 from chalice import Response
 
-from chalicelib import config, pages
+from chalicelib.aws import config
 from chalicelib.sharing import framing
+from chalicelib.web import pages
 
 CSP = "Content-Security-Policy"
 NOT_A_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'"

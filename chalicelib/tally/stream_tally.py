@@ -32,7 +32,7 @@ and sends everything after it again). So:
    write that applies the batch, so it neither counts nor shifts twice.
 5. A shard item idle for longer than the stream keeps records (25 hours) is
    folded into the petition's base item, once, by a transaction (see
-   ``fold_idle`` and ``chalicelib.totals``); a container looks for such
+   ``fold_idle`` and ``chalicelib.tally.totals``); a container looks for such
    items at most once an hour per petition, after applying a batch.
 
 Every invocation ends in an answer, never a function error or a timeout: a
@@ -60,9 +60,10 @@ from typing import NamedTuple
 
 from botocore.exceptions import ClientError
 
-from chalicelib import aws, clock, config, totals
+from chalicelib.aws import clients, clock, config
+from chalicelib.aws.models import SignatureStatus
 from chalicelib.fraud import trending
-from chalicelib.models import SignatureStatus
+from chalicelib.tally import totals
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class Deadline:
     # A write is started only while this much time is left: the longest one
     # request can take with its retries, so the invocation always ends with an
     # answer rather than a timeout.
-    RESERVE_MS = aws.LIMITS.worst_seconds * 1000
+    RESERVE_MS = clients.LIMITS.worst_seconds * 1000
 
     def __init__(self, context=None):
         self.remaining = getattr(context, "get_remaining_time_in_millis", None)
@@ -338,14 +339,14 @@ def apply_petition(batch: PetitionBatch, shard: str, now: float | None = None,
     """
     now = time.time() if now is None else now
     deadline = deadline or Deadline()
-    client = aws.dynamodb()
+    client = clients.dynamodb()
     petition_id = batch.petition_id
     writes = 1
     try:
         client.update_item(**_update_arguments(petition_id, shard, batch, None, now))
         return writes
     except ClientError as exc:
-        if not aws.conditional_check_failed(exc):
+        if not clients.conditional_check_failed(exc):
             raise
         # The stored item says what happened: some of these records were applied
         # before (a redelivery), or the item was folded into the base item.
@@ -379,7 +380,7 @@ def _revive(item: dict) -> None:
     names.update({f"#s{i}": totals.source_attribute(bucket)
                   for i, bucket in enumerate(sorted(totals.source_counts(item)))})
     names.update({f"#r{i}": attribute for i, attribute in enumerate(sorted(totals.recent_entries(item)))})
-    aws.dynamodb().update_item(
+    clients.dynamodb().update_item(
         TableName=config.settings().totals_table, Key=totals.item_key(item),
         UpdateExpression="REMOVE " + ", ".join(names), ConditionExpression="#f = :f",
         ExpressionAttributeNames=names, ExpressionAttributeValues=totals.typed({":f": totals.folded(item)}))
@@ -469,7 +470,7 @@ def fold_idle(petition_id: str, now: float | None = None, deadline: Deadline | N
     """
     now = time.time() if now is None else now
     deadline = deadline or Deadline()
-    client = aws.dynamodb()
+    client = clients.dynamodb()
     items = totals.petition_items(petition_id)
     base = next((item for item in items if totals.is_base(item)), None)
     number = totals.folds(base)

@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from chalicelib import aws, canonical_email, clock, i18n, petitions, signature_store, submission
+from chalicelib import i18n
+from chalicelib.aws import clients, clock
+from chalicelib.aws.models import Petition
 from chalicelib.fraud import blocklists, challenge, identity
 from chalicelib.i18n import gettext as _
-from chalicelib.models import Petition
+from chalicelib.identity import canonical_email
+from chalicelib.petitions import catalog
+from chalicelib.signing import signature_store, submission
 from chalicelib.verification import pending
 
 log = logging.getLogger(__name__)
@@ -69,8 +73,8 @@ def receive(petition_id: str, raw: bytes | str, content_type: str | None,
     media_type = submission.media_type(content_type)
     try:
         return _receive(petition_id, raw, content_type, media_type, now, client)
-    except (*aws.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
-        log.error("storage unavailable petition=%s error=%s", petition_id, aws.error_code(exc))
+    except (*clients.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
+        log.error("storage unavailable petition=%s error=%s", petition_id, clients.error_code(exc))
         return Outcome(OutcomeKind.UNAVAILABLE, media_type,
                        message=_("We couldn't record signatures just now. Please try again in a minute."))
 
@@ -83,10 +87,10 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
     except submission.BodyError as exc:
         return Outcome(_BODY_PROBLEMS[exc.status], media_type, message=exc.translated())
 
-    petition = petitions.load(petition_id)
+    petition = catalog.load(petition_id)
     if petition is None:
         return Outcome(OutcomeKind.NOT_FOUND, media_type, message=_("There is no petition with this id."))
-    if not petitions.is_open(petition, now):
+    if not catalog.is_open(petition, now):
         return Outcome(OutcomeKind.CLOSED, media_type, petition,
                        message=_("This petition has closed and no longer accepts signatures."))
     if submission.honeypot_filled(fields):

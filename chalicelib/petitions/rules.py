@@ -14,9 +14,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib import clock, countries, i18n, submission, totals
-from chalicelib.campaign import markdown
-from chalicelib.petitions import PETITION_ID
+from chalicelib import i18n
+from chalicelib.aws import clock
+from chalicelib.i18n import countries
+from chalicelib.petitions import markdown
+from chalicelib.petitions.catalog import PETITION_ID
+from chalicelib.signing import submission
+from chalicelib.tally import totals
 
 MAX_ASKS = 12
 MAX_TARGETS = 60

@@ -18,7 +18,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
-from chalicelib import aws, config
+from chalicelib.aws import clients, config
 
 
 class SignatureStatus(StrEnum):
@@ -75,7 +75,7 @@ class Petition(_BoundModel):
     language = UnicodeAttribute(null=True)
     embed_origins: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     # The campaign codes of its partner links (?source=), counted apart for campaigners; any other code counts
-    # as "other" (chalicelib.totals.bucket_for). Admin only: never in a public answer.
+    # as "other" (chalicelib.tally.totals.bucket_for). Admin only: never in a public answer.
     sources: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     translations: MapAttribute = MapAttribute(null=True)
     # Under attack: signers pass a Turnstile check first (chalicelib/fraud/challenge.py).
@@ -142,10 +142,10 @@ def _bind() -> None:
         model.Meta.table_name = table
         model.Meta.host = s.dynamodb_endpoint
         model.Meta.region = s.region
-        # Inside the API function's budget, like every boto3 client (aws.LIMITS).
-        model.Meta.connect_timeout_seconds = aws.LIMITS.connect_seconds
-        model.Meta.read_timeout_seconds = aws.LIMITS.read_seconds
-        model.Meta.max_retry_attempts = aws.LIMITS.retries
+        # Inside the API function's budget, like every boto3 client (clients.LIMITS).
+        model.Meta.connect_timeout_seconds = clients.LIMITS.connect_seconds
+        model.Meta.read_timeout_seconds = clients.LIMITS.read_seconds
+        model.Meta.max_retry_attempts = clients.LIMITS.retries
         model._connection = None  # PynamoDB caches the connection on the class
     _bound = s
 

@@ -9,7 +9,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib import config
+from chalicelib.aws import config
 
 CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
 # What a storage failure looks like from boto3 and PynamoDB: answered with a 503, never a 500.

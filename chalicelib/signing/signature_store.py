@@ -7,9 +7,12 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from chalicelib import aws, canonical_email, capacity, clock, config, i18n, models, totals
+from chalicelib import i18n
+from chalicelib.aws import capacity, clients, clock, config, models
 from chalicelib.fraud import identity
-from chalicelib.submission import SignatureInput
+from chalicelib.identity import canonical_email
+from chalicelib.signing.submission import SignatureInput
+from chalicelib.tally import totals
 from chalicelib.verification import pending
 
 log = logging.getLogger(__name__)
@@ -96,14 +99,14 @@ def store(signature: models.Signature) -> Stored:
     so the caller can tell a pending signature from a confirmed one.
     """
     try:
-        aws.dynamodb().put_item(
+        clients.dynamodb().put_item(
             TableName=config.settings().signatures_table,
             Item=signature.serialize(),
             ConditionExpression="attribute_not_exists(signature_key)",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as exc:
-        if aws.conditional_check_failed(exc):
+        if clients.conditional_check_failed(exc):
             log.info("duplicate signature petition=%s sig=%s", signature.petition_id,
                      canonical_email.log_tag(signature.signature_key))
             old = exc.response.get("Item")

@@ -11,9 +11,10 @@ from collections.abc import Callable
 
 from chalice import Response
 
-from chalicelib import aws, pages, responses
+from chalicelib.aws import clients
 from chalicelib.i18n import N_
 from chalicelib.i18n import gettext as _
+from chalicelib.web import pages, responses
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,8 @@ def _guarded(view: Callable[..., Response], answer: Callable[[], Response]) -> C
     def guarded(*args, **kwargs) -> Response:
         try:
             return view(*args, **kwargs)
-        except aws.STORAGE_ERRORS as exc:
-            log.error("storage unavailable route=%s error=%s", view.__name__, aws.error_code(exc))
+        except clients.STORAGE_ERRORS as exc:
+            log.error("storage unavailable route=%s error=%s", view.__name__, clients.error_code(exc))
             return answer()
     return guarded
 

@@ -12,9 +12,10 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib import aws, clock, models, petitions, totals
-from chalicelib.campaign import rules
-from chalicelib.models import PetitionStatus
+from chalicelib.aws import clients, clock, models
+from chalicelib.aws.models import PetitionStatus
+from chalicelib.petitions import catalog, rules
+from chalicelib.tally import totals
 
 
 class NotFound(LookupError):
@@ -38,7 +39,7 @@ class WrongState(ValueError):
 
 
 def get(petition_id: str) -> models.Petition | None:
-    if not petitions.valid_id(petition_id):
+    if not catalog.valid_id(petition_id):
         return None
     try:
         return models.Petition.get(petition_id, consistent_read=True)
@@ -65,10 +66,10 @@ def fields_of(petition: models.Petition) -> dict[str, Any]:
         elif name in ("asks", "embed_origins", "sources"):
             value = list(value or [])
         elif name == "country_targets":
-            value = {code: int(n) for code, n in sorted(petitions.targets_of(petition).items())}
+            value = {code: int(n) for code, n in sorted(catalog.targets_of(petition).items())}
         elif name == "translations":
             value = {language: {k: list(v) if k == "asks" else v for k, v in words.items()}
-                     for language, words in sorted(petitions.translations_of(petition).items())}
+                     for language, words in sorted(catalog.translations_of(petition).items())}
         out[name] = value
     return out
 
@@ -95,7 +96,7 @@ def create(raw: dict, *, status: PetitionStatus = PetitionStatus.DRAFT) -> tuple
     try:
         petition.save(condition=models.Petition.petition_id.does_not_exist())
     except PutError as exc:
-        if aws.conditional_check_failed(exc):
+        if clients.conditional_check_failed(exc):
             raise Exists(values["petition_id"]) from None
         raise
     totals.ensure(petition.petition_id, int(petition.goal))
@@ -140,7 +141,7 @@ def set_status(petition_id: str, change: str, now: datetime | None = None) -> tu
         raise NotFound(petition_id)
     now = now or clock.utc_now()
     allowed, target = TRANSITIONS[change]
-    current = petitions.state(petition, now)
+    current = catalog.state(petition, now)
     if current not in allowed:
         raise WrongState(f"This petition is {current}; only a {' or '.join(sorted(allowed))} petition can be "
                          f"{'closed' if change == 'close' else 'opened'}.")

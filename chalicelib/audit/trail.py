@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import aws, clock, config
+from chalicelib.aws import clients, clock, config
 
 LOG = "admin"
 
@@ -49,12 +49,12 @@ def record(actor: str, action: str, petition_id: str | None = None, before: dict
     for name, value in (("before", before), ("after", after)):
         if value is not None:
             item[name] = {"S": json.dumps(value, sort_keys=True)}
-    aws.dynamodb().put_item(TableName=config.settings().audit_table, Item=item)
+    clients.dynamodb().put_item(TableName=config.settings().audit_table, Item=item)
     return Entry(at, actor, action, petition_id, before, after)
 
 
 def latest(limit: int = 100) -> list[Entry]:
-    reply = aws.dynamodb().query(
+    reply = clients.dynamodb().query(
         TableName=config.settings().audit_table, KeyConditionExpression="#l = :l",
         ExpressionAttributeNames={"#l": "log"}, ExpressionAttributeValues={":l": {"S": LOG}},
         ScanIndexForward=False, Limit=limit)

@@ -16,7 +16,7 @@ import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import aws, config
+from chalicelib.aws import clients, config
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +88,9 @@ def hash_secret() -> bytes:
     if _failure is not None and time.monotonic() < _failure[0]:
         raise SecretUnavailable(_failure[1])
     try:
-        reply = aws.ssm().get_parameter(Name=s.signature_key_parameter, WithDecryption=True)
+        reply = clients.ssm().get_parameter(Name=s.signature_key_parameter, WithDecryption=True)
     except (BotoCoreError, ClientError) as exc:
-        code = aws.error_code(exc)
+        code = clients.error_code(exc)
         _failure = (time.monotonic() + FAILURE_SECONDS, code)
         log.error("signature key parameter unreadable error=%s asking again in %.0f s", code, FAILURE_SECONDS)
         raise SecretUnavailable(code) from exc

@@ -5,7 +5,7 @@ import json
 
 from chalice import Response
 
-from chalicelib import config
+from chalicelib.aws import config
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 HTML_HEADERS = {"Content-Type": "text/html; charset=utf-8"}

@@ -13,9 +13,8 @@ from urllib.parse import parse_qs
 
 from email_validator import EmailNotValidError, validate_email
 
-from chalicelib import countries
 from chalicelib.fraud import disposable
-from chalicelib.i18n import N_
+from chalicelib.i18n import N_, countries
 from chalicelib.i18n import gettext as _
 
 log = logging.getLogger(__name__)

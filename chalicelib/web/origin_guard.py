@@ -21,7 +21,8 @@ from collections.abc import Callable
 
 from chalice import Response
 
-from chalicelib import config, responses
+from chalicelib.aws import config
+from chalicelib.web import responses
 
 ORIGIN_HEADER = "X-Origin-Verify"
 SIGN_ROUTE = "/petitions/{petition_id}/signatures"

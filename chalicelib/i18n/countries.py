@@ -15,7 +15,7 @@ import pycountry
 
 from chalicelib import i18n
 
-NAMES_FILE = Path(__file__).resolve().parent / "i18n" / "countries.json"
+NAMES_FILE = Path(__file__).resolve().parent / "countries.json"
 
 
 @lru_cache(maxsize=1)

@@ -47,7 +47,7 @@ from collections import OrderedDict, defaultdict
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from chalicelib import aws, config, metrics
+from chalicelib.aws import clients, config, metrics
 
 PETITION = "petition_id"
 PART = "part"  # the sort key
@@ -292,7 +292,7 @@ def set_counts_arguments(petition_id: str, by_country: dict[str, int], updated_a
 
 def ensure(petition_id: str, goal: int) -> None:
     """Create the petition's base item if missing, and keep its goal current."""
-    aws.dynamodb().update_item(
+    clients.dynamodb().update_item(
         TableName=config.settings().totals_table,
         Key=key(petition_id),
         UpdateExpression=f"SET {GOAL} = :goal",
@@ -306,7 +306,7 @@ def petition_items(petition_id: str) -> list[dict]:
     Strongly consistent, so that each item is read as it is now, in key order:
     what makes a fold landing mid-read count once (see the module's docstring).
     """
-    pages = aws.dynamodb().get_paginator("query").paginate(
+    pages = clients.dynamodb().get_paginator("query").paginate(
         TableName=config.settings().totals_table,
         KeyConditionExpression="#p = :p",
         ExpressionAttributeNames={"#p": PETITION},

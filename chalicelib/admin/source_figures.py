@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from chalicelib import countries, pages, totals
+from chalicelib.i18n import countries
+from chalicelib.tally import totals
+from chalicelib.web import pages
 
 
 def _when(minute: str) -> str:
