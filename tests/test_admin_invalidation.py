@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from chalicelib.admin import fraud_views
+from chalicelib.admin import invalidation_panel
 from chalicelib.audit import trail
 from chalicelib.fraud import identity
 from tests.test_fraud_invalidation import SCRIPT, sign, statuses
@@ -63,11 +63,11 @@ def test_apply_invalidates_then_revalidate_restores_each_audited(admin, signed):
 
 
 def test_a_long_run_stops_within_the_request_and_offers_to_continue(admin, signed, monkeypatch):
-    monkeypatch.setattr(fraud_views, "APPLY_SECONDS", 0.25)
+    monkeypatch.setattr(invalidation_panel, "APPLY_SECONDS", 0.25)
     # The step's clock moves 0.01 s each time it is read (once per update), whatever the machine's
     # speed: about 25 updates per step.
     ticks = itertools.count(1)
-    monkeypatch.setattr(fraud_views, "time", SimpleNamespace(monotonic=lambda: next(ticks) / 100))
+    monkeypatch.setattr(invalidation_panel, "time", SimpleNamespace(monotonic=lambda: next(ticks) / 100))
     csrf = token(admin)
     fields = {"csrf_token": csrf, "ip": "203.0.113.7", "direction": "invalidate"}
     first = admin.post("/admin/petitions/demo/invalidation/apply", fields).body.decode()

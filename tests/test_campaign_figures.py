@@ -159,10 +159,10 @@ def sign(client, i, source=None, country="GB"):
 
 
 def tally_stream():
-    import app
+    from tools.stream_consumers import app_handler
 
     for shard, records in read_moto_stream():
-        app.on_signature_change(event(records, shard), None)
+        app_handler("tally")(event(records, shard), None)
 
 
 @pytest.fixture

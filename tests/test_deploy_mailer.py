@@ -280,6 +280,7 @@ def test_sign_mail_and_confirm_make_only_the_calls_each_function_may_make(deploy
     from tests.test_deploy import EXPECTED_GRANTS
     from tools import petition_admin
     from tools.caches import reset_caches
+    from tools.stream_consumers import app_handler
 
     petition_admin.create("demo", "A petition", "Its summary.", 1000, require_verification=True)
     recorder = Recorder(monkeypatch)
@@ -292,7 +293,7 @@ def test_sign_mail_and_confirm_make_only_the_calls_each_function_may_make(deploy
     [(shard, records)] = read_moto_stream()  # what Lambda's poller reads, with its own permissions
     recorder.calls = set()
     reset_caches()  # the mailer runs in a container of its own
-    assert app.send_verification_mail(event(records, shard), None) == {"batchItemFailures": []}
+    assert app_handler("mailer")(event(records, shard), None) == {"batchItemFailures": []}
     mailer_calls, recorder.calls = recorder.calls, set()
     assert ("ses:SendEmail", None) in mailer_calls  # SESv2 signs as "ses", the service its actions belong to
 

@@ -57,7 +57,7 @@ def test_exports_do_not_outlive_a_week_in_the_bucket(template):
 
 def test_the_export_function_has_lambdas_full_15_minutes_room_and_the_bucket(template):
     properties = template["Resources"]["Export"]["Properties"]
-    assert properties["Handler"] == "app.export_operation"
+    assert properties["Handler"] == "chalicelib.rights.routes.export_operation"
     assert properties["Timeout"] == 900 and properties["MemorySize"] >= 1024
     assert properties["EphemeralStorage"]["Size"] >= 2048  # the file is written to /tmp, then uploaded
     variables = properties["Environment"]["Variables"]
@@ -151,7 +151,7 @@ def test_a_bad_request_gets_an_error_message_not_a_crash(tables, monkeypatch, ev
 
 def test_retention_runs_daily_with_lambdas_full_15_minutes(template):
     properties = template["Resources"]["Retention"]["Properties"]
-    assert properties["Handler"] == "app.retention_schedule"
+    assert properties["Handler"] == "chalicelib.rights.routes.retention_schedule"
     assert properties["Timeout"] == 900
     assert properties["Events"] == {"RetentionEvent": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 day)"}}}
     assert properties["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-retention"}

@@ -17,12 +17,12 @@ def sign(client, i, country):
 
 def tally_stream(checkpoints=None):
     """Apply the whole stream, as the runner would, and record its checkpoints."""
-    import app
+    from tools.stream_consumers import app_handler
 
     arn = clients.dynamodb().describe_table(TableName="test-signatures")["Table"]["LatestStreamArn"]
     positions = {}
     for shard, records in read_moto_stream():
-        app.on_signature_change(event(records, shard), None)
+        app_handler("tally")(event(records, shard), None)
         if records:
             positions[shard] = {"sequence": records[-1]["dynamodb"]["SequenceNumber"]}
     if checkpoints:

@@ -91,7 +91,7 @@ def deliver_until_done(records, shard=SHARD_A):
 
 
 def test_moto_stream_end_to_end_through_the_deployed_handler(client, petition):
-    import app
+    from tools.stream_consumers import app_handler
 
     for i, country in enumerate(["GB", "GB", "FR", "de"]):
         body = {"name": f"Signer {i}", "email": f"s{i}@example.org", "country": country, "consent": True}
@@ -105,8 +105,8 @@ def test_moto_stream_end_to_end_through_the_deployed_handler(client, petition):
         ExpressionAttributeValues={":p": {"S": "demo"}, ":c": {"S": "GB"}, ":s": {"S": "confirmed"}})
     shards = read_moto_stream()
     for shard, records in shards:
-        assert app.on_signature_change(event(records, shard), None) == {"batchItemFailures": [], "state": {}}
-        app.on_signature_change(event(records, shard), None)  # the same batch again
+        assert app_handler("tally")(event(records, shard), None) == {"batchItemFailures": [], "state": {}}
+        app_handler("tally")(event(records, shard), None)  # the same batch again
     figures = client.get("/petitions/demo/totals").json_body
     assert figures["by_country"] == {"GB": 3, "FR": 1, "DE": 1}
     assert figures["total"] == 5
@@ -282,11 +282,11 @@ def test_no_second_write_is_started_when_the_deadline_is_near(tables, monkeypatc
 
 
 def test_the_deployed_handler_hands_lambdas_context_to_the_tally(tables, monkeypatch):
-    import app
+    from tools.stream_consumers import app_handler
 
     _, records = three_petitions()
     context = Invocation(monkeypatch, writes=2)
-    reply = app.on_signature_change(event(records, SHARD_A), context)
+    reply = app_handler("tally")(event(records, SHARD_A), context)
     assert reply["batchItemFailures"] == [{"itemIdentifier": records[2]["dynamodb"]["SequenceNumber"]}]
 
 

@@ -76,9 +76,9 @@ def records():
 
 
 def run_mailer(batch):
-    import app
+    from tools.stream_consumers import app_handler
 
-    return app.send_verification_mail(event(batch, "shardId-1"), None)
+    return app_handler("mailer")(event(batch, "shardId-1"), None)
 
 
 def key_of(address="amina@example.org"):

@@ -66,9 +66,9 @@ def deliver():
 
 
 def run_mailer(records, shard="shardId-1"):
-    import app
+    from tools.stream_consumers import app_handler
 
-    return app.send_verification_mail(event(records, shard), None)
+    return app_handler("mailer")(event(records, shard), None)
 
 
 def stored(key=None) -> models.Signature:

@@ -9,6 +9,7 @@ exists can import it.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import shutil
 import subprocess
@@ -47,9 +48,20 @@ def fetch(package: str, version: str, sha256: str, folder: str, target: Path, *,
     marker = target / ".verified"
     if marker.is_file() and marker.read_text().strip() == sha256:
         return target
-    npm = require("npm", "Node.js with npm (Debian: apt-get install npm)")
     cache = target.parent
     cache.mkdir(parents=True, exist_ok=True)
+    # Test workers (pytest-xdist) and a `make run` may ask at once: one fetches, the others wait for it.
+    with (cache / f"{target.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.is_file() and marker.read_text().strip() == sha256:
+            return target
+        return _fetch(package, version, sha256, folder, target, what=what)
+
+
+def _fetch(package: str, version: str, sha256: str, folder: str, target: Path, *, what: str) -> Path:
+    marker = target / ".verified"
+    npm = require("npm", "Node.js with npm (Debian: apt-get install npm)")
+    cache = target.parent
     tarball = cache / f"{package.replace('/', '-').lstrip('@')}-{version}.tgz"
     if not tarball.is_file():
         print(f"Fetching {what} ({package}@{version}) with npm pack ...", file=sys.stderr, flush=True)

@@ -13,7 +13,7 @@ from tools.stream_settings import KEYS
 class Consumer:
     """One reader of the signatures stream: a deployed handler and where its local state lives."""
 
-    handler: str  # the function in app.py
+    handler: str  # the function's name, as the app registers it (its blueprint lives in chalicelib/)
     function: str  # its logical id in the template, which holds its event source settings
     files: str  # prefix of its checkpoint and failure files
 
@@ -28,7 +28,7 @@ def app_handler(consumer: str = "tally") -> Callable:
     """The deployed stream handler itself (Chalice's handler object takes a raw Lambda event)."""
     import app  # imported late: the environment must be set first
 
-    return getattr(app, CONSUMERS[consumer].handler)
+    return app.app.handler_map[CONSUMERS[consumer].handler]
 
 
 def setting(text: str) -> tuple[str, object]:

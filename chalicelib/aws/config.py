@@ -11,6 +11,12 @@ from functools import lru_cache
 
 DAY = 24 * 3600
 
+# The signatures stream that the tally and the mailer read, named when their decorators run (at import).
+# Deployed, infra/resources.json's event source mappings name the table's real StreamArn over it.
+SIGNATURES_STREAM_ARN = os.environ.get(
+    "SIGNATURES_STREAM_ARN",
+    "arn:aws:dynamodb:us-east-1:000000000000:table/countersign-signatures/stream/set-by-merge-template")
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -1,6 +1,8 @@
 """The pages and JSON bodies that answer a confirmation link's requests."""
 from __future__ import annotations
 
+from chalice import Response
+
 from chalicelib import i18n
 from chalicelib.aws import config
 from chalicelib.i18n import gettext as _
@@ -8,7 +10,7 @@ from chalicelib.petitions import catalog
 from chalicelib.tally import totals
 from chalicelib.verification.confirm import Outcome, Step
 from chalicelib.verification.pending import RESENDS_PER_DAY
-from chalicelib.web import pages
+from chalicelib.web import pages, responses
 
 # Token pages are private to one signer: never cached, never indexed, and the
 # token never leaves in a Referer header (to a share service, say).
@@ -79,3 +81,10 @@ def page(outcome: Outcome, prefix: str) -> str:
         return pages.render("verification/confirmed.html", prefix=prefix, total=(figures or {}).get("total"),
                             share_url=share_url, shares=pages.share_links(share_url, petition["title"]), **context)
     return pages.render("verification/problem.html", prefix=prefix, **context)
+
+
+def reply(outcome: Outcome, prefix: str, as_json: bool) -> Response:
+    """The link's answer: JSON for a script, the page for a person."""
+    if as_json:
+        return responses.json_response(outcome.status, json_body(outcome), HEADERS)
+    return responses.html(outcome.status, page(outcome, prefix), cache=responses.NO_STORE, headers=HEADERS)
