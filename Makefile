@@ -37,6 +37,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 check: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
 
 test: check
 	$(PY) -m pytest

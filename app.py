@@ -10,6 +10,7 @@ from chalice import Chalice
 from chalicelib.admin.routes import routes as admin
 from chalicelib.i18n import web as languages
 from chalicelib.osdi.routes import routes as osdi
+from chalicelib.petition_pages.routes import routes as petition_pages
 from chalicelib.petitions.routes import routes as petitions
 from chalicelib.rights.routes import routes as rights
 from chalicelib.sharing.routes import routes as sharing
@@ -34,5 +35,5 @@ def in_their_language(request, get_response):
     return languages.around(request, get_response, responses.stage_prefix(request))
 
 
-for feature in (site, petitions, signing, tally, verification, rights, sharing, osdi, admin):
+for feature in (site, petitions, petition_pages, signing, tally, verification, rights, sharing, osdi, admin):
     app.register_blueprint(feature)

@@ -13,6 +13,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.petitions import sources
 from chalicelib.signing import submission
 from tools import contract_patterns
 
@@ -105,11 +106,11 @@ def test_consent_and_flag_patterns_are_the_flag_rules(value):
 @given(st.one_of(VALUES, st.text(st.sampled_from("aZ09_.-"), max_size=70)))
 @example("a" * 65)
 @example("abc\n")
-def test_any_source_is_taken_and_only_a_campaign_code_is_kept(value):
+def test_any_source_is_taken_and_only_a_well_formed_one_is_kept(value):
     """The document puts no pattern on Source: a mangled link must never stop anyone signing."""
     assert field_accepted("source", value)
-    kept = submission.campaign_code(value, "p")
-    assert kept == (value if submission.SOURCE.fullmatch(value) else None)
+    kept = sources.source_code(value, "p")
+    assert kept == (value if sources.PATTERN.fullmatch(value) else None)
 
 
 @settings(max_examples=300)

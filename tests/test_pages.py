@@ -130,7 +130,7 @@ def test_an_invalid_campaign_code_on_the_link_is_dropped_and_counted(client, pet
     response, page = get(client, "/petitions/demo/sign?source=" + source)
     assert response.status_code == 200
     assert 'name="source"' not in page
-    assert "campaign code dropped petition=demo" in caplog.messages
+    assert "source dropped petition=demo" in caplog.messages
 
 
 def test_closed_petition_shows_closed_and_no_form(client, petition):

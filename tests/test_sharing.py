@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from chalicelib.sharing import framing
+from chalicelib.web import framing
 from tests.test_pages import get, public_base_url, set_totals  # noqa: F401 (a fixture)
 from tools import petition_admin
 

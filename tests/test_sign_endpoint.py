@@ -117,16 +117,16 @@ def test_invalid_form_gets_html_page_with_input_kept_and_messages(client, petiti
 
 
 @pytest.mark.parametrize("post", [post_json, post_form])
-def test_an_invalid_campaign_code_is_ignored_and_the_signature_taken(client, petition, post, caplog):
+def test_an_invalid_source_is_ignored_and_the_signature_taken(client, petition, post, caplog):
     caplog.set_level(logging.INFO, logger="chalicelib")
     body = {**(GOOD if post is post_json else GOOD_FORM), "source": " "}
     assert post(client, body).status_code == (202 if post is post_json else 303)
     [sig] = stored()
     assert sig.source is None
-    assert "campaign code dropped petition=demo" in caplog.messages
+    assert "source dropped petition=demo" in caplog.messages
 
 
-def test_a_form_redrawn_with_errors_drops_an_invalid_campaign_code(client, petition):
+def test_a_form_redrawn_with_errors_drops_an_invalid_source(client, petition):
     response = post_form(client, {**GOOD_FORM, "email": "nope", "source": "not a code"})
     page = response.body.decode()
     assert response.status_code == 422

@@ -3,8 +3,11 @@ import json
 
 import pytest
 
+from chalicelib.petitions import sources
 from chalicelib.signing import submission
-from chalicelib.signing.submission import BodyError, parse_body, validate
+from chalicelib.signing.submission import validate
+from chalicelib.web.bodies import BodyError
+from chalicelib.web.bodies import read as parse_body
 
 GOOD = {"name": "Amina Yusuf", "email": "amina@example.org", "country": "gb", "consent": True}
 
@@ -79,17 +82,17 @@ def test_updates_opt_in_rejects_nonsense():
 
 
 @pytest.mark.parametrize("source", [" ", "has space", "x" * 65, "<script>", 5, ["a"]])
-def test_an_invalid_campaign_code_is_dropped_not_an_error(source):
+def test_an_invalid_source_is_dropped_not_an_error(source):
     sig, errors = validate({**GOOD, "source": source})
     assert errors == {} and sig is not None and sig.source is None
 
 
-def test_a_dropped_campaign_code_is_counted_without_its_value(caplog):
+def test_a_dropped_source_is_counted_without_its_value(caplog):
     caplog.set_level("INFO", logger="chalicelib")
-    assert submission.campaign_code("x" * 65, "demo") is None
-    assert submission.campaign_code("", "demo") is None and submission.campaign_code(None, "demo") is None
-    assert submission.campaign_code("email-nov", "demo") == "email-nov"
-    assert caplog.messages == ["campaign code dropped petition=demo"]
+    assert sources.source_code("x" * 65, "demo") is None
+    assert sources.source_code("", "demo") is None and sources.source_code(None, "demo") is None
+    assert sources.source_code("email-nov", "demo") == "email-nov"
+    assert caplog.messages == ["source dropped petition=demo"]
 
 
 def test_every_invalid_field_is_listed_at_once():

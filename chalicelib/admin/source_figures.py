@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from chalicelib.i18n import countries
+from chalicelib.sharing import links
 from chalicelib.tally import totals
-from chalicelib.web import pages
 
 
 def _when(minute: str) -> str:
@@ -29,7 +29,7 @@ def _when(minute: str) -> str:
 
 def partner_links(petition_id: str, registered: list[str]) -> list[dict[str, str]]:
     """A sign-page link per registered code, from the configured public address (none without one)."""
-    base = pages.share_url(petition_id)
+    base = links.share_url(petition_id)
     if not base:
         return []
     return [{"source": code, "url": f"{base}?source={quote(code, safe='')}"} for code in registered]

@@ -10,10 +10,8 @@ and changes nothing.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable
-from urllib.parse import parse_qs
 
 from chalice import Response
 from email_validator import EmailNotValidError, validate_email
@@ -25,13 +23,13 @@ from chalicelib.aws import clients
 from chalicelib.aws.models import PetitionStatus
 from chalicelib.i18n import countries
 from chalicelib.identity import canonical_email
+from chalicelib.petition_pages import views as petition_views
 from chalicelib.petitions import markdown, rules, store
-from chalicelib.web import pages, responses, security_headers
+from chalicelib.web import bodies, pages, responses, security_headers
 
 log = logging.getLogger(__name__)
 
 NO_STORE = "no-store"
-MAX_BODY = 64 * 1024
 CSRF_HEADER = "x-csrf-token"
 
 
@@ -63,34 +61,12 @@ def _message(request, status: int, heading: str, message: str) -> Response:
 
 # ---- reading requests --------------------------------------------------------------------------------
 
-class BadRequest(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
 def _form(request) -> dict[str, str]:
-    raw = request.raw_body or b""
-    if len(raw) > MAX_BODY:
-        raise BadRequest(413, "That is more than 64 KB.")
-    try:
-        parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-    except UnicodeDecodeError:
-        raise BadRequest(400, "The form could not be read (not UTF-8).") from None
-    return {name: values[-1] for name, values in parsed.items()}
+    return bodies.read_form(request.raw_body, limit=bodies.ADMIN_LIMIT)
 
 
 def _json_body(request) -> dict:
-    raw = request.raw_body or b""
-    if len(raw) > MAX_BODY:
-        raise BadRequest(413, "The body is over 64 KB.")
-    try:
-        body = json.loads(raw.decode("utf-8") or "{}")
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest(400, "The body is not JSON.") from None
-    if not isinstance(body, dict):
-        raise BadRequest(400, "The body must be a JSON object.")
-    return body
+    return bodies.read_json(request.raw_body, limit=bodies.ADMIN_LIMIT)
 
 
 def _cookie_header(request) -> str | None:
@@ -131,10 +107,10 @@ def guarded(*, api: bool) -> Callable:
                     if form is not None:
                         kwargs["form"] = form
                 return view(request, session, *args, **kwargs)
-            except BadRequest as problem:
+            except bodies.BodyError as problem:
                 if api:
-                    return _json(problem.status, {"error": problem.message})
-                return _message(request, problem.status, "We couldn't read that", problem.message)
+                    return _json(problem.status, {"error": problem.translated()})
+                return _message(request, problem.status, "We couldn't read that", problem.translated())
             except (*clients.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
                 log.error("admin storage unavailable route=%s error=%s", view.__name__, clients.error_code(exc))
                 return _unavailable(api, request)
@@ -149,8 +125,8 @@ def _open(api: bool) -> Callable:
         def run(request, *args, **kwargs) -> Response:
             try:
                 return view(request, *args, **kwargs)
-            except BadRequest as problem:
-                return _message(request, problem.status, "We couldn't read that", problem.message)
+            except bodies.BodyError as problem:
+                return _message(request, problem.status, "We couldn't read that", problem.translated())
             except (*clients.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
                 log.error("admin storage unavailable route=%s error=%s", view.__name__, clients.error_code(exc))
                 return _unavailable(api, request)
@@ -307,7 +283,7 @@ def petition_page(request, session, petition_id: str) -> Response:
     except operations.NotFound:
         return _message(request, 404, "No such petition", "There is no petition with this id.")
     return _page(200, "petition.html", request, session=session, petition=fields, figures=figures,
-                 names=countries.names(), targets_line=pages.targets_line(figures),
+                 names=countries.names(), targets_line=petition_views.targets_line(figures),
                  campaign=source_figures.for_petition(petition_id, fields.get("sources")))
 
 

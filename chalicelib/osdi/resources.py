@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from chalicelib.i18n import N_
-from chalicelib.signing import submission
+from chalicelib.web import bodies
 
 MEDIA_TYPE = "application/hal+json"
 ORIGIN = "Countersign"
@@ -39,7 +39,7 @@ def petition_resource(view: dict, total: int, base: str) -> dict:
     }
 
 
-class NotAPerson(submission.BodyError):
+class NotAPerson(bodies.BodyError):
     """A helper body without the OSDI ``person`` we need."""
 
 
@@ -66,9 +66,9 @@ def _first(items, key: str, field: str) -> str | None:
 
 def signature_fields(raw: bytes | str, content_type: str | None) -> dict:
     """The sign path's fields from a helper body, or raise a BodyError (413, 415, 400) in the signer's words."""
-    if submission.media_type(content_type) not in (submission.JSON, MEDIA_TYPE):
-        raise submission.BodyError(415, N_("Send the signature as application/json or application/hal+json."))
-    body = submission.parse_body(raw, submission.JSON)
+    if bodies.media_type(content_type) not in (bodies.JSON, MEDIA_TYPE):
+        raise bodies.BodyError(415, N_("Send the signature as application/json or application/hal+json."))
+    body = bodies.read(raw, bodies.JSON)
     person = body.get("person")
     if not isinstance(person, dict):
         raise NotAPerson(400, N_("Send an OSDI person object in the field person."))

@@ -5,9 +5,9 @@ from chalicelib.aws import config
 from chalicelib.i18n import gettext as _
 from chalicelib.osdi import resources
 from chalicelib.petitions import catalog, figures
-from chalicelib.signing import intake, submission
+from chalicelib.signing import intake
 from chalicelib.signing.intake import OutcomeKind
-from chalicelib.web import outages, responses
+from chalicelib.web import bodies, outages, responses
 from chalicelib.web.routing import ANY, Routes
 
 routes = Routes(__name__)
@@ -32,7 +32,7 @@ def osdi_record_signature(petition_id):
     request = routes.request
     try:
         fields = resources.signature_fields(request.raw_body, request.headers.get("content-type"))
-    except submission.BodyError as problem:
+    except bodies.BodyError as problem:
         return responses.error(problem.status, problem.translated())
     outcome = intake.receive(petition_id, resources.as_json(fields), "application/json")
     if outcome.kind == OutcomeKind.ACCEPTED:

@@ -1,10 +1,10 @@
-"""The public petition pages (list, sign page, thanks, dashboard) and the petition's JSON."""
+"""A petition as data: its public JSON, and the totals the dashboard polls (one read, an ETag, cacheable)."""
 from __future__ import annotations
 
 from chalicelib.i18n import gettext as _
 from chalicelib.petitions import catalog, figures
-from chalicelib.sharing import embed
-from chalicelib.web import outages, pages, responses, security_headers
+from chalicelib.tally import totals
+from chalicelib.web import outages, responses
 from chalicelib.web.routing import Routes
 
 routes = Routes(__name__)
@@ -19,53 +19,10 @@ def petition_info(petition_id):
     return responses.json_response(200, catalog.public_view(petition))
 
 
-@routes.route("/", methods=["GET"])
-@routes.outage_page
-def index_page():
-    open_petitions = [catalog.public_view(p) for p in catalog.list_open()]
-    return responses.html(200, pages.index_page(open_petitions, routes.prefix()), cache=responses.SHARED_PAGE_CACHE)
-
-
-@routes.route("/petitions/{petition_id}/sign", methods=["GET"])
-@routes.outage_page
-def sign_page(petition_id):
-    headers = routes.request.headers
-    source = routes.query().get("source")
-    country = pages.likely_country(headers.get("cloudfront-viewer-country"), headers.get("accept-language"))
-    response = _petition_page(petition_id, responses.SHARED_PAGE_CACHE, lambda petition, prefix, share_url:
-                              pages.sign_page(petition, prefix, country=country, figures=figures.of(petition),
-                                              share_url=share_url, fields={"source": source} if source else None),
-                              form_page=True)
-    # The preselected country depends on these: a cache in front must key on them.
-    response.headers["Vary"] = responses.SIGN_PAGE_VARY
-    return response
-
-
-@routes.route("/petitions/{petition_id}/thanks", methods=["GET"])
-@routes.outage_page
-def thanks_page(petition_id):
-    return _petition_page(petition_id, responses.NO_STORE, lambda petition, prefix, share_url: pages.thanks_page(
-        petition, prefix, figures=figures.of(petition), share_url=share_url,
-        embed_snippet=embed.snippet(petition_id, petition["title"])))
-
-
-@routes.route("/petitions/{petition_id}/dashboard", methods=["GET"])
-@routes.outage_page
-def dashboard_page(petition_id):
-    return _petition_page(petition_id, responses.DASHBOARD_CACHE, lambda petition, prefix, share_url:
-                          pages.dashboard_page(petition, prefix, figures=figures.of(petition)))
-
-
-def _petition_page(petition_id, cache, render, form_page=False):
-    """Load the petition (404 page if none) and render one of its pages, cached as ``cache`` says.
-
-    ``form_page``: the page with the sign form, which loads the challenge's widget when the petition has it on.
-    """
-    prefix = routes.prefix()
-    petition = catalog.load(petition_id)
-    if petition is None:
-        return responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
-    policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url,
-                                                form_page and bool(petition.challenge))
-    return responses.html(200, render(catalog.public_view(petition), prefix, pages.share_url(petition_id)),
-                          cache=cache, headers=policy)
+@routes.route("/petitions/{petition_id}/totals", methods=["GET"])
+@outages.json
+def petition_totals(petition_id):
+    found = figures.of_id(petition_id)
+    if found is None:
+        return responses.error(404, _("There is no petition with this id."), responses.PUBLIC)
+    return responses.cacheable_json(found, totals.etag(found), routes.request.headers.get("if-none-match"))

@@ -17,9 +17,8 @@ from urllib.parse import urlsplit
 from chalicelib import i18n
 from chalicelib.aws import clock
 from chalicelib.i18n import countries
-from chalicelib.petitions import markdown
+from chalicelib.petitions import markdown, sources
 from chalicelib.petitions.catalog import PETITION_ID
-from chalicelib.signing import submission
 from chalicelib.tally import totals
 
 MAX_ASKS = 12
@@ -212,7 +211,7 @@ def _sources(value: Any) -> list[str]:
     codes = []
     for item in value:
         code = item.strip() if isinstance(item, str) else None
-        if code is None or not submission.SOURCE.fullmatch(code):
+        if code is None or not sources.PATTERN.fullmatch(code):
             raise Invalid(f"{str(item)[:80]!r} is not a source code: use 1 to 64 letters, digits, dots, "
                           "dashes or underscores, like partner-x.")
         if code in totals.RESERVED_SOURCES:

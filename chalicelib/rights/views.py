@@ -20,9 +20,8 @@ from chalicelib.identity import canonical_email
 from chalicelib.petitions import catalog
 from chalicelib.rights import erasure
 from chalicelib.rights.erasure import Step
-from chalicelib.signing import submission
 from chalicelib.verification import tokens
-from chalicelib.web import pages, responses
+from chalicelib.web import bodies, pages, responses
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +76,13 @@ def form(petition_id: str, prefix: str) -> Response:
 
 
 def request(petition_id: str, prefix: str, raw: bytes | str, content_type: str | None) -> Response:
-    as_json = submission.media_type(content_type) == submission.JSON
+    as_json = bodies.media_type(content_type) == bodies.JSON
     petition, missing = _petition_or_404(petition_id, prefix)
     if missing:
         return responses.error(404, _("There is no petition with this id.")) if as_json else missing
     try:
-        fields = submission.parse_body(raw, content_type)
-    except submission.BodyError as exc:
+        fields = bodies.read(raw, content_type)
+    except bodies.BodyError as exc:
         return responses.error(exc.status, exc.translated()) if as_json else _result(
             exc.status, "unreadable", _("We couldn't read that request"), exc.translated(), petition, prefix)
     given = fields.get("email")
@@ -148,10 +147,10 @@ def link_use(petition_id: str, prefix: str, raw: bytes | str, content_type: str 
     return _result(erasure.STATUS[step], step, *texts(step), petition, prefix)
 
 
-def _token(raw: bytes | str, content_type: str | None) -> tuple[str, submission.BodyError | None]:
+def _token(raw: bytes | str, content_type: str | None) -> tuple[str, bodies.BodyError | None]:
     try:
-        fields = submission.parse_body(raw, content_type)
-    except submission.BodyError as exc:
+        fields = bodies.read(raw, content_type)
+    except bodies.BodyError as exc:
         return "", exc
     token = fields.get("token")
     return (token if isinstance(token, str) else ""), None

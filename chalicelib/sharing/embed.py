@@ -13,9 +13,10 @@ from urllib.parse import urlencode
 
 from chalicelib import i18n
 from chalicelib.aws import config
+from chalicelib.fraud import challenge
 from chalicelib.i18n import countries
 from chalicelib.i18n import gettext as _
-from chalicelib.signing import submission
+from chalicelib.petitions import sources
 from chalicelib.web import pages
 
 FLAG = "embed"  # the query parameter that marks a form post from the embed
@@ -28,14 +29,15 @@ def path(prefix: str, petition_id: str, **query: str) -> str:
 def page(petition: dict, prefix: str, *, signed: bool = False, fields: dict | None = None,
          errors: dict | None = None, total: int | None = None) -> str:
     kept = {k: v for k, v in (fields or {}).items() if isinstance(v, str)}
-    source = submission.campaign_code(kept.pop("source", None), petition["petition_id"])
+    source = sources.source_code(kept.pop("source", None), petition["petition_id"])
     if source:
         kept["source"] = source
     return pages.render("embed.html", petition=petition, prefix=prefix, signed=signed, fields=kept,
                         errors=errors or {}, countries=countries.names(), total=total,
                         selected_country=(kept.get("country") or "").strip().upper() or None,
                         full_page=f"{prefix}/petitions/{petition['petition_id']}/sign",
-                        switch_path=f"{prefix}/petitions/{petition['petition_id']}/embed")
+                        switch_path=f"{prefix}/petitions/{petition['petition_id']}/embed",
+                        challenge_site_key=challenge.site_key, challenge_script=challenge.SCRIPT_URL)
 
 
 def snippet(petition_id: str, title: str) -> str | None:

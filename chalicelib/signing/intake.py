@@ -18,9 +18,10 @@ from chalicelib.aws.models import Petition
 from chalicelib.fraud import blocklists, challenge, identity
 from chalicelib.i18n import gettext as _
 from chalicelib.identity import canonical_email
-from chalicelib.petitions import catalog
+from chalicelib.petitions import catalog, sources
 from chalicelib.signing import signature_store, submission
 from chalicelib.verification import pending
+from chalicelib.web import bodies
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class Outcome:
 
 def receive(petition_id: str, raw: bytes | str, content_type: str | None,
             now: datetime | None = None, client: identity.Client | None = None) -> Outcome:
-    media_type = submission.media_type(content_type)
+    media_type = bodies.media_type(content_type)
     try:
         return _receive(petition_id, raw, content_type, media_type, now, client)
     except (*clients.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
@@ -83,8 +84,8 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
              now: datetime | None, client: identity.Client | None) -> Outcome:
     now = now or clock.utc_now()
     try:
-        fields = submission.parse_body(raw, content_type)
-    except submission.BodyError as exc:
+        fields = bodies.read(raw, content_type)
+    except bodies.BodyError as exc:
         return Outcome(_BODY_PROBLEMS[exc.status], media_type, message=exc.translated())
 
     petition = catalog.load(petition_id)
@@ -96,7 +97,7 @@ def _receive(petition_id: str, raw: bytes | str, content_type: str | None, media
     if submission.honeypot_filled(fields):
         return Outcome(OutcomeKind.ACCEPTED, media_type, petition)
 
-    fields = {**fields, "source": submission.campaign_code(fields.get("source"), petition.petition_id)}
+    fields = {**fields, "source": sources.source_code(fields.get("source"), petition.petition_id)}
     sig, errors = submission.validate(fields)
     if sig is None:
         return Outcome(OutcomeKind.INVALID, media_type, petition, errors=errors, fields=fields)

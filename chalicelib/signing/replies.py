@@ -4,6 +4,7 @@ from __future__ import annotations
 from chalice import Response
 
 from chalicelib.i18n import gettext as _
+from chalicelib.petition_pages import views
 from chalicelib.petitions import catalog
 from chalicelib.sharing import embed
 from chalicelib.signing import intake
@@ -15,9 +16,9 @@ def as_page(outcome: intake.Outcome, prefix: str, accept: str) -> Response:
     """A form posted from the sign page."""
     petition = outcome.petition
     if outcome.kind == OutcomeKind.ACCEPTED and petition is not None:
-        return responses.see_other(petition.thanks_url or pages.thanks_path(prefix, petition.petition_id))
+        return responses.see_other(petition.thanks_url or views.thanks_path(prefix, petition.petition_id))
     if outcome.kind == OutcomeKind.INVALID and petition is not None:
-        page = pages.sign_page(catalog.public_view(petition), prefix,
+        page = views.sign_page(catalog.public_view(petition), prefix,
                                fields=outcome.fields, errors=outcome.errors)
         policy = security_headers.for_petition_page(petition.thanks_url, petition.image_url, bool(petition.challenge))
         return responses.html(outcome.status, page, cache=responses.NO_STORE, headers=policy)

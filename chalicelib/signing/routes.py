@@ -4,9 +4,9 @@ from __future__ import annotations
 from chalicelib.fraud import identity
 from chalicelib.petitions import catalog
 from chalicelib.sharing import embed
-from chalicelib.signing import intake, replies, submission
+from chalicelib.signing import intake, replies
 from chalicelib.signing.intake import OutcomeKind
-from chalicelib.web import responses
+from chalicelib.web import bodies, responses
 from chalicelib.web.routing import ANY, Routes
 
 routes = Routes(__name__)
@@ -17,7 +17,7 @@ def sign(petition_id):
     request = routes.request
     outcome = intake.receive(petition_id, request.raw_body, request.headers.get("content-type"),
                              client=identity.of_request(request))
-    as_form = outcome.media_type == submission.FORM and not responses.wants_json(request.headers.get("accept"))
+    as_form = outcome.media_type == bodies.FORM and not responses.wants_json(request.headers.get("accept"))
     if as_form and embed.FLAG in routes.query():
         return replies.in_embed(outcome, routes.prefix())
     if as_form:

@@ -4,33 +4,28 @@ Pure functions over bytes and dicts; nothing here touches AWS.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import parse_qs
 
 from email_validator import EmailNotValidError, validate_email
 
 from chalicelib.fraud import disposable
 from chalicelib.i18n import N_, countries
 from chalicelib.i18n import gettext as _
+from chalicelib.petitions import sources
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 16 * 1024
 MAX_NAME_CHARS = 255
 MAX_POSTCODE_CHARS = 16
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
 
 TRUE_WORDS = frozenset({"true", "on", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "off", "0", "no", ""})
 # ASCII only: under IGNORECASE alone, [a-z] also matches letters such as the long s (U+017F).
 LINK = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE | re.ASCII)
 COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
-SOURCE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -63,20 +58,6 @@ def message(code: str) -> str:
     return _(MESSAGES[code], **LIMITS)
 
 
-class BodyError(Exception):
-    """A body that cannot be read at all (as opposed to invalid fields)."""
-
-    def __init__(self, status: int, message: str, **params):
-        super().__init__(message % params if params else message)
-        self.status = status
-        self.message = message % params if params else message
-        self._source = message
-        self._params = params
-
-    def translated(self) -> str:
-        return _(self._source, **self._params)
-
-
 @dataclass(frozen=True)
 class SignatureInput:
     name: str
@@ -85,44 +66,6 @@ class SignatureInput:
     postcode: str | None
     updates_opt_in: bool
     source: str | None
-
-
-def media_type(content_type: str | None) -> str:
-    """``application/json; charset=utf-8`` -> ``application/json``."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def parse_body(raw: bytes | str, content_type: str | None) -> dict:
-    """Decode a JSON or form body into a dict of fields, or raise BodyError."""
-    if isinstance(raw, str):  # Chalice's type allows text; the body is bytes in practice
-        raw = raw.encode("utf-8")
-    if len(raw) > MAX_BODY_BYTES:
-        raise BodyError(413, N_("The request body is larger than %(kb)s KB."), kb=MAX_BODY_BYTES // 1024)
-    kind = media_type(content_type)
-    if kind not in (JSON, FORM):
-        raise BodyError(415, N_("Send the signature as application/json or application/x-www-form-urlencoded."))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BodyError(400, N_("The request body is not valid UTF-8.")) from None
-    if kind == FORM:
-        try:
-            pairs = parse_qs(text, keep_blank_values=True, errors="strict")
-        except (UnicodeDecodeError, ValueError):
-            raise BodyError(400, N_("The form data is not valid UTF-8.")) from None
-        return {field: values[0] for field, values in pairs.items()}
-    try:
-        data = json.loads(text) if text.strip() else None
-    except (ValueError, RecursionError):
-        raise BodyError(400, N_("The request body is not valid JSON.")) from None
-    if not isinstance(data, dict):
-        raise BodyError(400, N_("The request body must be a JSON object of fields."))
-    try:
-        # JSON may escape lone surrogates (\ud800), which are not text at all.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise BodyError(400, N_("The request body contains characters that are not valid Unicode.")) from None
-    return data
 
 
 def honeypot_filled(fields: dict) -> bool:
@@ -168,25 +111,6 @@ def _name_error(name: str | None) -> str | None:
     if name.startswith(FORMULA_STARTS):
         return "name.formula"
     return None
-
-
-def _campaign_code(value) -> str | None:
-    return value if isinstance(value, str) and SOURCE.fullmatch(value) else None
-
-
-def campaign_code(value, petition_id: str) -> str | None:
-    """The campaign code a link carried (``?source=``), or None.
-
-    A campaign code is attribution, not the signer's input: they never see it
-    and cannot correct it. An invalid one (a link mangled in transit, or made
-    to break the form for everyone who follows it) is dropped and counted in a
-    log line, never refused, so it cannot stop anyone signing. The value
-    itself is not logged: it is whatever the link's author typed.
-    """
-    code = _campaign_code(value)
-    if code is None and value not in (None, ""):
-        log.info("campaign code dropped petition=%s", petition_id)
-    return code
 
 
 def normalise_postcode(postcode: str) -> str:
@@ -244,8 +168,8 @@ def validate(fields: dict) -> tuple[SignatureInput | None, dict[str, str]]:
     if updates_opt_in is None:
         errors["updates_opt_in"] = "updates_opt_in.invalid"
 
-    # Never an error (see campaign_code); the sign path has already counted a dropped one.
-    source = _campaign_code(fields.get("source"))
+    # Never an error (see petitions/sources.py); the sign path has already counted a dropped one.
+    source = sources.valid(fields.get("source"))
 
     if errors:
         return None, {field: message(code) for field, code in errors.items()}

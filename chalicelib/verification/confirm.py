@@ -26,9 +26,9 @@ from chalicelib.aws import clients, clock, config
 from chalicelib.aws.models import Petition, Signature, SignatureStatus
 from chalicelib.identity import canonical_email
 from chalicelib.petitions import catalog
-from chalicelib.signing import submission
 from chalicelib.verification import pending, tokens
 from chalicelib.verification.tokens import TokenState
+from chalicelib.web import bodies
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +74,8 @@ class Outcome:
 def token_from_body(raw: bytes | str, content_type: str | None) -> tuple[str | None, Outcome | None]:
     """The token a form or JSON body carries, or the outcome that says why there is none to read."""
     try:
-        fields = submission.parse_body(raw, content_type)
-    except submission.BodyError as exc:
+        fields = bodies.read(raw, content_type)
+    except bodies.BodyError as exc:
         return None, Outcome(Step.UNREADABLE, status_override=exc.status)
     token = fields.get("token")
     return (token if isinstance(token, str) else ""), None

@@ -5,8 +5,8 @@ GET shows a page with one button (mail scanners follow links); its POST acts.
 from __future__ import annotations
 
 from chalicelib.aws import config
-from chalicelib.signing import submission
 from chalicelib.verification import confirm, mailer, updates_views, views
+from chalicelib.web import bodies
 from chalicelib.web.routing import ANY, Routes
 
 routes = Routes(__name__)
@@ -32,7 +32,7 @@ def _confirm_action(petition_id, action):
     content_type = request.headers.get("content-type")
     token, unreadable = confirm.token_from_body(request.raw_body, content_type)
     outcome = unreadable or action(petition_id, token)
-    return views.reply(outcome, routes.prefix(), as_json=submission.media_type(content_type) == submission.JSON)
+    return views.reply(outcome, routes.prefix(), as_json=bodies.media_type(content_type) == bodies.JSON)
 
 
 # ---- campaign updates without verification: the opt-in mail's link (updates.py) ----

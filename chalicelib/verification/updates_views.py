@@ -13,11 +13,10 @@ from chalice import Response
 from chalicelib.aws import clients
 from chalicelib.i18n import gettext as _
 from chalicelib.petitions import catalog
-from chalicelib.signing import submission
 from chalicelib.verification import updates
 from chalicelib.verification.updates import Step
 from chalicelib.verification.views import HEADERS
-from chalicelib.web import pages, responses
+from chalicelib.web import bodies, pages, responses
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +79,8 @@ def link_use(petition_id: str, prefix: str, raw: bytes | str, content_type: str 
     if missing:
         return missing
     try:
-        fields = submission.parse_body(raw, content_type)
-    except submission.BodyError as exc:
+        fields = bodies.read(raw, content_type)
+    except bodies.BodyError as exc:
         response = _page(Step.UNREADABLE, petition, prefix)
         response.status_code = exc.status
         return response

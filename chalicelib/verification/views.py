@@ -7,6 +7,7 @@ from chalicelib import i18n
 from chalicelib.aws import config
 from chalicelib.i18n import gettext as _
 from chalicelib.petitions import catalog
+from chalicelib.sharing import links
 from chalicelib.tally import totals
 from chalicelib.verification.confirm import Outcome, Step
 from chalicelib.verification.pending import RESENDS_PER_DAY
@@ -79,7 +80,7 @@ def page(outcome: Outcome, prefix: str) -> str:
         figures = totals.read(petition["petition_id"])
         share_url = f"{config.settings().public_base_url or prefix}/petitions/{petition['petition_id']}/sign"
         return pages.render("verification/confirmed.html", prefix=prefix, total=(figures or {}).get("total"),
-                            share_url=share_url, shares=pages.share_links(share_url, petition["title"]), **context)
+                            share_url=share_url, shares=links.share_links(share_url, petition["title"]), **context)
     return pages.render("verification/problem.html", prefix=prefix, **context)
 
 

@@ -15,20 +15,15 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from chalicelib import i18n
-from chalicelib.aws import clock, config
-from chalicelib.fraud import challenge
+from chalicelib.aws import clock
 from chalicelib.i18n import countries
 from chalicelib.i18n import gettext as _
 from chalicelib.i18n import web as i18n_web
-from chalicelib.signing import submission
-from chalicelib.tally import totals
-from chalicelib.web import origin_guard
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STYLESHEET = Path(__file__).resolve().parent.parent / "templates" / "site.css"
@@ -85,63 +80,6 @@ def inline_style_hash() -> str:
     return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
-def likely_country(viewer_country: str | None, accept_language: str | None) -> str | None:
-    """The visitor's probable country, to preselect in the form.
-
-    CloudFront's ``CloudFront-Viewer-Country`` (from the IP address) wins; else
-    the region of the most preferred Accept-Language tag that has one
-    (``en-GB`` -> ``GB``, ``zh-Hant-TW`` -> ``TW``); else None. A bare language
-    (``fr``) says nothing reliable about where someone lives.
-    """
-    if viewer_country:
-        code = viewer_country.strip().upper()
-        if countries.is_country(code):
-            return code
-    ranked = []
-    for position, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if tag and quality > 0:
-            ranked.append((-quality, position, tag.strip()))
-    for _, _, tag in sorted(ranked):
-        for subtag in re.split(r"[-_]", tag)[1:]:
-            if _REGION.fullmatch(subtag) and countries.is_country(subtag.upper()):
-                return subtag.upper()
-    return None
-
-
-def share_url(petition_id: str) -> str | None:
-    """The petition's sign page as a link to send to others, or None.
-
-    Built from the configured public address only: the request's Host and
-    X-Forwarded-* headers are whatever the sender wrote, and a link built
-    from them points wherever they like. With no address configured, pages
-    offer no share link rather than guess one.
-    """
-    base = config.settings().public_base_url
-    return f"{base}/petitions/{petition_id}/sign" if base else None
-
-
-def share_links(url: str, title: str) -> list[tuple[str, str]]:
-    """Plain links to each service's own share page: no scripts of theirs load here."""
-    text = _("I signed: %(title)s", title=title)
-    u, t = quote(url, safe=""), quote(text, safe="")
-    return [
-        (_("Email"), f"mailto:?subject={quote(title, safe='')}&body={t}%0A{u}"),
-        ("WhatsApp", f"https://wa.me/?text={t}%20{u}"),
-        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={u}"),
-        ("X", f"https://x.com/intent/tweet?text={t}&url={u}"),
-        ("Bluesky", f"https://bsky.app/intent/compose?text={t}%20{u}"),
-    ]
-
-
 def _when(iso: str | None) -> str:
     """``2026-11-27T20:00:00Z`` -> ``27 Nov 2026, 20:00:00 UTC`` (the script shows local time instead)."""
     if not iso:
@@ -179,8 +117,6 @@ def _env(language: str) -> Environment:
     env.globals["language_name"] = lambda code: i18n.language_name(code, language)
     env.globals["rtl"] = i18n.RIGHT_TO_LEFT
     env.globals["inline_style"] = inline_style
-    env.globals["challenge_site_key"] = challenge.site_key  # read per page: settings change in tests
-    env.globals["challenge_script"] = challenge.SCRIPT_URL
     return env
 
 
@@ -200,78 +136,6 @@ def render(template: str, *, prefix: str = "", **context) -> str:
 def not_found(prefix: str = "") -> str:
     return render("message.html", prefix=prefix, heading=_("Petition not found"),
                   message=_("There is no petition at this address. Check the link you followed."))
-
-
-def sign_page(petition: dict, prefix: str, *, fields: dict | None = None, errors: dict | None = None,
-              country: str | None = None, total: int | None = None, figures: dict | None = None,
-              share_url: str | None = None) -> str:
-    """The sign page; with ``fields`` and ``errors`` it is the 422 re-render of a form post."""
-    fields = fields or {}
-    kept = {k: v for k, v in fields.items() if isinstance(v, str)}
-    source = submission.campaign_code(kept.pop("source", None), petition["petition_id"])
-    if source:
-        kept["source"] = source
-    selected = (kept.get("country") or "").strip().upper() or country
-    if figures is not None:
-        total = figures["total"]
-    return render(
-        "sign.html",
-        petition=petition,
-        prefix=prefix,
-        fields=kept,
-        errors=errors or {},
-        countries=countries.names(),
-        switch_path=f"{prefix}/petitions/{petition['petition_id']}/sign",
-        selected_country=selected,
-        total=total,
-        by_country=(figures or {}).get("by_country", {}),
-        # The campaign's featured country when it has one, else the visitor's likely country.
-        figure_country=petition.get("featured_country") or selected,
-        targets_line=targets_line(figures),
-        share_url=share_url,
-        # The card's address is absolute, like the share link: services fetch it from elsewhere.
-        card_url=f"{share_url.rsplit('/', 1)[0]}/card.png?lang={i18n.current()}" if share_url else None,
-        shares=share_links(share_url, petition["title"]) if share_url else [],
-        direct_sign_url=origin_guard.direct_sign_url(petition["petition_id"]),
-    )
-
-
-def targets_line(figures: dict | None, reached: str | None = None) -> str:
-    """``7 of 7 countries over their threshold``, or '' when the petition sets no targets.
-
-    With ``reached`` (``{reached}``), the line as a template the dashboard's script fills in.
-    """
-    if not figures or not figures.get("targets"):
-        return ""
-    targets = figures["targets"]
-    return i18n.ngettext("%(reached)s of %(num)s country over its threshold",
-                         "%(reached)s of %(num)s countries over their threshold", len(targets),
-                         reached=reached or i18n.format_number(len(figures.get("targets_reached") or [])))
-
-
-def thanks_path(prefix: str, petition_id: str) -> str:
-    """The built-in thanks page, in the language the signer just read the form in."""
-    return f"{prefix}/petitions/{petition_id}/thanks?lang={i18n.current()}"
-
-
-def thanks_page(petition: dict, prefix: str, *, figures: dict | None, share_url: str | None,
-                embed_snippet: str | None = None) -> str:
-    return render("thanks.html", petition=petition, prefix=prefix,
-                  total=(figures or {}).get("total"), share_url=share_url, embed_snippet=embed_snippet,
-                  shares=share_links(share_url, petition["title"]) if share_url else [])
-
-
-def dashboard_page(petition: dict, prefix: str, *, figures: dict | None) -> str:
-    figures = figures or {"total": 0, "by_country": {}, "goal": petition["goal"], "updated_at": None}
-    by_country = figures["by_country"]
-    top = max(by_country.values(), default=0)
-    return render("dashboard.html", petition=petition, prefix=prefix, figures=figures,
-                  top=top, names=countries.names(), etag=totals.etag(figures) if "petition_id" in figures else "",
-                  targets_line=targets_line(figures), targets_template=targets_line(figures, "{reached}"))
-
-
-def index_page(open_petitions: list[dict], prefix: str) -> str:
-    return render("index.html", petitions=open_petitions, prefix=prefix)
 
 
 def privacy_page(prefix: str) -> str:

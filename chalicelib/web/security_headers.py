@@ -21,8 +21,7 @@ from urllib.parse import urlsplit
 from chalice import Response
 
 from chalicelib.aws import config
-from chalicelib.sharing import framing
-from chalicelib.web import pages
+from chalicelib.web import framing, pages
 
 CSP = "Content-Security-Policy"
 NOT_A_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -53,7 +52,7 @@ def page_policy(form_targets: Iterable[str | None] = (), image_sources: Iterable
     petition whose thanks page is on the campaign's own site names it here.
     ``image_sources``: where its images may come from besides this site (a
     campaign's photo is a URL the campaign chose). ``frame_ancestors``: who may
-    frame it, as chalicelib/sharing/framing.py decides (nobody but on the embed).
+    frame it, as chalicelib/web/framing.py decides (nobody but on the embed).
     ``challenge``: the page shows Turnstile's widget (a petition with the
     challenge on), so its script and its frame may come from the provider;
     every other page keeps to our own script and no frames at all.

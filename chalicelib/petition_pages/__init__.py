@@ -1,0 +1,1 @@
+"""The public petition pages: their routes (routes.py) and how each is drawn (views.py)."""
