@@ -5,11 +5,11 @@ function ADDs one to a counter per record (one write per record).
 """
 from __future__ import annotations
 
-from bench.measure import Meter
 from bench.population import Population, RecordBuilder, event
 from bench.report import Section, count, ratio
 from chalicelib.aws import clients, config
 from chalicelib.tally import totals
+from tools.request_meter import Meter
 
 BATCH_SIZES = (1, 100, 1000)
 

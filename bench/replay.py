@@ -10,11 +10,12 @@ records generated the same way, against the same DynamoDB Local.
 from __future__ import annotations
 
 from bench.counter_writes import per_record_add
-from bench.measure import Meter, clock, median
+from bench.measure import clock, median
 from bench.population import Population, RecordBuilder, event
 from bench.report import Section, count, ratio
 from bench.shards import shard_id
 from chalicelib.tally import totals
+from tools.request_meter import Meter
 from tools.stream_settings import stream_settings
 
 SIGNATURES = 1_100_000

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bench.measure import Meter
 from bench.population import Population, RecordBuilder, event
 from bench.report import Section, count, ratio
 from chalicelib.aws import capacity, clients, clock
 from chalicelib.i18n import countries
 from chalicelib.tally import stream_tally, totals
+from tools.request_meter import Meter
 
 SHARD_COUNTS = (1, 10, 100, 1000)
 BATCH = 1000

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 
-from bench.measure import Meter, item_size, median, write_units
+from bench.measure import item_size, median, write_units
 from bench.population import Population, signer
 from bench.report import Section, count, ratio
 from chalicelib.aws import clients, config
 from chalicelib.signing import signature_store
 from chalicelib.tally import totals
+from tools.request_meter import Meter
 
 
 def sign(http, petition_id: str, body: dict):

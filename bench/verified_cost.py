@@ -32,7 +32,7 @@ from bench.cost import (
     lambda_compute,
     memory_mb,
 )
-from bench.measure import Meter, clock
+from bench.measure import clock
 from bench.population import signer
 from bench.report import Section, count, ratio
 from chalicelib import mail
@@ -40,6 +40,7 @@ from chalicelib.aws import clients, config
 from chalicelib.petitions import catalog
 from tools import petition_admin
 from tools.caches import reset_caches
+from tools.request_meter import Meter
 
 SES_PER_THOUSAND = 0.10  # SES outbound mail, us-east-1 list price, written down with the other prices
 MAILER_MEMORY_MB = memory_mb("send_verification_mail")

@@ -25,15 +25,15 @@ import sys  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from bench.measure import READ_OPERATIONS, WRITE_OPERATIONS, Meter  # noqa: E402
 from chalicelib.aws import clients  # noqa: E402
 from tools.caches import reset_caches  # noqa: E402
+from tools.request_meter import READ_OPERATIONS, WRITE_OPERATIONS, Meter  # noqa: E402
 
 # moto parses update expressions recursively; a sharded batch's expression is deep, and a pytest-xdist
 # worker's frames come on top of it. DynamoDB itself has no such limit (DynamoDB Local checks the real ones).
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
 
-pytest_plugins = ["tests.admin_session"]  # the signed-in admin fixtures
+pytest_plugins = ["tests.support.admin_session"]  # the signed-in admin fixtures
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 The validators in chalicelib/signing/submission.py are plain Python: they strip
 whitespace (``str.strip``), compare words without case, and refuse characters
 by Unicode category. JSON Schema can only say the same with patterns, so these
-are built from the same constants; tests/test_openapi_rules.py checks that the
+are built from the same constants; tests/unit/openapi/test_openapi_rules.py checks that the
 document carries exactly these and that each matches exactly what its
 validator accepts. ``python -m tools.contract_patterns`` prints them;
 ``--write`` puts them into the document.

@@ -49,7 +49,7 @@ class CallLimits:
 
 # One call that never answers gives up after 2 x (1 s + 2 s), plus at most 1 s
 # of backoff before the retry: 7 s of the API function's 10.
-# tests/test_timeouts.py checks every client against the function's timeout.
+# tests/unit/aws/test_timeouts.py checks every client against the function's timeout.
 LIMITS = CallLimits(connect_seconds=1, read_seconds=2, attempts=2)
 # Jobs that read or rewrite a whole table (exports, retention, erasure from a
 # terminal) run in functions of their own with minutes to spare: they ride out

@@ -103,7 +103,7 @@ def stage_prefix(request) -> str:
     payload 1.0 carries a named stage in both paths and, on its ``$default``
     stage, has none. Either way the prefix is what the context's path has
     before the route's own segments, as many as the route template has
-    (tests/test_http_api_events.py replays both kinds of event).
+    (tests/unit/web/test_http_api_events.py replays both kinds of event).
     """
     context = request.context or {}
     full = [part for part in (context.get("path") or "").split("/") if part]

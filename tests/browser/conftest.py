@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import _context
+
 CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -94,11 +96,6 @@ def csp_violations():
                     pytrace=False)
 
 
-def _context(browser, csp_violations, **options):
-    context = browser.new_context(**options)
-    context.set_default_timeout(10_000)
-    csp_violations.attach(context)
-    return context
 
 
 @pytest.fixture

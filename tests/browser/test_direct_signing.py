@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _context
+from tests.support.browser import _context
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_pages_in_browser import SIGN
+from tests.support.browser import SIGN
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +85,7 @@ def test_arabic_is_right_to_left_and_mirrored(request, device):
 
 
 def test_the_dashboard_script_keeps_numbers_in_the_page_language(page, stack, email):
-    from tests.browser.test_pages_in_browser import sign_by_api
+    from tests.support.browser import sign_by_api
 
     page.goto("/petitions/demo/dashboard?lang=fr")
     before = page.text_content("[data-total]")

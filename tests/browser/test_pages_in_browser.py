@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import SIGN, sign_by_api
+
 pytestmark = pytest.mark.browser
 
-SIGN = "/petitions/demo/sign"
 DASHBOARD = "/petitions/demo/dashboard"
 
 
@@ -23,11 +23,6 @@ def fill_form(page, email, name="Amina Yusuf", consent=True):
         page.check("#consent")
 
 
-def sign_by_api(stack, email, country):
-    body = json.dumps({"name": "Api Signer", "email": email, "country": country, "consent": True}).encode()
-    request = urllib.request.Request(f"{stack.base_url}/petitions/demo/signatures", data=body,
-                                     headers={"Content-Type": "application/json"})
-    assert urllib.request.urlopen(request).status == 202
 
 
 def total_on(page) -> int:

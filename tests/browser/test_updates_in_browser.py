@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from chalicelib.i18n import LANGUAGES
 from tests.browser.accessibility import violations
-from tests.browser.test_verification_in_browser import open_mail
+from tests.support.browser import open_mail
 
 pytestmark = pytest.mark.browser
 

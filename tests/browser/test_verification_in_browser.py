@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import violations
+from tests.support.browser import open_mail
 
 pytestmark = pytest.mark.browser
 
@@ -39,16 +40,6 @@ def fill_form(page, email):
     page.check("#consent")
 
 
-def open_mail(page, stack, email):
-    """The local mail page, then the newest message to this address."""
-    page.goto(stack.mail_url + "/")
-    row = page.locator("ol.mail li", has_text=email).first
-    deadline = time.monotonic() + 30
-    while row.count() == 0:
-        assert time.monotonic() < deadline, "no mail arrived"
-        time.sleep(0.2)
-        page.reload()
-    row.get_by_role("link").click()
 
 
 def total_on(page) -> int:

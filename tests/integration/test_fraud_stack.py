@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib.fraud import identity
-from tests.integration.conftest import http, stored_by_country, totals, wait_for_totals
+from tests.support.stack import http, stored_by_country, totals, wait_for_totals
 from tools.dev_state import signature_secret
 from tools.devstack import ROOT
 

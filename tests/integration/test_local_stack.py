@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.integration.conftest import acknowledged, sign, stored_by_country, totals, wait_for_totals
+from tests.support.stack import acknowledged, sign, stored_by_country, totals, wait_for_totals
 from tools.ddblocal import free_port, port_in_use
 from tools.devstack import ROOT, DevStack
 

@@ -10,8 +10,7 @@ import sys
 
 import pytest
 
-from tests.integration.conftest import acknowledged, http, sign, stored_by_country, totals, wait_for_totals
-from tests.integration.test_verification_stack import wait_for_mails
+from tests.support.stack import acknowledged, http, sign, stored_by_country, totals, wait_for_mails, wait_for_totals
 from tools.devstack import ROOT, DevStack
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from chalicelib.aws import config
 from chalicelib.i18n import countries
 from chalicelib.tally import stream_tally, totals
-from tests.streams import event, image, record
+from tests.support.streams import event, image, record
 from tools import reconcile
 
 pytestmark = pytest.mark.integration

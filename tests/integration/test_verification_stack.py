@@ -1,17 +1,13 @@
 """Verified signatures on DynamoDB Local through the dev stack: real SMTP, real .eml files, both stream readers."""
 from __future__ import annotations
 
-import email
 import re
 import subprocess
 import sys
-import time
-from email import policy
-from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import acknowledged, http, sign, totals, wait_for_totals
+from tests.support.stack import acknowledged, http, mails_to, sign, totals, wait_for_mails, wait_for_totals
 from tools.devstack import ROOT, DevStack
 
 pytestmark = pytest.mark.integration
@@ -27,24 +23,8 @@ def create_verified_petition(stack: DevStack) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def mails_to(stack: DevStack, address: str) -> list[email.message.EmailMessage]:
-    found = []
-    for path in sorted(Path(stack.mail_dir).glob("*.eml")):
-        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        if message["To"] == address:
-            found.append(message)
-    return found
 
 
-def wait_for_mails(stack: DevStack, address: str, count: int, timeout: float = 60) -> list:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = mails_to(stack, address)
-        if len(found) >= count:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{len(found)} mails to {address} arrived, not {count}")
-        time.sleep(0.1)
 
 
 def link_in(message) -> str:
