@@ -46,7 +46,7 @@ def petition_badge(petition_id):
 @routes.route("/petitions/{petition_id}/card.png", methods=["GET"])
 @outages.json
 def share_card(petition_id):
-    """The share card's image: drawn at most once a minute (card.py)."""
+    """The share card's image: drawn at most once a minute (chalicelib/sharing/card.py)."""
     petition, found = catalog.load(petition_id), figures.of_id(petition_id)
     if petition is None or found is None:
         return responses.error(404, _("There is no petition with this id."), responses.PUBLIC)
