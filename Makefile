@@ -5,12 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv check test unit petition reconcile export erase signer-data anonymise invalidate revalidate help run clean-data package deploy deploy-edge-waf bench translations
+.PHONY: venv check test quick unit petition reconcile export erase signer-data anonymise invalidate revalidate help run clean-data package deploy deploy-edge-waf bench translations
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}, local mail on :$${MAIL_PAGE_PORT:-8025}"
 	@echo "make test     lint, types and every test (unit, integration on DynamoDB Local, browser)"
-	@echo "make check    lint (ruff) and types (mypy) only"
+	@echo "make quick    lint, types, import layers and the unit tests (a few minutes)"
+	@echo "make check    lint (ruff), types (mypy) and import layers (import-linter) only"
 	@echo "make petition ARGS='create my-id --title ... --summary ... --goal N'"
 	@echo "make reconcile [REPAIR=1]   recount totals from the signatures table"
 	@echo "make export ARGS='PETITION --kind summary|signatures|updates --out FILE'   CSV (or .jsonl) export"
@@ -39,11 +40,16 @@ check: venv
 	$(VENV)/bin/mypy
 	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
 
+# Every tier on both cores: unit (moto), deploy (packaged templates), integration (DynamoDB Local), browser.
 test: check
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+# The quick loop while you work: lint, types, import layers, then the unit tests (no packaging, no
+# DynamoDB Local, no browser).
+quick: check unit
 
 unit: venv
-	$(PY) -m pytest -m "not integration and not browser"
+	$(PY) -m pytest -n 2 -m "not integration and not browser and not deploy"
 
 # Messages from chalicelib/ and app.py into chalicelib/i18n/ (messages.pot, each language's .po),
 # compiled to the .mo files the function reads, and each language's sorted country names.

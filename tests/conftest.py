@@ -85,3 +85,20 @@ def aws_calls():
     meter = Meter(ask_capacity=False)  # requests go out as the code under test makes them
     with meter.active():
         yield CallCounter(meter)
+
+
+TIERS = {"deploy": "deploy", "integration": "integration", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each tier is its folder (tests/deploy, tests/integration, tests/browser; the rest is tests/unit).
+
+    The deploy tests share one packaging of every stage (minutes of ``chalice package``): under
+    pytest-xdist they run on one worker (``--dist loadgroup``), which packages once.
+    """
+    for item in items:
+        tier = TIERS.get(item.path.relative_to(config.rootpath).parts[1])
+        if tier is not None:
+            item.add_marker(getattr(pytest.mark, tier))
+        if tier == "deploy":
+            item.add_marker(pytest.mark.xdist_group("deploy"))

@@ -11,7 +11,6 @@ import importlib
 
 import pytest
 
-from tests.support.deploy import packaged, template  # noqa: F401 (fixtures)
 from tools.stream_consumers import CONSUMERS
 
 FUNCTIONS = {

@@ -6,7 +6,7 @@ import json
 from chalicelib.aws import config as settings_module
 from chalicelib.aws import metrics
 from chalicelib.fraud import trending
-from tests.support.deploy import CHALLENGE_SECRET_ARN, packaged, resolve, resources, template  # noqa: F401 (fixtures)
+from tests.support.deploy import CHALLENGE_SECRET_ARN, resolve, resources
 
 
 def test_the_site_key_is_a_stack_parameter_the_api_reads(template):  # noqa: F811

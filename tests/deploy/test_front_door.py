@@ -14,16 +14,7 @@ import re
 import pytest
 
 from app import app
-from tests.support.deploy import (  # noqa: F401 (fixtures)
-    CONFIG,
-    allows,
-    filled_policy,
-    handler_permissions,
-    lint_errors,
-    packaged,
-    resources,
-    transformed,
-)
+from tests.support.deploy import CONFIG, allows, filled_policy, handler_permissions, lint_errors, resources
 from tools import front_door
 
 SSM_SECRET = {"Fn::Sub": "{{resolve:ssm:/countersign/${Stage}/origin-secret}}"}

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.support.deploy import lint_errors, packaged, resources, transformed  # noqa: F401 (fixtures)
+from tests.support.deploy import lint_errors, resources
 from tools import waf
 
 

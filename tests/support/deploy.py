@@ -6,19 +6,17 @@ import re
 from pathlib import Path
 
 import botocore.client
-import pytest
-
-from tools import package as packaging
 
 ROOT = Path(__file__).resolve().parents[2]
+
+FUNCTIONS = {"APIHandler": "ApiHandlerRole", "OnSignatureChange": "OnSignatureChangeRole",
+             "SendVerificationMail": "SendVerificationMailRole",  # the mailer's own checks: test_deploy_mailer.py
+             "Export": "ExportRole", "Retention": "RetentionRole"}  # data rights: test_deploy_rights.py
 
 
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 
 
-FUNCTIONS = {"APIHandler": "ApiHandlerRole", "OnSignatureChange": "OnSignatureChangeRole",
-             "SendVerificationMail": "SendVerificationMailRole",  # the mailer's own checks: test_deploy_mailer.py
-             "Export": "ExportRole", "Retention": "RetentionRole"}  # data rights: test_deploy_rights.py
 
 
 QUEUE = "SignatureStreamFailureQueue"
@@ -133,20 +131,8 @@ EXPECTED_GRANTS = {
 }
 
 
-@pytest.fixture(scope="session")
-def packaged(tmp_path_factory):
-    """Every stage's packaged template, keyed by stage."""
-    templates = {}
-    for stage in packaging.STAGES:
-        sam = packaging.package(stage, tmp_path_factory.mktemp(stage) / "out")
-        assert (sam.parent / "deployment.zip").stat().st_size > 0
-        templates[stage] = sam.read_text()
-    return templates
 
 
-@pytest.fixture(scope="session")
-def template(packaged):
-    return json.loads(packaged["dev"])
 
 
 def resources(template, kind):
@@ -214,22 +200,6 @@ def table_grants(role):
     return allowed
 
 
-@pytest.fixture(scope="session")
-def transformed(packaged):
-    """Each stage's template as CloudFormation expands it (code already uploaded)."""
-    from samtranslator.translator.transform import transform
-
-    class NoManagedPolicies:  # only SAM's own policy templates would need them; we use none
-        def load(self):
-            return {}
-
-    expanded = {}
-    for stage, text in packaged.items():
-        template = json.loads(text)
-        for function in FUNCTIONS:  # what `aws cloudformation package` does to CodeUri
-            template["Resources"][function]["Properties"]["CodeUri"] = "s3://bucket/countersign/code.zip"
-        expanded[stage] = transform(template, {"Stage": stage}, NoManagedPolicies())
-    return expanded
 
 
 def handler_permissions(resource_type):
