@@ -26,8 +26,10 @@ def latest_link(stack, after: float) -> str:
         if files:
             message = email.message_from_bytes(files[-1].read_bytes(), policy=policy.default)
             assert message["To"] == admin_address(stack)
-            text = message.get_body(("plain",)).get_content()
-            return re.search(r"https?://\S+/admin/sign-in/\S+", text).group(0)
+            body = message.get_body(("plain",))
+            link = re.search(r"https?://\S+/admin/sign-in/\S+", body.get_content()) if body else None
+            assert link is not None, "the sign-in mail has no sign-in link"
+            return link.group(0)
         time.sleep(0.1)
     raise AssertionError("no sign-in mail arrived")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
@@ -32,14 +33,17 @@ REFUSED_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")  # what submission._has_control re
 
 def _ranges(codepoints: list[int]) -> str:
     """Codepoints as a character-class body of \\uXXXX ranges."""
-    parts, start, prev = [], None, None
-    for cp in sorted(codepoints) + [None]:  # type: ignore[list-item]
+    parts: list[str] = []
+    start: int | None = None
+    prev = -2
+    ordered: list[int | None] = [*sorted(codepoints), None]
+    for cp in ordered:
         if start is not None and (cp is None or cp != prev + 1):
             parts.append(f"\\u{start:04x}" if start == prev else f"\\u{start:04x}-\\u{prev:04x}")
             start = None
-        if cp is not None and start is None:
-            start = cp
-        prev = cp
+        if cp is not None:
+            start = cp if start is None else start
+            prev = cp
     return "".join(parts)
 
 
@@ -106,12 +110,16 @@ def all_patterns() -> dict[str, str]:
             "flag": flag_word()}
 
 
+def _replacement(pattern: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: match.group(1) + "'" + pattern + "'"
+
+
 def write(document: Path = DOCUMENT) -> None:
     """Replace each schema's ``pattern:`` line in the document (single-quoted YAML: no escapes)."""
     text = document.read_text()
     for key, pattern in all_patterns().items():
         block = re.compile(rf"(\n    {SCHEMA_OF[key]}:\n(?:      .*\n)*?      pattern: )'[^'\n]*'")
-        text, found = block.subn(lambda m, p=pattern: m.group(1) + "'" + p + "'", text)
+        text, found = block.subn(_replacement(pattern), text)
         if found != 1:
             raise SystemExit(f"no pattern line under components/schemas/{SCHEMA_OF[key]} in {document}")
     document.write_text(text)

@@ -97,12 +97,13 @@ class DynamoDBLocal:
             Path(self.db_path).mkdir(parents=True, exist_ok=True)
         if port_in_use(self.port):
             raise SystemExit(f"port {self.port} is already in use; cannot start DynamoDB Local there")
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        log = open(self.log_path, "ab") if self.log_path else None
         try:
-            self.process = subprocess.Popen(self.command(emulator), cwd=emulator, stdout=log,
+            self.process = subprocess.Popen(self.command(emulator), cwd=emulator,
+                                            stdout=log if log is not None else subprocess.DEVNULL,
                                             stderr=subprocess.STDOUT, preexec_fn=child_setup)
         finally:
-            if log is not subprocess.DEVNULL:
+            if log is not None:
                 log.close()
         self.wait_ready()
         return self
@@ -114,9 +115,11 @@ class DynamoDBLocal:
         client = boto3.client("dynamodb", endpoint_url=self.endpoint, **fake_aws.CLIENT_ARGUMENTS,
                               config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5))
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        process = self.process
+        assert process is not None, "start() first"
         while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"DynamoDB Local exited with code {self.process.returncode}"
+            if process.poll() is not None:
+                raise RuntimeError(f"DynamoDB Local exited with code {process.returncode}"
                                    + (f"; see {self.log_path}" if self.log_path else ""))
             try:
                 client.list_tables(Limit=1)

@@ -95,7 +95,10 @@ class DevStack:
 
     @property
     def endpoint(self) -> str:
-        return self._endpoint or self.database.endpoint
+        if self._endpoint:
+            return self._endpoint
+        assert self.database is not None, "no endpoint given and no DynamoDB Local started"
+        return self.database.endpoint
 
     @property
     def base_url(self) -> str:
@@ -237,9 +240,11 @@ class DevStack:
 
     def _wait_for_api(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        api = self.api
+        assert api is not None, "the API server was not started"
         while True:
-            if self.api.poll() is not None:
-                raise RuntimeError(f"the API server exited with code {self.api.returncode}")
+            if api.poll() is not None:
+                raise RuntimeError(f"the API server exited with code {api.returncode}")
             try:
                 urllib.request.urlopen(self.base_url + "/petitions/demo", timeout=2).close()
                 return

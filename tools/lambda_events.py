@@ -60,7 +60,7 @@ def lambda_event(records: list[dict], shard_id: str, stream_arn: str, settings: 
     With a tumbling window Lambda adds the shard, the window and the state
     the function returned last time in this window.
     """
-    event = {"Records": records}
+    event: dict[str, object] = {"Records": records}
     window = settings.get("TumblingWindowInSeconds") or 0
     if window > 0:
         start, end = window_of(now, window)

@@ -21,12 +21,13 @@ import getpass
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from chalicelib.admin import operations
 from chalicelib.aws.models import PetitionStatus
 from chalicelib.petitions import catalog, store
 
-DEMO = {
+DEMO: dict[str, Any] = {
     "petition_id": "demo",
     "title": "Protect people seeking asylum",
     "summary": (

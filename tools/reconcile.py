@@ -213,7 +213,7 @@ def repair_arguments(drift: Drift, items: list[dict]) -> dict | None:
     base = next((item for item in items if totals.is_base(item)), {})
     number = totals.folds(base)
     holding = [item for item in items if not totals.is_base(item) and attribute in item
-               and (totals.folded(item) is None or totals.folded(item) > number)]
+               and ((folded := totals.folded(item)) is None or folded > number)]
     if len(holding) > MAX_ITEMS_CHECKED - 1:
         return None
     table = config.settings().totals_table

@@ -84,7 +84,7 @@ def serve(port: int = 0, host: str = "127.0.0.1") -> ThreadingHTTPServer:
 
 def url(server: ThreadingHTTPServer) -> str:
     host, port = server.server_address[:2]
-    return f"http://{host}:{port}{PATH}"
+    return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}{PATH}"
 
 
 def main(argv: list[str] | None = None) -> int:

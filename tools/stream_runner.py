@@ -121,7 +121,9 @@ class ShardReader:
 
     @property
     def arn(self) -> str:
-        return self.runner.stream_arn
+        arn = self.runner.stream_arn
+        assert arn is not None, "a reader exists only once the stream is known"
+        return arn
 
     def acquire(self) -> None:
         """A fresh iterator just after the last record read or processed."""
@@ -181,7 +183,7 @@ class ShardReader:
         if not self.buffer or now < self.retry_at:
             return False
         window = self.runner.settings.get("MaximumBatchingWindowInSeconds") or 0
-        return (len(self.buffer) >= self.runner.batch_size or self.closed or self.plan
+        return (len(self.buffer) >= self.runner.batch_size or self.closed or bool(self.plan)
                 or now - (self.first_buffered_at or now) >= window)
 
     def tick(self, now: float) -> None:
@@ -234,7 +236,8 @@ class ShardReader:
                  f" skipped={step.discarded} reason={step.reason}" if step.discarded else "")
 
         if step.discarded:
-            self._skip(records[step.processed:step.processed + step.discarded], step.reason, self.attempts + 1)
+            self._skip(records[step.processed:step.processed + step.discarded], step.reason or "discarded",
+                       self.attempts + 1)
         elif step.processed:
             last_done = records[step.processed - 1]["dynamodb"]["SequenceNumber"]
             runner.checkpoints.advance(self.arn, self.shard_id, last_done)
