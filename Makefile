@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: venv check test quick unit petition reconcile export erase signer-data anonymise invalidate revalidate help run clean-data package deploy deploy-edge-waf bench translations
+.PHONY: venv check test quick unit deploy-tests petition reconcile export erase signer-data anonymise invalidate revalidate help run clean-data package deploy deploy-edge-waf bench translations
 
 help:
 	@echo "make run      the whole system on http://localhost:$${PORT:-8000}, local mail on :$${MAIL_PAGE_PORT:-8025}"
@@ -50,6 +50,10 @@ quick: check unit
 
 unit: venv
 	$(PY) -m pytest -n 2 -m "not integration and not browser and not deploy"
+
+# The packaged templates, policies and zip (tests/deploy): a few minutes of `chalice package` first.
+deploy-tests: venv
+	$(PY) -m pytest -m deploy
 
 # Messages from chalicelib/ and app.py into chalicelib/i18n/ (messages.pot, each language's .po),
 # compiled to the .mo files the function reads, and each language's sorted country names.
