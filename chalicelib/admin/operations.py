@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.audit import trail
 from chalicelib.aws.models import PetitionStatus
-from chalicelib.petitions import catalog, store
+from chalicelib.petitions import catalog, store, targets
 from chalicelib.tally import totals
 
 # The store's errors, for callers that only import this module.
@@ -53,7 +53,6 @@ def overview() -> list[dict[str, Any]]:
 
 def details(petition_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """A petition's stored fields (drafts too) and its figures: per country, with targets."""
-    from chalicelib.petitions import targets
 
     petition = store.get(petition_id)
     if petition is None:

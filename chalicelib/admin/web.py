@@ -25,6 +25,7 @@ from chalicelib.i18n import countries
 from chalicelib.identity import canonical_email
 from chalicelib.petition_pages import views as petition_views
 from chalicelib.petitions import markdown, rules, store
+from chalicelib.rights import erasure
 from chalicelib.web import bodies, pages, responses, security_headers
 
 log = logging.getLogger(__name__)
@@ -324,7 +325,6 @@ def change_status(request, session, petition_id: str, form: dict) -> Response:
 @guarded(api=False)
 def erase_signer(request, session, petition_id: str, form: dict) -> Response:
     """Remove one signer from this petition by address (the keyed hash finds it; a record is kept)."""
-    from chalicelib.rights import erasure
 
     try:
         address = validate_email((form.get("email") or "").strip(), check_deliverability=False).normalized

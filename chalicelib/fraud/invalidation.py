@@ -24,6 +24,7 @@ about 1,300 MB of eventually consistent data (~330,000 read units).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import Counter
@@ -38,6 +39,7 @@ from chalicelib.audit import trail
 from chalicelib.aws import clients, clock, config
 from chalicelib.aws.models import SignatureStatus
 from chalicelib.fraud import blocklists, identity
+from chalicelib.identity import canonical_email
 
 DEFAULT_RATE = 100  # status changes a second: well inside one tally batch a second and the table's warm capacity
 
@@ -96,8 +98,6 @@ class Criteria:
     @property
     def key(self) -> str:
         """A stable name for these criteria (for the checkpoint file)."""
-        import hashlib
-
         return hashlib.sha256(json.dumps(self.as_record(), sort_keys=True).encode()).hexdigest()[:16]
 
     def matches_domain(self, item: dict) -> bool:
@@ -111,8 +111,6 @@ class Criteria:
 def criteria_with_address(petition_id: str, address: str | None = None, **given) -> Criteria:
     """Criteria where an operator gave a raw address (from WAF logs, say): it is hashed with the stage's key."""
     if address is not None:
-        from chalicelib.identity import canonical_email
-
         hashed = identity.ip_hash(address, canonical_email.hash_secret())
         if hashed is None:
             raise BadCriteria(f"{address!r} is not an IP address")

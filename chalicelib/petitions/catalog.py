@@ -15,6 +15,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import i18n
 from chalicelib.aws import config, models
+from chalicelib.petitions import markdown
 
 PETITION_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?")
 
@@ -110,7 +111,6 @@ def content(petition: models.Petition, language: str | None = None) -> dict:
 
 def public_view(petition: models.Petition, now: datetime | None = None, language: str | None = None) -> dict:
     """What anyone may see of a petition, in the page's language where it has a translation: never signer data."""
-    from chalicelib.petitions import markdown  # the campaign package reads this module's rules
 
     words = content(petition, language)
 
