@@ -111,7 +111,6 @@ def content(petition: models.Petition, language: str | None = None) -> dict:
 
 def public_view(petition: models.Petition, now: datetime | None = None, language: str | None = None) -> dict:
     """What anyone may see of a petition, in the page's language where it has a translation: never signer data."""
-
     words = content(petition, language)
 
     image = None
