@@ -47,7 +47,7 @@ def by_source(counted: dict[str, int], registered: list[str]) -> list[dict[str, 
 
 def for_petition(petition_id: str, registered: list[str] | None) -> dict[str, Any]:
     registered = list(registered or [])
-    view = totals.campaign_view(totals.petition_items(petition_id))
+    view = totals.sources_view(totals.petition_items(petition_id))
     names = countries.names()
     latest = [{**entry, "country_name": names.get(entry["country"], entry["country"]),
                "when": _when(entry["minute"])} for entry in view["recent"]]

@@ -285,7 +285,7 @@ def petition_page(request, session, petition_id: str) -> Response:
         return _message(request, 404, "No such petition", "There is no petition with this id.")
     return _page(200, "petition.html", request, session=session, petition=fields, figures=figures,
                  names=countries.names(), targets_line=petition_views.targets_line(figures),
-                 campaign=source_figures.for_petition(petition_id, fields.get("sources")))
+                 sources=source_figures.for_petition(petition_id, fields.get("sources")))
 
 
 @guarded(api=False)

@@ -288,7 +288,7 @@ FIELDS: tuple[Field, ...] = (
     Field("require_verification", _flag),  # signers confirm by email before they count (new signatures)
     Field("challenge", _flag),  # signers pass a CAPTCHA (Turnstile) first: for a petition under attack
     Field("embed_origins", _origins),  # who may frame the embeddable form (empty: any site)
-    Field("sources", _sources),  # partner links' campaign codes, counted apart for campaigners (admin only)
+    Field("sources", _sources),  # partner links' source codes, counted apart for campaigners (admin only)
     Field("language", _language),  # the language of title, summary, body and asks (empty: English)
     Field("translations", _translations),
 )

@@ -42,7 +42,7 @@ from chalicelib.rights import export
 log = logging.getLogger(__name__)
 
 ANON_MARK = "anon-"
-# counted_source is a registered campaign code or "other", never the signer's own text.
+# counted_source is a registered source or "other", never the signer's own text.
 KEPT = ("petition_id", "country", "status", "created_at", "confirmed_at", "consent_at", "counted_source")
 WRITERS = 8
 # Stop starting new work when this little of the function's time is left (the longest write plus margin).

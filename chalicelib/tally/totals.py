@@ -110,7 +110,7 @@ def recent_attribute(slot: int) -> str:
 # by reconcile put it in the same bucket, whatever the registered list says
 # later; and a script sending made-up codes grows nothing: unregistered codes
 # all count as ``other``.
-DIRECT = "direct"  # signed without a campaign code
+DIRECT = "direct"  # signed without a source (a partner link's code)
 OTHER = "other"  # a code the petition did not register
 RESERVED_SOURCES = (DIRECT, OTHER)
 COUNTED_SOURCE = "counted_source"  # the signature attribute holding the bucket (absent: direct)
@@ -118,7 +118,7 @@ MAX_SOURCES = 20  # registered codes per petition: bounds the s_ counters on eve
 
 
 def bucket_for(code: str | None, registered) -> str | None:
-    """The bucket a new signature with campaign code ``code`` is stored with (None: direct)."""
+    """The bucket a new signature with source ``code`` is stored with (None: direct)."""
     if not code:
         return None
     return code if code in (registered or ()) and code not in RESERVED_SOURCES else OTHER
@@ -265,7 +265,7 @@ def recent(items: list[dict], limit: int = RECENT_SHOWN) -> list[dict[str, str]]
     return out
 
 
-def campaign_view(items: list[dict]) -> dict:
+def sources_view(items: list[dict]) -> dict:
     """Campaigners' figures (admin only): signatures per source bucket and the latest signatures.
 
     Negative buckets (a removal counted whose arrival was not, or a signature

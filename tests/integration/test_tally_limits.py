@@ -125,7 +125,7 @@ def test_source_buckets_and_recent_entries_fit_the_limits_and_shift_on_dynamodb_
         one = stream_tally.group_by_petition([stream_tally.effect_of(signature("GB", 1000 + minute, minute))])["p1"]
         assert stream_tally.apply_petition(one, SHARD, now=now) == 1
         assert stream_tally.apply_petition(one, SHARD, now=now) == 1  # a replay: refused, changes nothing
-    view = totals.campaign_view(totals.petition_items("p1"))
+    view = totals.sources_view(totals.petition_items("p1"))
     assert sum(view["by_source"].values()) == totals.read("p1")["total"] == len(codes) + 3
     assert len(view["by_source"]) == len(buckets)
     assert [r["minute"] for r in view["recent"][:4]] == [
@@ -134,8 +134,8 @@ def test_source_buckets_and_recent_entries_fit_the_limits_and_shift_on_dynamodb_
     # shifted, not overwritten: seven of the first batch's ten entries are still there
     assert sum(1 for r in view["recent"] if r["minute"] == "2026-11-29T15:00") == totals.RECENT_SLOTS - 3
     assert stream_tally.fold_idle("p1", now=now + 2 * 86400) is True  # the fold carries every bucket and entry
-    assert totals.campaign_view(totals.petition_items("p1")) == view
+    assert totals.sources_view(totals.petition_items("p1")) == view
     drift = reconcile.Drift("p1", totals.SOURCE_KEY + "other", counted=1, stored=view["by_source"]["other"],
                             settled=True)
     assert reconcile.repair(drift) is True
-    assert totals.campaign_view(totals.petition_items("p1"))["by_source"]["other"] == 1
+    assert totals.sources_view(totals.petition_items("p1"))["by_source"]["other"] == 1

@@ -86,7 +86,7 @@ def handle(records, shard=SHARD):
 
 
 def campaign(petition="p1"):
-    return totals.campaign_view(totals.petition_items(petition))
+    return totals.sources_view(totals.petition_items(petition))
 
 
 def test_sources_count_exactly_once_through_replays_and_changes(tables):
