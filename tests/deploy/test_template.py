@@ -403,7 +403,8 @@ def insert_record():
 
 
 def test_the_tally_makes_only_the_calls_its_policy_allows(secret_from_ssm, monkeypatch):
-    from app import on_signature_change
+    from tools.stream_consumers import app_handler
+    on_signature_change = app_handler("tally")
 
     recorder = Recorder(monkeypatch)
     reply = on_signature_change(window_event(insert_record()), None)

@@ -16,7 +16,8 @@ def new_petition(tables):
 
 @pytest.fixture
 def handler(tables):
-    from app import on_signature_change
+    from tools.stream_consumers import app_handler
+    on_signature_change = app_handler("tally")
 
     return lambda e: on_signature_change(e, None)
 
@@ -65,7 +66,8 @@ def test_tally_cpu_runs():
 
 
 def test_verified_signatures_cost_four_more_requests_and_two_more_writes(client, new_petition):
-    from app import send_verification_mail
+    from tools.stream_consumers import app_handler
+    send_verification_mail = app_handler("mailer")
     from bench import verified_cost
 
     section = verified_cost.run(client, new_petition, lambda e: send_verification_mail(e, None), n=4,

@@ -149,7 +149,8 @@ def test_binary_values_reach_the_handler_as_base64():
 
 def test_the_deployed_handler_accepts_the_runners_events(tables, petition):
     """The real handler, on moto tables, counts what the runner hands it, once."""
-    from app import on_signature_change
+    from tools.stream_consumers import app_handler
+    on_signature_change = app_handler("tally")
     from chalicelib.tally import totals
 
     records = [lambda_record(raw_record(i, country=c), ARN) for i, c in ((1, "GB"), (2, "FR"), (3, "GB"))]
