@@ -38,6 +38,7 @@ def documented_operations() -> int:
                                                                              "delete", "options", "head"))
 
 
+@pytest.mark.slow
 def test_the_api_keeps_its_contract_under_fuzzing(stack, tmp_path):
     command = [
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(SETTINGS), "--no-color",

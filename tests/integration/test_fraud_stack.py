@@ -50,6 +50,7 @@ def trending_reports(stack) -> list[dict]:
     return [json.loads(line[line.index(marker) + len(marker) - 1:]) for line in log.splitlines() if marker in line]
 
 
+@pytest.mark.slow
 def test_a_burst_is_reported_invalidated_and_the_totals_fall_back_to_the_honest_figures(stack, tmp_path):
     rng = random.Random(12)
     burst = [(f"bot{i}@mailbox.example", rng.choice(COUNTRIES), SCRIPT_ADDRESS) for i in range(BURST)]

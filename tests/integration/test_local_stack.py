@@ -41,6 +41,7 @@ def other_case(email: str) -> str:
     return local.swapcase() + "@" + domain.upper()
 
 
+@pytest.mark.slow
 def test_2000_signatures_from_8_clients_with_duplicates_give_exact_totals(stack):
     rng = random.Random(4)
     people = [(f"Person {i}", f"person.{i}@example.org", rng.choice(COUNTRIES)) for i in range(1600)]
@@ -90,6 +91,7 @@ def write_signatures(stack: DevStack, count: int, petition: str = "demo") -> dic
     return expected
 
 
+@pytest.mark.slow
 def test_killing_the_runner_mid_stream_and_restarting_it_gives_exact_totals(stack):
     stack.stop_runner()
     expected = write_signatures(stack, 3000)
@@ -122,6 +124,7 @@ def test_killing_the_runner_mid_stream_and_restarting_it_gives_exact_totals(stac
     assert totals(stack.base_url)["by_country"] == expected == stored_by_country(stack)
 
 
+@pytest.mark.slow
 def test_a_crash_of_the_whole_stack_keeps_every_acknowledged_signature(tmp_path):
     """SIGKILL to every process while clients are signing; then start again on the same data."""
     stack = DevStack(tmp_path).start()

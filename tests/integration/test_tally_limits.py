@@ -52,6 +52,7 @@ def test_dynamodb_local_refuses_an_expression_with_a_condition_per_idle_mark(loc
     assert refused.value.response["Error"]["Code"] == "ValidationException"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("idle", [200, 1000])
 def test_idle_shards_never_stop_a_petition_being_counted_and_are_folded_a_bounded_number_at_a_time(
         local_tables, monkeypatch, idle):

@@ -469,6 +469,7 @@ def signatures_table_holds(histories) -> None:
             client.put_item(TableName="test-signatures", Item={**item, "signature_key": {"S": f"{h.petition}#{key}"}})
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops_a=operations, ops_b=operations, plan=deliveries, order=st.lists(st.booleans(), max_size=60))
 def test_any_delivery_schedule_gives_exact_totals(tables, monkeypatch, ops_a, ops_b, plan, order):
