@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import dataclass
 
 from chalice import Response
 
 from chalicelib.admin import web
 from chalicelib.fraud import invalidation
-from chalicelib.fraud.invalidation import BadCriteria, Direction
+from chalicelib.fraud.invalidation import BadCriteria, Criteria, Direction
 from chalicelib.i18n import countries
 from chalicelib.petitions import store
 
@@ -64,17 +65,35 @@ def _petition_or_404(request, petition_id: str):
     return {"petition_id": petition.petition_id, "title": petition.title}, None
 
 
-@web.guarded(api=False)
-def preview(request, session, petition_id: str, form: dict) -> Response:
+@dataclass(frozen=True)
+class _Asked:
+    """A valid request of the panel: the petition, the criteria as typed and as checked, the direction."""
+
+    petition: dict
+    values: dict
+    criteria: Criteria
+    direction: Direction
+
+
+def _asked(request, session, petition_id: str, form: dict) -> _Asked | Response:
+    """The petition and criteria a POST names, or the answer to give instead (404, or the form with its error)."""
     petition, missing = _petition_or_404(request, petition_id)
     if missing is not None:
         return missing
     values = _values(form)
-    direction = DIRECTIONS[values["direction"]]
     try:
         criteria = _criteria(petition_id, values)
     except BadCriteria as problem:
         return _page(request, session, petition, 422, invalidation_values=values, error=str(problem))
+    return _Asked(petition, values, criteria, DIRECTIONS[values["direction"]])
+
+
+@web.guarded(api=False)
+def preview(request, session, petition_id: str, form: dict) -> Response:
+    asked = _asked(request, session, petition_id, form)
+    if isinstance(asked, Response):
+        return asked
+    petition, values, criteria, direction = asked.petition, asked.values, asked.criteria, asked.direction
     counts = invalidation.preview(criteria, direction)
     invalidation.record_preview(criteria, direction, session.email, counts)
     return _page(request, session, petition, 200, invalidation_values=values, direction=str(direction),
@@ -83,15 +102,10 @@ def preview(request, session, petition_id: str, form: dict) -> Response:
 
 @web.guarded(api=False)
 def apply(request, session, petition_id: str, form: dict) -> Response:
-    petition, missing = _petition_or_404(request, petition_id)
-    if missing is not None:
-        return missing
-    values = _values(form)
-    direction = DIRECTIONS[values["direction"]]
-    try:
-        criteria = _criteria(petition_id, values)
-    except BadCriteria as problem:
-        return _page(request, session, petition, 422, invalidation_values=values, error=str(problem))
+    asked = _asked(request, session, petition_id, form)
+    if isinstance(asked, Response):
+        return asked
+    petition, values, criteria, direction = asked.petition, asked.values, asked.criteria, asked.direction
     started = time.monotonic()
     progress = invalidation.apply(criteria, direction, session.email, rate=invalidation.DEFAULT_RATE,
                                   time_left=lambda: APPLY_SECONDS - (time.monotonic() - started), stop_seconds=0)
