@@ -33,7 +33,8 @@ from tools.request_meter import READ_OPERATIONS, WRITE_OPERATIONS, Meter  # noqa
 # worker's frames come on top of it. DynamoDB itself has no such limit (DynamoDB Local checks the real ones).
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
 
-pytest_plugins = ["tests.support.admin_session"]  # the signed-in admin fixtures
+# Fixtures many test modules use: the signed-in admin and its outbox, the public address, removal mail.
+pytest_plugins = ["tests.support.admin_session", "tests.support.pages", "tests.support.rights"]
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from chalicelib.fraud import trending
 from tests.support.deploy import CHALLENGE_SECRET_ARN, resolve, resources
 
 
-def test_the_site_key_is_a_stack_parameter_the_api_reads(template):  # noqa: F811
+def test_the_site_key_is_a_stack_parameter_the_api_reads(template):
     parameter = template["Parameters"]["ChallengeSiteKey"]
     assert parameter["Default"] == ""  # nothing to set until a petition turns its challenge on
     variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert variables["CHALLENGE_SITE_KEY"] == {"Ref": "ChallengeSiteKey"}
 
 
-def test_the_secret_stays_in_ssm_and_the_api_may_read_exactly_that_parameter(packaged):  # noqa: F811
+def test_the_secret_stays_in_ssm_and_the_api_may_read_exactly_that_parameter(packaged):
     for stage, text in packaged.items():
         deployed = json.loads(text)
         variables = deployed["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
@@ -30,7 +30,7 @@ def test_the_secret_stays_in_ssm_and_the_api_may_read_exactly_that_parameter(pac
         "https://challenges.cloudflare.com/")
 
 
-def test_an_alarm_watches_the_trending_detectors_metric_from_the_tally(template):  # noqa: F811
+def test_an_alarm_watches_the_trending_detectors_metric_from_the_tally(template):
     alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
               if a["Properties"].get("MetricName") == trending.METRIC]
     (alarm,) = alarms

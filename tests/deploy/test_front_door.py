@@ -30,7 +30,7 @@ def of_type(expanded, kind) -> dict:
 
 
 @pytest.fixture(scope="module")
-def dev(transformed):  # noqa: F811
+def dev(transformed):
     return transformed["dev"]
 
 
@@ -57,7 +57,7 @@ def test_an_http_api_is_the_default_front_door_and_rest_stays_available(dev):
     assert permissions["UseHttpApi"]["SourceArn"]["Fn::Sub"].endswith(":${HttpApi}/*")
 
 
-def test_the_http_api_has_exactly_the_apps_routes_each_explicit(transformed):  # noqa: F811
+def test_the_http_api_has_exactly_the_apps_routes_each_explicit(transformed):
     for stage, expanded in transformed.items():
         routes = of_type(expanded, "AWS::ApiGatewayV2::Route").values()
         keys = [r["Properties"]["RouteKey"] for r in routes]
@@ -202,7 +202,7 @@ def test_hsts_is_set_once_for_deployed_stages_by_the_template(dev):
 
 # ---- both stages lint clean after the transform; the deployer may create it all -------------
 
-def test_the_expanded_templates_are_cfn_lint_clean(transformed):  # noqa: F811
+def test_the_expanded_templates_are_cfn_lint_clean(transformed):
     for stage, expanded in transformed.items():
         assert lint_errors(json.dumps(expanded)) == [], stage
 

@@ -14,7 +14,7 @@ from tools import waf
 
 
 @pytest.fixture(scope="module")
-def dev(transformed):  # noqa: F811
+def dev(transformed):
     return transformed["dev"]
 
 
@@ -116,7 +116,7 @@ def test_the_edge_template_is_lint_clean():
     assert lint_errors(json.dumps(waf.edge_template())) == []
 
 
-def test_no_deployed_stage_believes_x_forwarded_for_and_each_reads_its_blocklists(packaged):  # noqa: F811
+def test_no_deployed_stage_believes_x_forwarded_for_and_each_reads_its_blocklists(packaged):
     for stage, text in packaged.items():
         assert "TRUST_FORWARDED_FOR" not in text, stage
         assert f"/countersign/{stage}/blocklists" in text, stage

@@ -40,7 +40,7 @@ def get(client, path, **headers):
 
 
 @pytest.fixture
-def public_base_url(monkeypatch):
+def site_address(monkeypatch):
     """The stage's public address, as a deployment configures it."""
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://sign.example.org/")
     config.reset()

@@ -23,7 +23,7 @@ class Outbox:
 
 
 @pytest.fixture
-def outbox(tables, monkeypatch):
+def removal_outbox(tables, monkeypatch):
     """The mail sent, and the settings mail needs (set before the app's test client, which sets its own)."""
     box = Outbox()
     monkeypatch.setattr("chalicelib.mail.sender", lambda: box)

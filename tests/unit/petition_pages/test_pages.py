@@ -8,6 +8,7 @@ import pytest
 from chalicelib.aws import config
 from chalicelib.aws.models import PetitionStatus
 from chalicelib.i18n import countries
+from chalicelib.petition_pages import views
 from chalicelib.petitions import catalog
 from chalicelib.web import pages
 from tests.support.pages import Elements, get, set_totals
@@ -42,12 +43,12 @@ HTML = "text/html"
     (None, "*", None),
 ])
 def test_likely_country(viewer, accept, expected):
-    assert pages.likely_country(viewer, accept) == expected
+    assert views.likely_country(viewer, accept) == expected
 
 
 # ---- sign page ----------------------------------------------------------------
 
-def test_sign_page_shows_the_petition_total_and_a_labelled_form(client, petition, public_base_url):
+def test_sign_page_shows_the_petition_total_and_a_labelled_form(client, petition, site_address):
     set_totals({"GB": 8500, "FR": 120})
     response, page = get(client, "/petitions/demo/sign")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith(HTML)
@@ -144,7 +145,7 @@ def test_422_rerender_links_each_message_to_its_field(client, petition):
 
 
 
-def test_thanks_page_has_total_and_plain_share_links(client, petition, public_base_url):
+def test_thanks_page_has_total_and_plain_share_links(client, petition, site_address):
     set_totals({"GB": 12})
     response, page = get(client, "/petitions/demo/thanks")
     assert response.status_code == 200
@@ -155,7 +156,7 @@ def test_thanks_page_has_total_and_plain_share_links(client, petition, public_ba
 
 
 @pytest.mark.parametrize("path", ["/petitions/demo/thanks", "/petitions/demo/sign"])
-def test_links_that_leave_the_site_ignore_the_requests_host(client, petition, public_base_url, path):
+def test_links_that_leave_the_site_ignore_the_requests_host(client, petition, site_address, path):
     _, page = get(client, path, Host="evil.example", **{"X-Forwarded-Host": "evil.example",
                                                         "X-Forwarded-Proto": "http", "Forwarded": "host=evil.example"})
     assert "evil.example" not in page

@@ -7,7 +7,6 @@ import json
 import pytest
 
 from chalicelib.petitions import catalog, rules
-from tests.support.admin_session import admin, outbox, public_base_url  # noqa: F401 (fixtures)
 from tests.support.pages import get
 from tools import petition_admin
 
@@ -77,7 +76,7 @@ def test_a_blank_language_is_no_translation():
     assert errors == {} and values["translations"] == {}
 
 
-def test_the_editor_has_a_tab_per_language_and_keeps_translations(admin, translated):  # noqa: F811
+def test_the_editor_has_a_tab_per_language_and_keeps_translations(admin, translated):
     form = admin.get("/admin/petitions/demo/edit").body.decode()
     assert '<summary>Français</summary>' in form and 'name="fr.title"' in form and 'name="uk.summary"' in form
     assert 'value="Protégez les personnes qui demandent l’asile"' in form

@@ -7,7 +7,7 @@ from tests.support.moto_stack import sign, tally, totals
 from tools import petition_admin
 
 
-def test_an_admin_removes_a_signer_by_address_and_the_count_drops(admin, client, tables):  # noqa: F811
+def test_an_admin_removes_a_signer_by_address_and_the_count_drops(admin, client, tables):
     petition_admin.create("demo", "A petition", "Its summary.", 1000)
     sign(client, "Amina Yusuf", "amina@example.org", "GB")
     sign(client, "Jean Dupont", "jean@example.org", "FR")

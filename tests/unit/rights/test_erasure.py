@@ -19,7 +19,7 @@ from tools import reconcile
 
 
 @pytest.fixture
-def three(outbox, client, petition):
+def three(removal_outbox, client, petition):
     sign(client, "Amina Yusuf", "Amina.Yusuf+petition@Example.org", "GB")
     sign(client, "Li Wei", "li@example.org", "GB")
     sign(client, "Jean Dupont", "jean@example.org", "FR")
@@ -63,18 +63,18 @@ def test_the_removal_page_is_linked_from_the_sign_and_thanks_pages(client, petit
     assert 'name="email"' in form.body.decode()
 
 
-def test_the_answer_is_the_same_whatever_the_address(three, outbox):
+def test_the_answer_is_the_same_whatever_the_address(three, removal_outbox):
     signed, stranger = ask(three, "li@example.org"), ask(three, "nobody@example.org")
     assert signed.status_code == stranger.status_code == 200
     assert signed.body == stranger.body
     assert "If that address signed" in signed.body.decode()
-    assert len(outbox.sent) == 1 and outbox.sent[0]["To"] == "li@example.org"
+    assert len(removal_outbox.sent) == 1 and removal_outbox.sent[0]["To"] == "li@example.org"
     assert signed.headers["Cache-Control"] == "no-store"
 
 
-def test_self_service_removal_takes_one_off_the_right_country_and_leaves_a_record(three, outbox):
+def test_self_service_removal_takes_one_off_the_right_country_and_leaves_a_record(three, removal_outbox):
     assert ask(three, "amina.yusuf@example.org").status_code == 200  # the canonical address finds the signature
-    link = outbox.link()
+    link = removal_outbox.link()
     assert link.startswith("https://sign.example.org/petitions/demo/remove/confirm?token=")
     page = three.get(path_of(link))  # a mail scanner following the link changes nothing
     assert page.status_code == 200 and "Remove my signature" in page.body.decode()
@@ -94,9 +94,9 @@ def test_self_service_removal_takes_one_off_the_right_country_and_leaves_a_recor
     assert again.status_code == 404 and "no signature" in again.body.decode()
 
 
-def test_an_altered_or_expired_link_removes_nothing(three, outbox, monkeypatch):
+def test_an_altered_or_expired_link_removes_nothing(three, removal_outbox, monkeypatch):
     ask(three, "jean@example.org")
-    token = outbox.link().split("token=", 1)[1]
+    token = removal_outbox.link().split("token=", 1)[1]
     broken = three.post("/petitions/demo/remove/confirm", headers=FORM, body=urlencode({"token": token[:-3] + "AAA"}))
     assert broken.status_code == 400
     assert three.get("/petitions/demo/remove/confirm?token=").status_code == 400
@@ -107,7 +107,7 @@ def test_an_altered_or_expired_link_removes_nothing(three, outbox, monkeypatch):
     assert totals(three)["total"] == 3
 
 
-def test_a_confirmation_link_token_is_not_an_erasure_token(three, outbox):
+def test_a_confirmation_link_token_is_not_an_erasure_token(three, removal_outbox):
     from chalicelib.verification import tokens
 
     key = canonical_email.signature_key("demo", "jean@example.org", canonical_email.hash_secret())
@@ -115,24 +115,24 @@ def test_a_confirmation_link_token_is_not_an_erasure_token(three, outbox):
     assert reply.status_code == 400
 
 
-def test_one_link_per_ten_minutes_so_the_form_cannot_flood_an_inbox(three, outbox):
+def test_one_link_per_ten_minutes_so_the_form_cannot_flood_an_inbox(three, removal_outbox):
     for _ in range(4):
         assert ask(three, "li@example.org").status_code == 200
-    assert len(outbox.sent) == 1
+    assert len(removal_outbox.sent) == 1
 
 
-def test_a_malformed_address_gets_its_own_message(three, outbox):
+def test_a_malformed_address_gets_its_own_message(three, removal_outbox):
     reply = ask(three, "not-an-address")
     assert reply.status_code == 422 and "valid email address" in reply.body.decode()
     assert three.post("/petitions/demo/remove", headers={"Content-Type": "text/plain"}, body="x").status_code == 415
     assert ask(three, "li@example.org", petition="no-such").status_code == 404
-    assert outbox.sent == []
+    assert removal_outbox.sent == []
 
 
-def test_no_personal_data_in_the_logs(three, outbox, caplog):
+def test_no_personal_data_in_the_logs(three, removal_outbox, caplog):
     caplog.set_level(logging.DEBUG, logger="chalicelib")
     ask(three, "li@example.org")
-    token = outbox.link().split("token=", 1)[1]
+    token = removal_outbox.link().split("token=", 1)[1]
     three.post("/petitions/demo/remove/confirm", headers=FORM, body=urlencode({"token": token}))
     logged = caplog.text.lower()
     assert "li@example.org" not in logged and "li wei" not in logged and token not in caplog.text

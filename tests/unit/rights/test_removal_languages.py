@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.support.moto_stack import sign
-from tests.support.rights import FORM, outbox  # noqa: F401 (fixtures)
+from tests.support.rights import FORM
 
 HEADINGS = {"en": "Remove your signature", "fr": "Retirer votre signature", "es": "Retirar tu firma",
             "ar": "إزالة توقيعك", "uk": "Відкликати свій підпис"}
@@ -15,7 +15,7 @@ SUBJECTS = {"en": "Remove your signature: ", "fr": "Retirer votre signature : ",
 
 
 @pytest.mark.parametrize("language", sorted(HEADINGS))
-def test_every_removal_page_and_the_mail_are_in_the_pages_language(outbox, client, petition,  # noqa: F811
+def test_every_removal_page_and_the_mail_are_in_the_pages_language(removal_outbox, client, petition,
                                                                    language):
     sign(client, "Amina Yusuf", "amina@example.org", "GB")
     form = client.get(f"/petitions/demo/remove?lang={language}")
@@ -29,10 +29,10 @@ def test_every_removal_page_and_the_mail_are_in_the_pages_language(outbox, clien
     sent = client.post(f"/petitions/demo/remove?lang={language}", headers=FORM,
                        body=urlencode({"email": "amina@example.org"}))
     assert sent.status_code == 200 and sent.headers["Content-Language"] == language
-    [mail] = outbox.sent
+    [mail] = removal_outbox.sent
     assert mail["Subject"] == SUBJECTS[language] + "Protect people seeking asylum"
     assert mail["Content-Language"] == language
-    token = outbox.link().split("token=", 1)[1]
+    token = removal_outbox.link().split("token=", 1)[1]
     link = client.get(f"/petitions/demo/remove/confirm?token={token}&lang={language}")
     assert link.status_code == 200 and link.headers["Content-Language"] == language
     assert link.headers["Referrer-Policy"] == "no-referrer"
@@ -43,7 +43,7 @@ def test_every_removal_page_and_the_mail_are_in_the_pages_language(outbox, clien
         assert "Your signature has been removed" not in done.body.decode()
 
 
-def test_the_json_answer_follows_accept_language(outbox, client, petition):  # noqa: F811
+def test_the_json_answer_follows_accept_language(removal_outbox, client, petition):
     reply = client.post("/petitions/demo/remove", headers={"Content-Type": "application/json",
                                                            "Accept-Language": "es"},
                         body='{"email": "someone@example.org"}')

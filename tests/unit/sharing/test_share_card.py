@@ -11,7 +11,7 @@ from PIL import Image
 
 from chalicelib.petitions import catalog
 from chalicelib.sharing import card
-from tests.support.pages import get, public_base_url, set_totals  # noqa: F401 (fixtures)
+from tests.support.pages import get, set_totals
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def no_kept_cards():
 
 
 def test_the_sign_page_has_open_graph_and_twitter_tags_with_an_absolute_card(client, petition,
-                                                                           public_base_url):  # noqa: F811
+                                                                           site_address):
     set_totals({"GB": 8500})
     _, page = get(client, "/petitions/demo/sign?lang=fr")
     tags = dict(re.findall(r'<meta (?:property|name)="((?:og|twitter):[^"]+)" content="([^"]*)">', page))

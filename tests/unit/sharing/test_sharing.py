@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from chalicelib.web import framing
-from tests.support.pages import get, public_base_url, set_totals  # noqa: F401 (fixtures)
+from tests.support.pages import get, set_totals
 from tools import petition_admin
 
 
@@ -110,7 +110,7 @@ def test_embed_origins_must_be_sites(petition):
         petition_admin.update("demo", embed_origins=["https://partner.example.org/page"])
 
 
-def test_the_thanks_page_offers_the_snippet_with_the_public_address(client, petition, public_base_url):  # noqa: F811
+def test_the_thanks_page_offers_the_snippet_with_the_public_address(client, petition, site_address):
     _, page = get(client, "/petitions/demo/thanks?lang=uk")
     snippet = re.search(r'<textarea id="embed-snippet"[^>]*>(.*?)</textarea>', page, re.S)[1]
     snippet = html.unescape(snippet)  # what the visitor sees and copies
