@@ -19,18 +19,18 @@ SESSION = "countersign-admin-session"
 CSRF = "countersign-admin-csrf"
 
 
-def _secret() -> bytes:
+def secret() -> bytes:
     return canonical_email.hash_secret()
 
 
 def timed(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(_secret(), salt=salt)
+    return URLSafeTimedSerializer(secret(), salt=salt)
 
 
 def plain(salt: str) -> URLSafeSerializer:
-    return URLSafeSerializer(_secret(), salt=salt)
+    return URLSafeSerializer(secret(), salt=salt)
 
 
 def keyed_hash(purpose: str, value: str) -> str:
     """A keyed hash for storage keys that must not reveal what they are about (an address, a nonce)."""
-    return hmac.new(_secret(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:40]
+    return hmac.new(secret(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:40]

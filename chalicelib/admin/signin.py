@@ -4,9 +4,9 @@
   so the form tells nobody who is an admin.
 - Each address may ask for at most ``LINKS_PER_WINDOW`` links per window,
   allowlisted or not (the counter is keyed by a keyed hash, not the address).
-- A link works once, within ``LINK_SECONDS``: its token is signed and
-  time-stamped (itsdangerous) and names a nonce whose record is deleted as
-  it is used.
+- A link works once, within ``LINK_SECONDS``: its token is a signed link
+  (chalicelib/links/signed.py) naming a nonce whose record is deleted as it
+  is used.
 - The link is built from the stage's configured public address, never from
   the request's Host or X-Forwarded-* headers, which the sender controls.
 
@@ -15,16 +15,16 @@ by the caller, so this module does not know which sender a stage uses.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from itsdangerous import BadData
-
 from chalicelib.admin import keys, records
 from chalicelib.aws import clients, config
+from chalicelib.links.signed import LinkState, SignedLink
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,11 @@ WINDOW_SECONDS = 15 * 60
 ALLOWLIST_SECONDS = 60.0  # how long a container trusts the allowlist it read
 ANSWER = ("If that address may sign in, a sign-in link is on its way to it. The link works once, "
           "for 15 minutes.")
+
+
+# The token format of links already mailed: the admin key's secret, its own salt, and itsdangerous's default
+# digest (SHA-1), which these links were first made with. Changing any of them voids the links in inboxes.
+LINK = SignedLink(keys.LINK, LINK_SECONDS, secret=keys.secret, digest=hashlib.sha1)
 
 
 class NoPublicAddress(RuntimeError):
@@ -93,7 +98,7 @@ def request_link(address: str, send: SendMail, now: float | None = None) -> str:
         raise NoPublicAddress("set PUBLIC_BASE_URL: sign-in links are built from it")
     nonce = secrets.token_urlsafe(24)
     records.put(f"link#{keys.keyed_hash('link', nonce)}", int(now) + LINK_SECONDS, email=address)
-    token = keys.timed(keys.LINK).dumps({"n": nonce})
+    token = LINK.make({"n": nonce})
     link = f"{base}/admin/sign-in/{token}"
     text = (f"Sign in to Countersign's admin area:\n\n{link}\n\nThe link works once, for 15 minutes. "
             "If you did not ask for it, ignore this message: nobody can sign in without it.\n")
@@ -132,11 +137,7 @@ def use_link(token: str, now: float | None = None) -> Opened | None:
 
 
 def _nonce(token: str) -> str | None:
-    if not token or len(token) > 512:
-        return None
-    try:
-        payload = keys.timed(keys.LINK).loads(token, max_age=LINK_SECONDS)
-    except BadData:
-        return None
+    check = LINK.read(token)
+    payload = check.payload if check.state == LinkState.VALID else None
     nonce = payload.get("n") if isinstance(payload, dict) else None
     return nonce if isinstance(nonce, str) else None

@@ -23,6 +23,7 @@ from chalicelib.aws import clients
 from chalicelib.aws.models import PetitionStatus
 from chalicelib.i18n import countries
 from chalicelib.identity import canonical_email
+from chalicelib.links import pages as link_pages
 from chalicelib.petition_pages import views as petition_views
 from chalicelib.petitions import markdown, rules, store
 from chalicelib.rights import erasure
@@ -35,10 +36,6 @@ CSRF_HEADER = "x-csrf-token"
 
 
 # ---- responses ----------------------------------------------------------------------------------
-
-# A page whose address carries a sign-in token sends no Referer with anything it loads or links to.
-TOKEN_IN_ADDRESS = {"Referrer-Policy": "no-referrer"}
-
 
 def _page(status: int, template: str, request, *, headers: dict | None = None, **context) -> Response:
     prefix = responses.stage_prefix(request)
@@ -173,14 +170,23 @@ def sign_in_request(request, send: signin.SendMail = outbox.send) -> Response:
     return _page(200, "sign_in_sent.html", request, answer=answer, session=None)
 
 
+def _link_reply(request, status: int, page: link_pages.Page, headers: dict | None = None) -> Response:
+    """A sign-in link's page: the admin area's layout and policy, and private like every mailed link's page."""
+    body = link_pages.render(page, responses.stage_prefix(request), layout=link_pages.ADMIN_LAYOUT)
+    return link_pages.respond(status, body, {**security_headers.for_admin_page(), **(headers or {})})
+
+
 @_open(api=False)
 def link_page(request, token: str) -> Response:
     """GET shows a button; only the POST uses the link (mail scanners follow links)."""
     if not signin.token_looks_valid(token):
         return _link_problem(request)
     csrf, headers = _pre_csrf(request)
-    return _page(200, "sign_in_link.html", request, csrf_token=csrf, token=token,
-                 headers={**headers, **TOKEN_IN_ADDRESS}, session=None)
+    page = link_pages.Page(
+        title="Sign in", heading="Sign in to the admin area",
+        button=link_pages.Button(f"/admin/sign-in/{token}", "Sign in", {"csrf_token": csrf},
+                                 note="This link signs you in once. Press the button to sign in on this device."))
+    return _link_reply(request, 200, page, headers)
 
 
 @_open(api=False)
@@ -188,7 +194,7 @@ def link_use(request, token: str) -> Response:
     form = _form(request)
     if not _pre_csrf_ok(request, form):
         refused = _refused_sign_in(request)
-        refused.headers.update(TOKEN_IN_ADDRESS)
+        refused.headers.update(link_pages.PRIVATE)
         return refused
     opened = signin.use_link(token)
     if opened is None:
@@ -200,10 +206,11 @@ def link_use(request, token: str) -> Response:
 
 
 def _link_problem(request) -> Response:
-    return _page(400, "message.html", request, session=None, headers=TOKEN_IN_ADDRESS,
-                 heading="This sign-in link doesn't work",
-                 message="It has been used already, has expired (links work for 15 minutes), or was copied "
-                         "incompletely. Ask for a new one.", link=("/admin/sign-in", "Ask for a new link"))
+    heading = "This sign-in link doesn't work"
+    return _link_reply(request, 400, link_pages.Page(
+        title=heading, heading=heading,
+        message="It has been used already, has expired (links work for 15 minutes), or was copied incompletely. "
+                "Ask for a new one.", links=[link_pages.Link("/admin/sign-in", "Ask for a new link")]))
 
 
 @guarded(api=False)

@@ -26,7 +26,6 @@ shows a page; its button's POST acts):
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -34,7 +33,6 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from chalicelib import i18n, mail
 from chalicelib.audit import trail
@@ -42,6 +40,9 @@ from chalicelib.aws import clients, config
 from chalicelib.aws.models import Petition
 from chalicelib.i18n import gettext as _
 from chalicelib.identity import canonical_email
+from chalicelib.links import steps
+from chalicelib.links.signed import LinkState, SignedLink
+from chalicelib.links.steps import Step
 from chalicelib.petitions import store
 from chalicelib.verification import tokens
 
@@ -95,32 +96,24 @@ def records(limit: int = 100) -> list[trail.Entry]:
 
 # ---- the signed, expiring link ----------------------------------------------------------
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(tokens.secret(), salt=SALT, signer_kwargs={"digest_method": hashlib.sha256})
+LINK = SignedLink(SALT, max_age=lambda: config.settings().erase_link_seconds, secret=lambda: tokens.secret())
 
 
 def make_token(signature_key: str) -> str:
-    return _serializer().dumps(signature_key)
-
-
-class LinkState(StrEnum):
-    VALID = "valid"
-    EXPIRED = "expired"
-    BROKEN = "broken"
+    return LINK.make(signature_key)
 
 
 def read_token(token: str, petition_id: str) -> tuple[LinkState, str | None]:
-    """What an erasure link's token says: its state and, when valid, the signature's key."""
-    if not token or len(token) > tokens.MAX_TOKEN_CHARS:
-        return LinkState.BROKEN, None
-    try:
-        key = _serializer().loads(token, max_age=config.settings().erase_link_seconds)
-    except SignatureExpired:
-        return LinkState.EXPIRED, None
-    except BadSignature:
-        return LinkState.BROKEN, None
+    """What an erasure link's token says: its state and, when valid, the signature's key.
+
+    An expired token answers EXPIRED whatever it names; one for another petition is INVALID.
+    """
+    check = LINK.read(token)
+    if check.state != LinkState.VALID:
+        return check.state, None
+    key = check.payload
     if not isinstance(key, str) or key.split("#", 1)[0] != petition_id:
-        return LinkState.BROKEN, None
+        return LinkState.INVALID, None
     return LinkState.VALID, key
 
 
@@ -189,17 +182,6 @@ def request_link(petition: Petition, email: str, now: float | None = None) -> Re
 
 # ---- steps 2 and 3: the link's page and its button ----------------------------------------
 
-class Step(StrEnum):
-    READY = "ready"
-    ERASED = "erased"
-    GONE = "gone"
-    BROKEN = "broken_link"
-    EXPIRED = "link_expired"
-
-
-STATUS = {Step.READY: 200, Step.ERASED: 200, Step.GONE: 404, Step.BROKEN: 400, Step.EXPIRED: 410}
-
-
 def _stored(signature_key: str) -> bool:
     reply = clients.dynamodb().get_item(TableName=config.settings().signatures_table, ConsistentRead=True,
                                     Key={"signature_key": {"S": signature_key}}, ProjectionExpression="signature_key")
@@ -209,16 +191,16 @@ def _stored(signature_key: str) -> bool:
 def inspect(petition_id: str, token: str) -> tuple[Step, str]:
     """GET: what the link's page shows (reads only). Returns the step and the token to carry into the form."""
     state, key = read_token(token, petition_id)
-    if state != LinkState.VALID or key is None:
-        return (Step.EXPIRED if state == LinkState.EXPIRED else Step.BROKEN), ""
+    if key is None:
+        return steps.refused(state), ""
     return (Step.READY, token) if _stored(key) else (Step.GONE, "")
 
 
 def confirm(petition_id: str, token: str, now: float | None = None) -> Step:
     """POST: delete the signature the link names."""
     state, key = read_token(token, petition_id)
-    if state != LinkState.VALID or key is None:
-        return Step.EXPIRED if state == LinkState.EXPIRED else Step.BROKEN
+    if key is None:
+        return steps.refused(state)
     erased = erase_key(key, Channel.SELF_SERVICE, "signer (self-service)", now=now)
     return Step.ERASED if erased else Step.GONE
 

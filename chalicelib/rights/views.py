@@ -17,20 +17,21 @@ from chalicelib.aws import clients, config
 from chalicelib.i18n import N_
 from chalicelib.i18n import gettext as _
 from chalicelib.identity import canonical_email
+from chalicelib.links import pages as link_pages
+from chalicelib.links.pages import Button, Link, Page
+from chalicelib.links.steps import STATUS, Step
 from chalicelib.petitions import catalog
 from chalicelib.rights import erasure
-from chalicelib.rights.erasure import Step
 from chalicelib.verification import tokens
 from chalicelib.web import bodies, pages, responses
 
 log = logging.getLogger(__name__)
 
-PRIVATE = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 INVALID_EMAIL = N_("Enter a valid email address, like name@example.com.")
 
 
-def texts(step: str) -> tuple[str, str]:
-    """Heading and message of an answer, in the request's language."""
+def table() -> dict[Step, tuple[str, str]]:
+    """Heading and message of each answer, in the request's language."""
     return {
         Step.ERASED: (_("Your signature has been removed"),
                       _("We have deleted your signature from this petition, and it is off the count within a few "
@@ -42,35 +43,47 @@ def texts(step: str) -> tuple[str, str]:
                       _("The link is incomplete or has been changed. Open it again from the email we sent you, or "
                         "ask for a new one.")),
         Step.EXPIRED: (_("This removal link has expired"), _("Links work for a day. Ask for a new one.")),
-        "unavailable": (_("We couldn't do that just now"),
-                        _("Something went wrong on our side. Please try again in a minute.")),
-        "unreadable": (_("We couldn't read that request"),
-                       _("Please go back to the email we sent you and open the link again.")),
-    }[step]
+        **link_pages.common_texts(),
+    }
 
 
-def _render(template: str, **context) -> str:
-    return pages.render(template, **context)
+def _button(petition: dict, token: str) -> Page:
+    """The link's page: one button, which removes."""
+    petition_id, title = petition["petition_id"], petition["title"]
+    return Page(
+        title=_("Remove your signature: %(title)s", title=title),
+        heading=_("Remove your signature"),
+        message=link_pages.marked(_("You are removing your signature from the petition <strong>%(title)s</strong>."),
+                                  title=title),
+        button=Button(f"/petitions/{petition_id}/remove/confirm?lang={i18n.current()}", _("Remove my signature"),
+                      {"token": token},
+                      note=_("Press the button and we delete your name, email address, country and postcode from "
+                             "this petition, and take your signature off the count. This cannot be undone, but you "
+                             "can sign again while the petition is open.")),
+        links=[Link(f"/petitions/{petition_id}/sign", _("Keep my signature and go back to the petition"))])
+
+
+def _result(step: Step, petition, prefix: str, message: str | None = None, status: int | None = None) -> Response:
+    """An answer; a link that does not work offers a new one."""
+    view = catalog.public_view(petition)
+    ways = [Link(f"/petitions/{view['petition_id']}/remove", _("Ask for a new link"), button=True)] \
+        if step in (Step.EXPIRED, Step.BROKEN) else []
+    page = link_pages.outcome(table(), step, message=message, links=[*ways, link_pages.way_on(view)])
+    return link_pages.respond(status or STATUS[step], link_pages.render(page, prefix))
 
 
 def _petition_or_404(petition_id: str, prefix: str):
     petition = catalog.load(petition_id)
     if petition is None:
-        return None, responses.html(404, pages.not_found(prefix), cache=responses.NO_STORE)
+        return None, link_pages.no_petition(prefix)
     return petition, None
-
-
-def _result(status: int, step: str, heading: str, message: str, petition, prefix: str) -> Response:
-    page = _render("rights/remove_result.html", prefix=prefix, heading=heading, message=message, step=step,
-                        petition=catalog.public_view(petition) if petition is not None else None)
-    return responses.html(status, page, cache=responses.NO_STORE, headers=PRIVATE)
 
 
 def form(petition_id: str, prefix: str) -> Response:
     petition, missing = _petition_or_404(petition_id, prefix)
     if missing:
         return missing
-    page = _render("rights/remove.html", prefix=prefix, petition=catalog.public_view(petition), errors={},
+    page = pages.render("rights/remove.html", prefix=prefix, petition=catalog.public_view(petition), errors={},
                         email="")
     return responses.html(200, page, cache=responses.SHARED_PAGE_CACHE, headers={"Referrer-Policy": "no-referrer"})
 
@@ -84,7 +97,7 @@ def request(petition_id: str, prefix: str, raw: bytes | str, content_type: str |
         fields = bodies.read(raw, content_type)
     except bodies.BodyError as exc:
         return responses.error(exc.status, exc.translated()) if as_json else _result(
-            exc.status, "unreadable", _("We couldn't read that request"), exc.translated(), petition, prefix)
+            Step.UNREADABLE, petition, prefix, exc.translated(), exc.status)
     given = fields.get("email")
     email = given if isinstance(given, str) else ""
     try:
@@ -92,16 +105,16 @@ def request(petition_id: str, prefix: str, raw: bytes | str, content_type: str |
     except EmailNotValidError:
         if as_json:
             return responses.json_response(422, {"errors": {"email": _(INVALID_EMAIL)}})
-        page = _render("rights/remove.html", prefix=prefix, petition=catalog.public_view(petition),
+        page = pages.render("rights/remove.html", prefix=prefix, petition=catalog.public_view(petition),
                        errors={"email": _(INVALID_EMAIL)}, email=email[:320])
         return responses.html(422, page, cache=responses.NO_STORE)
     try:
         erasure.request_link(petition, address)
-    except (*clients.STORAGE_ERRORS, canonical_email.SecretUnavailable, tokens.MissingSecret) as exc:
+    except (*tokens.FAILURES, canonical_email.SecretUnavailable) as exc:
         log.error("erasure request unavailable petition=%s error=%s", petition_id, clients.error_code(exc))
         if as_json:
-            return responses.error(503, texts("unavailable")[1])
-        return _result(503, "unavailable", *texts("unavailable"), petition, prefix)
+            return responses.error(503, table()[Step.UNAVAILABLE][1])
+        return _result(Step.UNAVAILABLE, petition, prefix)
     s = config.settings()
     hours = round(s.erase_link_seconds / 3600)
     if as_json:
@@ -110,47 +123,31 @@ def request(petition_id: str, prefix: str, raw: bytes | str, content_type: str |
             "(it works for %(num)s hour).",
             "If that address signed this petition, we have sent it a link to remove the signature "
             "(it works for %(num)s hours).", hours)})
-    page = _render("rights/remove_sent.html", prefix=prefix, petition=catalog.public_view(petition),
+    page = pages.render("rights/remove_sent.html", prefix=prefix, petition=catalog.public_view(petition),
                         link_hours=hours, interval_minutes=erasure.LINK_INTERVAL_SECONDS // 60)
-    return responses.html(200, page, cache=responses.NO_STORE, headers=PRIVATE)
+    return link_pages.respond(200, page)
 
 
 def link_page(petition_id: str, prefix: str, token: str) -> Response:
+    """GET: the page with the button (mail scanners follow links; only the POST acts)."""
     petition, missing = _petition_or_404(petition_id, prefix)
     if missing:
         return missing
-    try:
-        step, token = erasure.inspect(petition_id, token)
-    except (*clients.STORAGE_ERRORS, tokens.MissingSecret) as exc:
-        log.error("erasure link unavailable petition=%s error=%s", petition_id, clients.error_code(exc))
-        return _result(503, "unavailable", *texts("unavailable"), petition, prefix)
+    step, token = link_pages.attempt(lambda: erasure.inspect(petition_id, token), (Step.UNAVAILABLE, ""),
+                                     tokens.FAILURES, "erasure link", petition_id)
     if step == Step.READY:
-        page = _render("rights/remove_confirm.html", prefix=prefix, petition=catalog.public_view(petition),
-                            token=token)
-        return responses.html(200, page, cache=responses.NO_STORE, headers=PRIVATE)
-    return _result(erasure.STATUS[step], step, *texts(step), petition, prefix)
+        return link_pages.respond(200, link_pages.render(_button(catalog.public_view(petition), token), prefix))
+    return _result(step, petition, prefix)
 
 
 def link_use(petition_id: str, prefix: str, raw: bytes | str, content_type: str | None) -> Response:
+    """POST: the button."""
     petition, missing = _petition_or_404(petition_id, prefix)
     if missing:
         return missing
-    token, unreadable = _token(raw, content_type)
+    token, unreadable = link_pages.posted_token(raw, content_type)
     if unreadable is not None:
-        return _result(unreadable.status, "unreadable", _("We couldn't read that request"),
-                       unreadable.translated(), petition, prefix)
-    try:
-        step = erasure.confirm(petition_id, token)
-    except (*clients.STORAGE_ERRORS, tokens.MissingSecret) as exc:
-        log.error("erasure unavailable petition=%s error=%s", petition_id, clients.error_code(exc))
-        return _result(503, "unavailable", *texts("unavailable"), petition, prefix)
-    return _result(erasure.STATUS[step], step, *texts(step), petition, prefix)
-
-
-def _token(raw: bytes | str, content_type: str | None) -> tuple[str, bodies.BodyError | None]:
-    try:
-        fields = bodies.read(raw, content_type)
-    except bodies.BodyError as exc:
-        return "", exc
-    token = fields.get("token")
-    return (token if isinstance(token, str) else ""), None
+        return _result(Step.UNREADABLE, petition, prefix, unreadable.translated(), unreadable.status)
+    step = link_pages.attempt(lambda: erasure.confirm(petition_id, token), Step.UNAVAILABLE, tokens.FAILURES,
+                              "erasure", petition_id)
+    return _result(step, petition, prefix)

@@ -17,44 +17,19 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from enum import StrEnum
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
+from botocore.exceptions import ClientError
 
 from chalicelib.aws import clients, clock, config
 from chalicelib.aws.models import Petition, Signature, SignatureStatus
 from chalicelib.identity import canonical_email
+from chalicelib.links import pages as link_pages
+from chalicelib.links.steps import STATUS, Step
 from chalicelib.petitions import catalog
 from chalicelib.verification import pending, tokens
 from chalicelib.verification.tokens import TokenState
-from chalicelib.web import bodies
 
 log = logging.getLogger(__name__)
-
-
-class Step(StrEnum):
-    READY = "ready"  # pending: the page with the button
-    CONFIRMED = "confirmed"  # confirmed by this request
-    ALREADY = "already_confirmed"
-    RESENT = "resent"  # a fresh link is on its way
-    BROKEN = "broken_link"  # no token, or one that is not ours
-    WRONG_PETITION = "wrong_petition"
-    NO_PETITION = "no_petition"
-    GONE = "signature_gone"  # deleted, expired unconfirmed, or never stored
-    CLOSED = "petition_closed"
-    EXPIRED = "link_expired"
-    CAPPED = "too_many_links"
-    UNREADABLE = "unreadable_request"
-    UNAVAILABLE = "unavailable"
-
-
-HTTP_STATUS: dict[Step, int] = {
-    Step.READY: 200, Step.CONFIRMED: 200, Step.ALREADY: 200, Step.RESENT: 200,
-    Step.BROKEN: 400, Step.UNREADABLE: 400,
-    Step.WRONG_PETITION: 404, Step.NO_PETITION: 404, Step.GONE: 404,
-    Step.CLOSED: 409, Step.EXPIRED: 410, Step.CAPPED: 429, Step.UNAVAILABLE: 503,
-}
 
 
 @dataclass
@@ -66,19 +41,17 @@ class Outcome:
 
     @property
     def status(self) -> int:
-        return self.status_override or HTTP_STATUS[self.step]
+        return self.status_override or STATUS[self.step]
 
 
 # ---- reading the request ---------------------------------------------------------
 
 def token_from_body(raw: bytes | str, content_type: str | None) -> tuple[str | None, Outcome | None]:
     """The token a form or JSON body carries, or the outcome that says why there is none to read."""
-    try:
-        fields = bodies.read(raw, content_type)
-    except bodies.BodyError as exc:
-        return None, Outcome(Step.UNREADABLE, status_override=exc.status)
-    token = fields.get("token")
-    return (token if isinstance(token, str) else ""), None
+    token, unreadable = link_pages.posted_token(raw, content_type)
+    if unreadable is not None:
+        return None, Outcome(Step.UNREADABLE, status_override=unreadable.status)
+    return token, None
 
 
 def _check(petition_id: str, token: str, now: float) -> tuple[tokens.TokenCheck, Petition | None, Outcome | None]:
@@ -114,11 +87,7 @@ def _state(signature: Signature | None, petition: Petition, now: float) -> Outco
 
 
 def _guarded(petition_id: str, work) -> Outcome:
-    try:
-        return work()
-    except (PynamoDBException, BotoCoreError, ClientError, tokens.MissingSecret) as exc:
-        log.error("confirmation unavailable petition=%s error=%s", petition_id, type(exc).__name__)
-        return Outcome(Step.UNAVAILABLE)
+    return link_pages.attempt(work, Outcome(Step.UNAVAILABLE), tokens.FAILURES, "confirmation", petition_id)
 
 
 # ---- the three actions ------------------------------------------------------------

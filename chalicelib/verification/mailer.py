@@ -5,11 +5,11 @@ A record asks for mail when its new image is a pending signature whose
 signature asks for mail 1, each resend for the next number. The stream
 delivers records at least once, so before sending, the mailer claims that
 number on the signature with a conditional write (``mail_sent`` raised to it,
-only if still below it and the signature still pending). A redelivered record
-finds its number claimed and sends nothing. If the send then fails, the claim
-is given back and the record reported failed, so Lambda retries it; a mail
-lost after its claim (the function dying between the two) is recovered by the
-signer signing again, which asks for the next number.
+only if still below it and the signature still pending: chalicelib/links/claims.py).
+A redelivered record finds its number claimed and sends nothing. If the send
+then fails, the claim is given back and the record reported failed, so Lambda
+retries it; a mail lost after its claim (the function dying between the two)
+is recovered by the signer signing again, which asks for the next number.
 
 The same reader sends the campaign-updates opt-in mail that an INSERT of a
 counted signature with the box ticked asks for (``updates.py``), claimed the
@@ -34,9 +34,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import i18n, mail
-from chalicelib.aws import clients, config
 from chalicelib.aws.models import SignatureStatus
 from chalicelib.identity import canonical_email
+from chalicelib.links import claims
 from chalicelib.petitions import catalog
 from chalicelib.verification import message, tokens, updates
 
@@ -98,39 +98,17 @@ def wanted(record: dict) -> MailRequest | None:
                        i18n.supported(_value(new, "lang", "S")) or i18n.DEFAULT)
 
 
-def _mail_update(request: MailRequest, set_to: int, condition: str, values: dict) -> dict:
-    return {
-        "TableName": config.settings().signatures_table,
-        "Key": {"signature_key": {"S": request.signature_key}},
-        "UpdateExpression": "SET mail_sent = :set_to",
-        "ConditionExpression": condition,
-        "ExpressionAttributeNames": {"#status": "status"},
-        "ExpressionAttributeValues": {":set_to": {"N": str(set_to)}, **values},
-    }
-
-
-def claim(request: MailRequest) -> bool:
-    """Claim this mail's number on the signature; False when it was claimed before or is no longer due."""
-    try:
-        clients.dynamodb().update_item(**_mail_update(
-            request, request.number, "#status = :pending AND mail_sent < :n",
-            {":pending": {"S": SignatureStatus.PENDING}, ":n": {"N": str(request.number)}}))
-    except ClientError as exc:
-        if clients.conditional_check_failed(exc):
-            return False
-        raise
-    return True
-
-
-def release(request: MailRequest) -> None:
-    """Give a claim back after a failed send, so the retried record sends again (best effort)."""
-    try:
-        clients.dynamodb().update_item(**_mail_update(
-            request, request.number - 1, "mail_sent = :n AND #status = :pending",
-            {":pending": {"S": SignatureStatus.PENDING}, ":n": {"N": str(request.number)}}))
-    except (ClientError, BotoCoreError) as exc:
-        log.warning("claim not released petition=%s sig=%s error=%s", request.petition_id,
-                    canonical_email.log_tag(request.signature_key), type(exc).__name__)
+def mail_claim(request: MailRequest) -> claims.MailClaim:
+    """This mail's number, claimed in ``mail_sent`` while the signature is pending; given back, the number before."""
+    due: dict[str, dict] = {":pending": {"S": SignatureStatus.PENDING}, ":n": {"N": str(request.number)}}
+    names = {"#status": "status"}
+    return claims.MailClaim(
+        request.signature_key,
+        take=claims.Update("SET mail_sent = :set_to", "#status = :pending AND mail_sent < :n",
+                           {":set_to": {"N": str(request.number)}, **due}, names),
+        give_back=claims.Update("SET mail_sent = :set_to", "mail_sent = :n AND #status = :pending",
+                                {":set_to": {"N": str(request.number - 1)}, **due}, names),
+        what="verification mail")
 
 
 # The failures that a later retry may get past: the mail server or SES, DynamoDB, the secret, the settings.
@@ -151,14 +129,9 @@ def send_one(request: MailRequest, sender: mail.Sender, now: float) -> str:
             petition_id=request.petition_id, title=catalog.content(petition)["title"],
             signature_key=request.signature_key,
             name=request.name, email=request.email, updates=request.updates, now=now)
-    if not claim(request):
+    if not claims.send_once(mail_claim(request), built, sender):
         log.info("mail already claimed petition=%s sig=%s mail=%d", request.petition_id, tag, request.number)
         return "claimed"
-    try:
-        sender.send(built)
-    except mail.SendFailed:
-        release(request)
-        raise
     log.info("verification mail sent petition=%s sig=%s mail=%d", request.petition_id, tag, request.number)
     return "sent"
 

@@ -22,22 +22,21 @@ nothing for them either.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from enum import StrEnum
 from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from pynamodb.exceptions import PynamoDBException
+from botocore.exceptions import ClientError
 
 from chalicelib import i18n, mail
 from chalicelib.aws import clients, clock, config
 from chalicelib.aws.models import SignatureStatus
 from chalicelib.i18n import gettext as _
 from chalicelib.identity import canonical_email
+from chalicelib.links import claims, steps
+from chalicelib.links.signed import LinkState, SignedLink
+from chalicelib.links.steps import Step
 from chalicelib.petitions import catalog
 from chalicelib.verification import message, tokens
 
@@ -97,35 +96,28 @@ def wanted(record: dict) -> UpdatesRequest | None:
 
 # ---- the signed, expiring link ------------------------------------------------------------
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(tokens.secret(), salt=SALT, signer_kwargs={"digest_method": hashlib.sha256})
+# The payload names the signature and its creation time: a later signature under the same key is another one.
+LINK = SignedLink(SALT, max_age=lambda: config.settings().verify_link_seconds, secret=lambda: tokens.secret())
 
 
 def make_token(signature_key: str, created_at: str) -> str:
-    return _serializer().dumps([signature_key, created_at])
-
-
-class LinkState(StrEnum):
-    VALID = "valid"
-    EXPIRED = "expired"
-    BROKEN = "broken"
+    return LINK.make([signature_key, created_at])
 
 
 def read_token(token: str, petition_id: str) -> tuple[LinkState, tuple[str, str] | None]:
-    """What an opt-in link's token says: its state and, when valid, the signature's key and creation time."""
-    if not token or len(token) > tokens.MAX_TOKEN_CHARS:
-        return LinkState.BROKEN, None
-    try:
-        payload = _serializer().loads(token, max_age=config.settings().verify_link_seconds)
-    except SignatureExpired:
-        return LinkState.EXPIRED, None
-    except BadSignature:
-        return LinkState.BROKEN, None
+    """What an opt-in link's token says: its state and, when valid, the signature's key and creation time.
+
+    An expired token answers EXPIRED whatever it names; one for another petition is INVALID.
+    """
+    check = LINK.read(token)
+    if check.state != LinkState.VALID:
+        return check.state, None
+    payload = check.payload
     if not (isinstance(payload, list) and len(payload) == 2 and all(isinstance(p, str) for p in payload)):
-        return LinkState.BROKEN, None
+        return LinkState.INVALID, None
     key, created = payload
     if key.split("#", 1)[0] != petition_id:
-        return LinkState.BROKEN, None
+        return LinkState.INVALID, None
     return LinkState.VALID, (key, created)
 
 
@@ -151,32 +143,16 @@ def updates_message(request: UpdatesRequest, title: str, now: float | None = Non
                         language=i18n.current())
 
 
-def claim(request: UpdatesRequest) -> bool:
-    """Claim the opt-in mail on the signature; False when it was claimed before or the item is another one."""
-    try:
-        clients.dynamodb().update_item(
-            TableName=config.settings().signatures_table, Key={"signature_key": {"S": request.signature_key}},
-            UpdateExpression="SET updates_mail_sent = :one",
-            ConditionExpression="created_at = :created AND attribute_not_exists(updates_mail_sent)",
-            ExpressionAttributeValues={":one": {"N": str(CLAIMED)}, ":created": {"S": request.created_at}})
-    except ClientError as exc:
-        if clients.conditional_check_failed(exc):
-            return False
-        raise
-    return True
-
-
-def release(request: UpdatesRequest) -> None:
-    """Give the claim back after a failed send, so the retried record sends again (best effort)."""
-    try:
-        clients.dynamodb().update_item(
-            TableName=config.settings().signatures_table, Key={"signature_key": {"S": request.signature_key}},
-            UpdateExpression="REMOVE updates_mail_sent",
-            ConditionExpression="created_at = :created AND updates_mail_sent = :one",
-            ExpressionAttributeValues={":one": {"N": str(CLAIMED)}, ":created": {"S": request.created_at}})
-    except (ClientError, BotoCoreError) as exc:
-        log.warning("opt-in claim not released petition=%s sig=%s error=%s", request.petition_id,
-                    canonical_email.log_tag(request.signature_key), type(exc).__name__)
+def mail_claim(request: UpdatesRequest) -> claims.MailClaim:
+    """The opt-in mail's claim: ``updates_mail_sent`` set on this very item (its creation time), once."""
+    values = {":one": {"N": str(CLAIMED)}, ":created": {"S": request.created_at}}
+    return claims.MailClaim(
+        request.signature_key,
+        take=claims.Update("SET updates_mail_sent = :one",
+                           "created_at = :created AND attribute_not_exists(updates_mail_sent)", values),
+        give_back=claims.Update("REMOVE updates_mail_sent", "created_at = :created AND updates_mail_sent = :one",
+                                values),
+        what="opt-in mail")
 
 
 def send_one(request: UpdatesRequest, sender: mail.Sender, now: float) -> str:
@@ -188,35 +164,14 @@ def send_one(request: UpdatesRequest, sender: mail.Sender, now: float) -> str:
         return "skipped"
     with i18n.using(request.language):  # built before the claim: a missing setting claims nothing
         built = updates_message(request, catalog.content(petition)["title"], now)
-    if not claim(request):
+    if not claims.send_once(mail_claim(request), built, sender):
         log.info("opt-in mail already claimed petition=%s sig=%s", request.petition_id, tag)
         return "claimed"
-    try:
-        sender.send(built)
-    except mail.SendFailed:
-        release(request)
-        raise
     log.info("opt-in mail sent petition=%s sig=%s", request.petition_id, tag)
     return "sent"
 
 
 # ---- the link's page and its button ------------------------------------------------------------
-
-class Step(StrEnum):
-    READY = "ready"
-    CONFIRMED = "confirmed"
-    ALREADY = "already_confirmed"
-    GONE = "signature_gone"
-    BROKEN = "broken_link"
-    EXPIRED = "link_expired"
-    UNREADABLE = "unreadable_request"
-    UNAVAILABLE = "unavailable"
-
-
-STATUS = {Step.READY: 200, Step.CONFIRMED: 200, Step.ALREADY: 200, Step.GONE: 404, Step.BROKEN: 400,
-          Step.UNREADABLE: 400, Step.EXPIRED: 410, Step.UNAVAILABLE: 503}
-FAILURES = (PynamoDBException, BotoCoreError, ClientError, tokens.MissingSecret)
-
 
 def _state(item: dict | None, created: str) -> Step | None:
     """What the stored item says before anything changes; None when the opt-in may be confirmed."""
@@ -231,8 +186,8 @@ def _state(item: dict | None, created: str) -> Step | None:
 def inspect(petition_id: str, token: str) -> Step:
     """GET: what the link's page shows (reads only)."""
     state, named = read_token(token, petition_id)
-    if state != LinkState.VALID or named is None:
-        return Step.EXPIRED if state == LinkState.EXPIRED else Step.BROKEN
+    if named is None:
+        return steps.refused(state)
     key, created = named
     item = clients.dynamodb().get_item(TableName=config.settings().signatures_table, ConsistentRead=True,
                                    Key={"signature_key": {"S": key}},
@@ -243,8 +198,8 @@ def inspect(petition_id: str, token: str) -> Step:
 def confirm(petition_id: str, token: str, now: float | None = None) -> Step:
     """POST: record that the mailbox's owner wants updates, with one conditional update (idempotent)."""
     state, named = read_token(token, petition_id)
-    if state != LinkState.VALID or named is None:
-        return Step.EXPIRED if state == LinkState.EXPIRED else Step.BROKEN
+    if named is None:
+        return steps.refused(state)
     key, created = named
     try:
         clients.dynamodb().update_item(
