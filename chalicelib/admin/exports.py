@@ -28,7 +28,7 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 from chalice import Response
 
-from chalicelib.admin.web import NO_STORE, _message, _page, _see_other, guarded
+from chalicelib.admin import guard
 from chalicelib.audit import trail
 from chalicelib.aws import clients, clock, config
 from chalicelib.petitions import catalog, store
@@ -63,21 +63,21 @@ def _local_path(petition_id: str, name: str) -> Path:
     return Path(config.settings().export_dir or ".") / petition_id / name
 
 
-@guarded(api=False)
+@guard.guarded(api=False)
 def start(request, session, petition_id: str, form: dict) -> Response:
     """POST: start one export (deployed) or write it (locally), then send the admin to its address."""
     chosen = _choice(form)
     if chosen is None:
-        return _message(request, 422, "Choose an export",
-                        "Choose summary, signatures or updates, as CSV or JSON Lines.")
+        return guard.message_page(request, 422, "Choose an export",
+                                  "Choose summary, signatures or updates, as CSV or JSON Lines.")
     kind, fmt = chosen
     if store.get(petition_id) is None:  # drafts and closed petitions export too
-        return _message(request, 404, "No such petition", "There is no petition with this id.")
+        return guard.message_page(request, 404, "No such petition", "There is no petition with this id.")
     how = mode()
     if how is None:
-        return _message(request, 503, "Exports are not set up here",
-                        "This stage has no export bucket and function (deployed) or export directory (make run). "
-                        "Use make export on a machine that can reach the tables.")
+        return guard.message_page(request, 503, "Exports are not set up here",
+                                  "This stage has no export bucket and function (deployed) or export directory "
+                                  "(make run). Use make export on a machine that can reach the tables.")
     key = delivery.object_key(petition_id, kind, fmt, clock.stamp())
     name = key.rsplit("/", 1)[-1]
     if how == "deployed":
@@ -94,26 +94,26 @@ def start(request, session, petition_id: str, form: dict) -> Response:
                 result = export.write(petition_id, kind, out, fmt)
         except export.UnknownPetition:
             path.unlink(missing_ok=True)
-            return _message(request, 404, "No such petition", "There is no petition with this id.")
+            return guard.message_page(request, 404, "No such petition", "There is no petition with this id.")
         trail.record(session.email, f"export {kind}", petition_id, None,
                      {"kind": str(kind), "format": str(fmt), "rows": result.rows, "file": name})
         log.info("export written locally petition=%s kind=%s format=%s rows=%d", petition_id, kind, fmt,
                  result.rows)
-    return _see_other(request, f"/admin/petitions/{petition_id}/exports/{name}")
+    return guard.see_other(request, f"/admin/petitions/{petition_id}/exports/{name}")
 
 
 def _waiting(request, session, petition_id: str, name: str) -> Response:
-    response = _page(200, "exports_waiting.html", request, session=session, petition_id=petition_id, name=name)
+    response = guard.page(200, "exports_waiting.html", request, session=session, petition_id=petition_id, name=name)
     response.headers["Refresh"] = "5"  # reload until the file is there
     return response
 
 
-@guarded(api=False)
+@guard.guarded(api=False)
 def fetch(request, session, petition_id: str, name: str) -> Response:
     """GET: the export's file (locally), its one-hour link once it is written (deployed), or a page to wait on."""
     chosen = delivery.file_kind(name)
     if chosen is None or not catalog.valid_id(petition_id):
-        return _message(request, 404, "No such export", "There is no export at this address.")
+        return guard.message_page(request, 404, "No such export", "There is no export at this address.")
     how = mode()
     if how == "deployed":
         key = f"exports/{petition_id}/{name}"
@@ -124,13 +124,13 @@ def fetch(request, session, petition_id: str, name: str) -> Response:
                 return _waiting(request, session, petition_id, name)
             raise
         return Response(body="", status_code=303, headers={"Location": delivery.presign(key),
-                                                           "Cache-Control": NO_STORE,
+                                                           "Cache-Control": guard.NO_STORE,
                                                            "Referrer-Policy": "no-referrer"})
     path = _local_path(petition_id, name)
     if how is None or not path.is_file():
-        return _message(request, 404, "No such export", "There is no export at this address (local exports "
-                        "live in the export directory of the running stack).")
+        return guard.message_page(request, 404, "No such export", "There is no export at this address (local exports "
+                                  "live in the export directory of the running stack).")
     _kind, fmt = chosen
     return Response(body=path.read_text(encoding="utf-8"), status_code=200, headers={
-        "Content-Type": delivery.CONTENT_TYPES[fmt], "Cache-Control": NO_STORE,
+        "Content-Type": delivery.CONTENT_TYPES[fmt], "Cache-Control": guard.NO_STORE,
         "Content-Disposition": f'attachment; filename="{petition_id}-{name}"'})

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from chalice import Response
 
-from chalicelib.admin import web
+from chalicelib.admin import guard
 from chalicelib.fraud import invalidation
 from chalicelib.fraud.invalidation import BadCriteria, Criteria, Direction
 from chalicelib.i18n import countries
@@ -54,14 +54,14 @@ def _criteria(petition_id: str, values: dict[str, str]) -> invalidation.Criteria
 
 
 def _page(request, session, petition, status: int, **context) -> Response:
-    return web._page(status, "invalidation.html", request, session=session, petition=petition,
-                     names=countries.names(), **context)
+    return guard.page(status, "invalidation.html", request, session=session, petition=petition,
+                      names=countries.names(), **context)
 
 
 def _petition_or_404(request, petition_id: str):
     petition = store.get(petition_id)
     if petition is None:
-        return None, web._message(request, 404, "No such petition", "There is no petition with this id.")
+        return None, guard.message_page(request, 404, "No such petition", "There is no petition with this id.")
     return {"petition_id": petition.petition_id, "title": petition.title}, None
 
 
@@ -88,7 +88,7 @@ def _asked(request, session, petition_id: str, form: dict) -> _Asked | Response:
     return _Asked(petition, values, criteria, DIRECTIONS[values["direction"]])
 
 
-@web.guarded(api=False)
+@guard.guarded(api=False)
 def preview(request, session, petition_id: str, form: dict) -> Response:
     asked = _asked(request, session, petition_id, form)
     if isinstance(asked, Response):
@@ -100,7 +100,7 @@ def preview(request, session, petition_id: str, form: dict) -> Response:
                  counts=counts.most_common(), matching=sum(counts.values()))
 
 
-@web.guarded(api=False)
+@guard.guarded(api=False)
 def apply(request, session, petition_id: str, form: dict) -> Response:
     asked = _asked(request, session, petition_id, form)
     if isinstance(asked, Response):

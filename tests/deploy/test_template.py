@@ -332,7 +332,7 @@ def test_the_admin_area_makes_only_the_calls_its_policy_allows(secret_from_ssm, 
     from chalice.test import Client
 
     from app import app
-    from chalicelib.admin import web
+    from chalicelib.admin import sign_in_views
     from chalicelib.aws import clients, config
     from tools.caches import reset_caches
 
@@ -342,7 +342,7 @@ def test_the_admin_area_makes_only_the_calls_its_policy_allows(secret_from_ssm, 
     reset_caches()
     config.settings()
     sent = []
-    monkeypatch.setattr(web.sign_in_request.__wrapped__, "__defaults__", (lambda *m: sent.append(m),))
+    monkeypatch.setattr(sign_in_views.sign_in_request.__wrapped__, "__defaults__", (lambda *m: sent.append(m),))
     recorder = Recorder(monkeypatch)
     form = {"Content-Type": "application/x-www-form-urlencoded"}
 

@@ -42,11 +42,11 @@ def outbox(monkeypatch):
     from chalicelib.admin import outbox as real
 
     monkeypatch.setattr(real, "send", box)
-    monkeypatch.setattr("chalicelib.admin.web.outbox.send", box)
-    from chalicelib.admin import web
+    monkeypatch.setattr("chalicelib.admin.sign_in_views.outbox.send", box)
+    from chalicelib.admin import sign_in_views
 
-    defaults = list(web.sign_in_request.__wrapped__.__defaults__)
-    monkeypatch.setattr(web.sign_in_request.__wrapped__, "__defaults__", (box, *defaults[1:]))
+    defaults = list(sign_in_views.sign_in_request.__wrapped__.__defaults__)
+    monkeypatch.setattr(sign_in_views.sign_in_request.__wrapped__, "__defaults__", (box, *defaults[1:]))
     return box
 
 
