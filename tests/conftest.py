@@ -95,6 +95,7 @@ TIERS = {"deploy": "deploy", "integration": "integration", "browser": "browser"}
 START_ORDER = {"slow": 0, "deploy": 1, "browser": 2, "integration": 3, None: 4}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Each tier is its folder (tests/deploy, tests/integration, tests/browser; the rest is tests/unit).
 
