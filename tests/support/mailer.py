@@ -3,27 +3,12 @@ from __future__ import annotations
 
 import json
 
-from chalicelib import mail
 from tests.support.streams import event, read_moto_stream
 
 JSON = {"Content-Type": "application/json"}
 
 
 GOOD = {"name": "Amina Yusuf", "email": "amina@example.org", "country": "GB", "consent": True}
-
-
-class Outbox:
-    """A sender that keeps what it is given (and can be told to fail)."""
-
-    def __init__(self):
-        self.sent: list = []
-        self.failing = False
-
-    def send(self, message):
-        if self.failing:
-            raise mail.SendFailed("SMTP 127.0.0.1:25: ConnectionRefusedError")
-        self.sent.append(message)
-        return str(len(self.sent))
 
 
 def sign(client, body=GOOD, petition_id="demo"):

@@ -13,7 +13,8 @@ from chalicelib.aws.models import PetitionStatus, SignatureStatus
 from chalicelib.petitions import catalog
 from chalicelib.tally import stream_tally, totals
 from chalicelib.verification import mailer, tokens
-from tests.support.mailer import GOOD, Outbox, deliver, run_mailer, sign
+from tests.support.mail import KeptMail
+from tests.support.mailer import GOOD, deliver, run_mailer, sign
 from tests.support.streams import event, record
 from tools import petition_admin
 from tools.delivery_rules import passes_filters
@@ -22,7 +23,7 @@ from tools.stream_settings import MAILER, filter_patterns, stream_settings
 
 @pytest.fixture
 def outbox(monkeypatch):
-    box = Outbox()
+    box = KeptMail()
     monkeypatch.setattr(mail, "sender", lambda: box)
     return box
 

@@ -25,6 +25,7 @@ from chalicelib.petitions import catalog
 from chalicelib.rights import erasure, export
 from chalicelib.tally import stream_tally, totals
 from chalicelib.verification import updates
+from tests.support.mail import KeptMail
 from tests.support.moto_stack import tally
 from tests.support.streams import event, read_moto_stream
 from tools import petition_admin
@@ -37,21 +38,9 @@ TICKED = {"name": "Amina Yusuf", "email": "amina@example.org", "country": "GB", 
           "updates_opt_in": True}
 
 
-class Outbox:
-    def __init__(self):
-        self.sent: list = []
-        self.failing = False
-
-    def send(self, message):
-        if self.failing:
-            raise mail.SendFailed("SMTP 127.0.0.1:25: ConnectionRefusedError")
-        self.sent.append(message)
-        return str(len(self.sent))
-
-
 @pytest.fixture
 def outbox(monkeypatch):
-    box = Outbox()
+    box = KeptMail()
     monkeypatch.setattr(mail, "sender", lambda: box)
     return box
 
