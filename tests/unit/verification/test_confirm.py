@@ -14,21 +14,11 @@ from chalicelib.aws.models import PetitionStatus, SignatureStatus
 from chalicelib.petitions import catalog
 from chalicelib.tally import stream_tally, totals
 from chalicelib.verification import tokens
-from tests.support.mail import KeptMail
 from tests.support.mailer import GOOD, run_mailer, sign
 from tests.support.streams import event, read_moto_stream
 from tools import petition_admin
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture
-def outbox(monkeypatch):
-    from chalicelib import mail
-
-    box = KeptMail()
-    monkeypatch.setattr(mail, "sender", lambda: box)
-    return box
 
 
 @pytest.fixture

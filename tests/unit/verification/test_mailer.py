@@ -7,25 +7,16 @@ from email import policy
 
 import pytest
 
-from chalicelib import mail
 from chalicelib.aws import config, models
 from chalicelib.aws.models import PetitionStatus, SignatureStatus
 from chalicelib.petitions import catalog
 from chalicelib.tally import stream_tally, totals
 from chalicelib.verification import mailer, tokens
-from tests.support.mail import KeptMail
 from tests.support.mailer import GOOD, deliver, run_mailer, sign
 from tests.support.streams import event, record
 from tools import petition_admin
 from tools.delivery_rules import passes_filters
 from tools.stream_settings import MAILER, filter_patterns, stream_settings
-
-
-@pytest.fixture
-def outbox(monkeypatch):
-    box = KeptMail()
-    monkeypatch.setattr(mail, "sender", lambda: box)
-    return box
 
 
 @pytest.fixture

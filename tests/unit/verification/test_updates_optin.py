@@ -18,14 +18,12 @@ from urllib.parse import urlencode
 import pytest
 from itsdangerous import TimestampSigner
 
-from chalicelib import mail
 from chalicelib.aws import config, models
 from chalicelib.identity import canonical_email
 from chalicelib.petitions import catalog
 from chalicelib.rights import erasure, export
 from chalicelib.tally import stream_tally, totals
 from chalicelib.verification import updates
-from tests.support.mail import KeptMail
 from tests.support.moto_stack import tally
 from tests.support.streams import event, read_moto_stream
 from tools import petition_admin
@@ -36,13 +34,6 @@ JSON = {"Content-Type": "application/json"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 TICKED = {"name": "Amina Yusuf", "email": "amina@example.org", "country": "GB", "consent": True,
           "updates_opt_in": True}
-
-
-@pytest.fixture
-def outbox(monkeypatch):
-    box = KeptMail()
-    monkeypatch.setattr(mail, "sender", lambda: box)
-    return box
 
 
 @pytest.fixture
