@@ -60,7 +60,7 @@ from typing import NamedTuple
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import clients, clock, config
+from chalicelib.aws import caches, clients, clock, config
 from chalicelib.aws.models import SignatureStatus
 from chalicelib.fraud import trending
 from chalicelib.tally import totals
@@ -396,7 +396,7 @@ FOLDS_PER_INVOCATION = 25
 # A folded item is deleted only once every read that began before its fold has ended.
 FOLDED_GRACE_SECONDS = 60
 
-_fold_checked: dict[str, float] = {}  # petition -> when this container last looked (monotonic seconds)
+_fold_checked: dict[str, float] = caches.keep({})  # petition -> when this container last looked (monotonic seconds)
 
 
 def reset() -> None:

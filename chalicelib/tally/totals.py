@@ -47,7 +47,7 @@ from collections import OrderedDict, defaultdict
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from chalicelib.aws import clients, config, metrics
+from chalicelib.aws import caches, clients, config, metrics
 
 PETITION = "petition_id"
 PART = "part"  # the sort key
@@ -320,7 +320,7 @@ def petition_items(petition_id: str) -> list[dict]:
 # petition's items are read at most once per period per container. Bounded,
 # like the petition cache: the oldest entry goes first.
 CACHE_ENTRIES = 1000
-_cache: OrderedDict[str, tuple[float, dict | None]] = OrderedDict()
+_cache: OrderedDict[str, tuple[float, dict | None]] = caches.keep(OrderedDict())
 
 
 def read(petition_id: str) -> dict | None:

@@ -9,7 +9,7 @@ is still known to be ours and can ask for a fresh link.
 
 The secret comes from ``VERIFY_TOKEN_SECRET`` (local runs and tests) or the
 SSM SecureString named by ``VERIFY_TOKEN_PARAMETER`` (deployed stages), read
-once per container.
+once per container (aws/parameters.py).
 """
 from __future__ import annotations
 
@@ -17,11 +17,10 @@ import hashlib
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from chalicelib.aws import clients, config
+from chalicelib.aws import config, parameters
 
 SALT = "countersign.confirm-signature"
 MAX_TOKEN_CHARS = 512  # a real one is about 140; anything longer is not ours
@@ -45,20 +44,13 @@ class TokenCheck:
     issued_at: float | None = None
 
 
-@lru_cache(maxsize=1)
 def secret() -> bytes:
     s = config.settings()
     if s.verify_token_secret:
         return s.verify_token_secret.encode("utf-8")
     if s.verify_token_parameter:
-        reply = clients.ssm().get_parameter(Name=s.verify_token_parameter, WithDecryption=True)
-        return reply["Parameter"]["Value"].encode("utf-8")
+        return parameters.get(s.verify_token_parameter, decrypt=True, transform=str.encode)
     raise MissingSecret("set VERIFY_TOKEN_SECRET or VERIFY_TOKEN_PARAMETER")
-
-
-def reset() -> None:
-    """Forget the cached secret."""
-    secret.cache_clear()
 
 
 def _serializer(key: bytes, now: float | None) -> URLSafeTimedSerializer:
