@@ -65,14 +65,9 @@ def single_item_write(petition_id: str, shard: str, deltas: dict[str, int], firs
     names = {"#hw": mark, "#ht": written, "#at": "updated_at"}
     values = {":first": stream_tally.padded(first), ":last": stream_tally.padded(last), ":now": now,
               ":at": clock.stamp(now)}
-    adds = []
-    for i, (country, delta) in enumerate(sorted(deltas.items())):
-        names[f"#c{i}"] = totals.country_attribute(country)
-        values[f":d{i}"] = delta
-        adds.append(f"#c{i} :d{i}")
     reply = clients.dynamodb().update_item(
         TableName=SINGLE_TABLE, Key={"petition_id": {"S": petition_id}},
-        UpdateExpression="SET #hw = :last, #ht = :now, #at = :at ADD " + ", ".join(adds),
+        UpdateExpression=totals.adding_counts(["#hw = :last", "#ht = :now", "#at = :at"], names, values, deltas),
         ConditionExpression="attribute_not_exists(#hw) OR #hw < :first",
         ExpressionAttributeNames=names, ExpressionAttributeValues=totals.typed(values),
         ReturnConsumedCapacity="TOTAL")

@@ -45,16 +45,10 @@ def migration_arguments(old_item: dict, source: str) -> dict:
         names["#g"] = totals.GOAL
         values[":g"] = int(old_item[totals.GOAL]["N"])
         sets.append("#g = if_not_exists(#g, :g)")  # a goal set in the new table since is newer
-    adds = []
-    for i, (country, count) in enumerate(sorted(totals.counts(old_item).items())):
-        if count:
-            names[f"#c{i}"] = totals.country_attribute(country)
-            values[f":c{i}"] = count
-            adds.append(f"#c{i} :c{i}")
     return {
         "TableName": config.settings().totals_table,
         "Key": totals.key(totals.petition_of(old_item)),
-        "UpdateExpression": "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else ""),
+        "UpdateExpression": totals.adding_counts(sets, names, values, totals.counts(old_item)),
         "ConditionExpression": "attribute_not_exists(#m)",
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": totals.typed(values),

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.admin import keys, records
-from chalicelib.aws import clients, config
+from chalicelib.aws import clients, config, parameters
 from chalicelib.links.signed import LinkState, SignedLink
 
 log = logging.getLogger(__name__)
@@ -49,27 +49,16 @@ class NoPublicAddress(RuntimeError):
 
 # ---- the allowlist --------------------------------------------------------------------
 
-_allowlist: tuple[float, frozenset[str]] | None = None
-
-
-def allowlist(now: float | None = None) -> frozenset[str]:
-    """Addresses that may sign in: the SSM StringList when deployed, else ADMIN_ALLOWLIST."""
-    global _allowlist
+def allowlist() -> frozenset[str]:
+    """Addresses that may sign in: the SSM StringList when deployed (re-read after a minute), else ADMIN_ALLOWLIST."""
     s = config.settings()
     if not s.admin_allowlist_parameter:
         return s.admin_allowlist
-    now = time.monotonic() if now is None else now
-    if _allowlist is not None and _allowlist[0] > now:
-        return _allowlist[1]
-    value = clients.ssm().get_parameter(Name=s.admin_allowlist_parameter)["Parameter"]["Value"]
-    addresses = frozenset(a.strip().lower() for a in value.split(",") if "@" in a)
-    _allowlist = (now + ALLOWLIST_SECONDS, addresses)
-    return addresses
+    return parameters.get(s.admin_allowlist_parameter, max_age=ALLOWLIST_SECONDS, transform=_addresses)
 
 
-def reset() -> None:
-    global _allowlist
-    _allowlist = None
+def _addresses(value: str) -> frozenset[str]:
+    return frozenset(a.strip().lower() for a in value.split(",") if "@" in a)
 
 
 def normalised(address: str) -> str:

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib.aws import config
+from chalicelib.aws import caches, config
 
 CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
 # What a storage failure looks like from boto3 and PynamoDB: answered with a 503, never a 500.
@@ -57,7 +56,7 @@ LIMITS = CallLimits(connect_seconds=1, read_seconds=2, attempts=2)
 JOB_LIMITS = CallLimits(connect_seconds=2, read_seconds=10, attempts=8)
 
 
-@cache
+@caches.cached
 def _client(service: str, endpoint: str | None, region: str, limits: CallLimits = LIMITS):
     return boto3.client(
         service,
@@ -84,7 +83,7 @@ def s3():
     return _s3(s.region)
 
 
-@cache
+@caches.cached
 def _s3(region: str):
     return boto3.client("s3", region_name=region,
                         config=JOB_LIMITS.botocore_config().merge(Config(signature_version="s3v4")))

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+
+from chalicelib.aws import caches
 
 DAY = 24 * 3600
 
@@ -123,7 +124,7 @@ def _origins(raw: str) -> frozenset[str]:
     return frozenset(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
 
 
-@lru_cache(maxsize=1)
+@caches.cached
 def settings() -> Settings:
     env = os.environ
     return Settings(

@@ -18,7 +18,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
-from chalicelib.aws import clients, config
+from chalicelib.aws import caches, clients, config
 
 
 class SignatureStatus(StrEnum):
@@ -127,14 +127,13 @@ class Signature(_BoundModel):
     invalidated_from = UnicodeAttribute(null=True)
 
 
-_bound: config.Settings | None = None
+_bound: caches.Slot[config.Settings] = caches.Slot()  # the settings the models were last bound to
 
 
 def _bind() -> None:
     """Point every model at the configured tables and engine (cheap when nothing changed)."""
-    global _bound
     s = config.settings()
-    if _bound is s:
+    if _bound.value is s:
         return
     bindings: tuple[tuple[type[_BoundModel], str], ...] = (
         (Petition, s.petitions_table), (Signature, s.signatures_table))
@@ -147,10 +146,9 @@ def _bind() -> None:
         model.Meta.read_timeout_seconds = clients.LIMITS.read_seconds
         model.Meta.max_retry_attempts = clients.LIMITS.retries
         model._connection = None  # PynamoDB caches the connection on the class
-    _bound = s
+    _bound.value = s
 
 
 def reset() -> None:
     """Rebind on the next request (tests and tools change the environment in process)."""
-    global _bound
-    _bound = None
+    _bound.clear()

@@ -20,11 +20,12 @@ one label under it (``a.example.org``, not ``a.b.example.org``);
 IPv6; a bare address is its own range.
 
 Locally the document is a file (``BLOCKLIST_FILE``); deployed, an SSM
-parameter (``BLOCKLIST_PARAMETER``). Either is read at most once per
-``BLOCKLIST_CACHE_SECONDS`` per container, so the sign path's one DynamoDB
-request stays one. When the parameter cannot be read, the last good lists
-stay in force (none, on a cold start): a blocklist outage must not stop
-honest people signing.
+parameter (``BLOCKLIST_PARAMETER``). Either is read, and parsed, at most
+once per ``BLOCKLIST_CACHE_SECONDS`` per container (through
+aws/parameters.py), so the sign path's one DynamoDB request stays one. When
+the document cannot be read or does not parse, the last good lists stay in
+force (none, on a cold start): a blocklist outage must not stop honest
+people signing.
 """
 from __future__ import annotations
 
@@ -32,13 +33,9 @@ import ipaddress
 import json
 import logging
 import re
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from chalicelib.aws import clients, config
+from chalicelib.aws import config, parameters
 from chalicelib.fraud import identity
 
 log = logging.getLogger(__name__)
@@ -138,51 +135,32 @@ def parse(document: str | dict) -> Lists:
     )
 
 
-# ---- the container's copy ----------------------------------------------------
-
-@dataclass
-class _Cache:
-    lists: Lists = field(default_factory=Lists)
-    next_read: float = 0.0  # monotonic seconds
-
-
-_cache = _Cache()
-
-
-def _read_document() -> str | None:
-    s = config.settings()
-    if s.blocklist_file:
-        path = Path(s.blocklist_file)
-        return path.read_text(encoding="utf-8") if path.exists() else ""
-    if s.blocklist_parameter:
-        try:
-            return clients.ssm().get_parameter(Name=s.blocklist_parameter)["Parameter"]["Value"]
-        except ClientError as exc:
-            if clients.error_code(exc) == "ParameterNotFound":
-                return None  # a stage that never made one has no lists
-            raise
-    return None
-
+# ---- the lists in force ---------------------------------------------------------
 
 def current() -> Lists:
     """The lists in force: re-read at most once per cache period; the last good ones if reading fails."""
-    now = time.monotonic()
-    if now < _cache.next_read:
-        return _cache.lists
-    _cache.next_read = now + config.settings().blocklist_cache_seconds
+    s = config.settings()
+    source: parameters.Source
+    if s.blocklist_file:
+        name, source = s.blocklist_file, parameters.local_file
+    elif s.blocklist_parameter:
+        name, source = s.blocklist_parameter, parameters.ssm
+    else:
+        return EMPTY
+    period = s.blocklist_cache_seconds
     try:
-        document = _read_document()
-        if document is None:
-            _cache.lists = EMPTY
-        else:
-            _cache.lists = parse(document)
-    except (BotoCoreError, ClientError, OSError, BadList) as exc:
-        reason = clients.error_code(exc) if isinstance(exc, (BotoCoreError, ClientError)) else str(exc)
-        log.error("blocklists unreadable, keeping the last good ones reason=%s", reason)
-    return _cache.lists
+        # A stage that never made the parameter (or file) has no lists; a failed read is asked again
+        # a period later, not before.
+        return parameters.get(name, source=source, transform=_parsed, max_age=period, retry_after=period,
+                              missing=EMPTY, keep_last_good=True)
+    except parameters.Unavailable:
+        return EMPTY  # unreadable since a cold start (the log says why): none
 
 
-def reset() -> None:
-    """Forget the container's copy (tests change the file or parameter in process)."""
-    global _cache
-    _cache = _Cache()
+def _parsed(document: str) -> Lists:
+    """``parse``, saying in the log which entry is bad (the parameter reader logs only the error's kind)."""
+    try:
+        return parse(document)
+    except BadList as exc:
+        log.error("blocklists document refused reason=%s", exc)
+        raise

@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import urllib.error
 import urllib.request
 from enum import StrEnum
 from urllib.parse import urlencode
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from chalicelib.aws import clients, config
+from chalicelib.aws import config, parameters
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +39,6 @@ SCRIPT_URL = "https://challenges.cloudflare.com/turnstile/v0/api.js"
 # function's 10 s; siteverify gets what is left, with no retry (a retried token is "already spent").
 TIMEOUT_SECONDS = 2.0
 MAX_TOKEN_CHARS = 2048  # Turnstile's own limit on a token
-FAILURE_SECONDS = 5.0  # after SSM failed to give the secret, ask again after this long
 
 
 class Verdict(StrEnum):
@@ -57,33 +53,17 @@ class SecretUnavailable(Exception):
         self.aws_error_code = code
 
 
-_secret: str | None = None
-_failure: tuple[float, str] | None = None
-
-
 def secret() -> str:
-    """The siteverify secret: the setting, else the SSM parameter (cached); SecretUnavailable if neither works."""
-    global _secret, _failure
-    if _secret is not None:
-        return _secret
+    """The siteverify secret: the setting, else the SSM parameter (aws/parameters.py); SecretUnavailable if neither."""
     s = config.settings()
     if s.challenge_secret:
-        _secret = s.challenge_secret
-        return _secret
+        return s.challenge_secret
     if not s.challenge_secret_parameter:
         raise SecretUnavailable("NoChallengeSecretConfigured")
-    if _failure is not None and time.monotonic() < _failure[0]:
-        raise SecretUnavailable(_failure[1])
     try:
-        reply = clients.ssm().get_parameter(Name=s.challenge_secret_parameter, WithDecryption=True)
-    except (BotoCoreError, ClientError) as exc:
-        code = clients.error_code(exc)
-        _failure = (time.monotonic() + FAILURE_SECONDS, code)
-        log.error("challenge secret parameter unreadable error=%s", code)
-        raise SecretUnavailable(code) from exc
-    _failure = None
-    _secret = reply["Parameter"]["Value"]
-    return _secret
+        return parameters.get(s.challenge_secret_parameter, decrypt=True)
+    except parameters.Unavailable as exc:
+        raise SecretUnavailable(exc.aws_error_code) from exc
 
 
 def site_key() -> str | None:
@@ -127,8 +107,3 @@ def verify(token: str, remote_ip: str | None = None) -> Verdict:
     log.info("challenge failed error-codes=%s", ",".join(map(str, codes)))
     return Verdict.FAILED
 
-
-def reset() -> None:
-    """Forget the cached secret and any remembered failure (tests change the settings)."""
-    global _secret, _failure
-    _secret = _failure = None

@@ -28,7 +28,7 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from chalicelib.aws import config, metrics
+from chalicelib.aws import caches, config, metrics
 from chalicelib.fraud import identity
 
 log = logging.getLogger(__name__)
@@ -107,15 +107,14 @@ class Window:
         return True
 
 
-_window: Window | None = None
+_window: caches.Slot[Window] = caches.Slot()
 
 
 def _current_window() -> Window:
-    global _window
     seconds = config.settings().trending_window_seconds
-    if _window is None or _window.seconds != seconds:
-        _window = Window(seconds)
-    return _window
+    if _window.value is None or _window.value.seconds != seconds:
+        _window.value = Window(seconds)
+    return _window.value
 
 
 def detect(records: list, now: float | None = None) -> list[dict]:
@@ -154,5 +153,4 @@ def observe(records: list, now: float | None = None) -> list[dict]:
 
 def reset() -> None:
     """Forget the rolling window (tests)."""
-    global _window
-    _window = None
+    _window.clear()

@@ -16,8 +16,9 @@ import gettext as _gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
 from pathlib import Path
+
+from chalicelib.aws import caches
 
 LANGUAGES = ("en", "fr", "es", "ar", "uk")
 DEFAULT = "en"
@@ -62,7 +63,7 @@ def direction(language: str | None = None) -> str:
     return "rtl" if (language or current()) in RIGHT_TO_LEFT else "ltr"
 
 
-@cache
+@caches.shipped
 def translations(language: str) -> _gettext.NullTranslations:
     """The compiled catalog of a language (read once per container); English needs none."""
     if language == DEFAULT or language not in LANGUAGES:
@@ -81,7 +82,7 @@ def ngettext(singular: str, plural: str, n: int, **params) -> str:
     return text % {"num": format_number(n), **params}
 
 
-@cache
+@caches.shipped
 def _number_format(language: str):
     from babel import Locale  # lazy: Babel's import and locale data cost nothing on the sign path
 

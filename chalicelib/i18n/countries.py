@@ -8,22 +8,22 @@ to what the pinned Babel gives.
 from __future__ import annotations
 
 import json
-from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
 
 from chalicelib import i18n
+from chalicelib.aws import caches
 
 NAMES_FILE = Path(__file__).resolve().parent / "countries.json"
 
 
-@lru_cache(maxsize=1)
+@caches.shipped
 def codes() -> frozenset[str]:
     return frozenset(c.alpha_2 for c in pycountry.countries)
 
 
-@cache
+@caches.shipped
 def _lists() -> dict[str, dict[str, str]]:
     raw = json.loads(NAMES_FILE.read_text(encoding="utf-8"))
     return {language: dict((code, name) for code, name in pairs) for language, pairs in raw.items()}

@@ -1,6 +1,8 @@
 """Choosing a request's language: ``?lang=``, then the switcher's cookie, then Accept-Language.
 
 Pure functions over header values; the HTTP middleware in ``web.py`` applies them.
+``preferred_tags`` is the one reading of Accept-Language (the sign page's
+likely country reads its regions from it too).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from chalicelib.i18n import DEFAULT, supported
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 86400
+MAX_RANGES = 50  # Accept-Language entries read (see ``preferred_tags``)
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,16 @@ def cookie_language(cookie_header: str | None) -> str | None:
     return supported(morsel.value) if morsel is not None else None
 
 
-def accept_language(header: str | None) -> str | None:
-    """The most preferred of our languages in an Accept-Language header (RFC 9110 weights), or None."""
+def preferred_tags(header: str | None) -> list[str]:
+    """The language tags of an Accept-Language header, most preferred first (RFC 9110 weights).
+
+    A tag with ``q=0`` or a weight that is not a number is left out; equal
+    weights keep the header's order. Only the first ``MAX_RANGES`` entries are
+    read: a browser sends a handful, and a header of thousands costs no more
+    than that.
+    """
     ranked = []
-    for position, part in enumerate((header or "").split(",")[:50]):
+    for position, part in enumerate((header or "").split(",", MAX_RANGES)[:MAX_RANGES]):
         tag, _, params = part.strip().partition(";")
         quality = 1.0
         for param in params.split(";"):
@@ -44,10 +53,15 @@ def accept_language(header: str | None) -> str | None:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-        language = supported(tag)
-        if language and quality > 0:
-            ranked.append((-quality, position, language))
-    return min(ranked)[2] if ranked else None
+        tag = tag.strip()
+        if tag and quality > 0:
+            ranked.append((-quality, position, tag))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def accept_language(header: str | None) -> str | None:
+    """The most preferred of our languages in an Accept-Language header, or None."""
+    return next((language for language in map(supported, preferred_tags(header)) if language), None)
 
 
 def negotiate(query_language: str | None, cookie_header: str | None, accept_header: str | None) -> Choice:

@@ -11,14 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
-import time
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from chalicelib.aws import clients, config
-
-log = logging.getLogger(__name__)
+from chalicelib.aws import config, parameters
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -51,12 +45,10 @@ def log_tag(key: str) -> str:
 # Deployed stages read it once per container from SSM Parameter Store
 # (SecureString, named by SIGNATURE_KEY_PARAMETER: the key of a signature
 # item, not a cryptographic signature); local runs and tests set
-# SIGNATURE_KEY_SECRET directly.
-
-# A failed read is remembered this long: while Parameter Store is down or
-# slow, every request answers 503 at once instead of each waiting out the
-# SSM client's timeouts again.
-FAILURE_SECONDS = 5.0
+# SIGNATURE_KEY_SECRET directly. A failed read is remembered for a few
+# seconds (aws/parameters.py): while Parameter Store is down or slow, every
+# request answers 503 at once instead of each waiting out the SSM client's
+# timeouts again.
 
 
 class MissingSecret(RuntimeError):
@@ -71,35 +63,13 @@ class SecretUnavailable(Exception):
         self.aws_error_code = code
 
 
-_secret: bytes | None = None
-_failure: tuple[float, str] | None = None  # (monotonic time to ask again, AWS's error code)
-
-
 def hash_secret() -> bytes:
-    global _secret, _failure
-    if _secret is not None:
-        return _secret
     s = config.settings()
     if s.signature_key_secret:
-        _secret = s.signature_key_secret.encode("utf-8")
-        return _secret
+        return s.signature_key_secret.encode("utf-8")
     if not s.signature_key_parameter:
         raise MissingSecret("set SIGNATURE_KEY_SECRET or SIGNATURE_KEY_PARAMETER")
-    if _failure is not None and time.monotonic() < _failure[0]:
-        raise SecretUnavailable(_failure[1])
     try:
-        reply = clients.ssm().get_parameter(Name=s.signature_key_parameter, WithDecryption=True)
-    except (BotoCoreError, ClientError) as exc:
-        code = clients.error_code(exc)
-        _failure = (time.monotonic() + FAILURE_SECONDS, code)
-        log.error("signature key parameter unreadable error=%s asking again in %.0f s", code, FAILURE_SECONDS)
-        raise SecretUnavailable(code) from exc
-    _failure = None
-    _secret = reply["Parameter"]["Value"].encode("utf-8")
-    return _secret
-
-
-def reset() -> None:
-    """Forget the cached secret, and any remembered failure."""
-    global _secret, _failure
-    _secret = _failure = None
+        return parameters.get(s.signature_key_parameter, decrypt=True, transform=str.encode)
+    except parameters.Unavailable as exc:
+        raise SecretUnavailable(exc.aws_error_code) from exc

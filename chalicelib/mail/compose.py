@@ -9,15 +9,14 @@ from __future__ import annotations
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from chalicelib import i18n
-from chalicelib.aws import clock
+from chalicelib.aws import caches, clock
 
 
-@cache
+@caches.shipped
 def _env(language: str) -> Environment:
     env = Environment(
         loader=PackageLoader("chalicelib", "templates/mail"),

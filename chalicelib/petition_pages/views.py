@@ -8,7 +8,7 @@ import re
 
 from chalicelib import i18n
 from chalicelib.fraud import challenge
-from chalicelib.i18n import countries
+from chalicelib.i18n import countries, negotiation
 from chalicelib.petitions import sources
 from chalicelib.sharing import links
 from chalicelib.tally import totals
@@ -30,20 +30,7 @@ def likely_country(viewer_country: str | None, accept_language: str | None) -> s
         code = viewer_country.strip().upper()
         if countries.is_country(code):
             return code
-    ranked = []
-    for position, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if tag and quality > 0:
-            ranked.append((-quality, position, tag.strip()))
-    for _, _, tag in sorted(ranked):
+    for tag in negotiation.preferred_tags(accept_language):
         for subtag in re.split(r"[-_]", tag)[1:]:
             if _REGION.fullmatch(subtag) and countries.is_country(subtag.upper()):
                 return subtag.upper()

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import i18n
-from chalicelib.aws import config, models
+from chalicelib.aws import caches, config, models
 from chalicelib.petitions import markdown
 
 PETITION_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?")
@@ -22,7 +22,7 @@ PETITION_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?")
 # Unknown ids are cached too (a bot probing ids costs one read per id per
 # period), so the cache is bounded: the oldest entry goes first.
 CACHE_ENTRIES = 1000
-_cache: OrderedDict[str, tuple[float, models.Petition | None]] = OrderedDict()
+_cache: OrderedDict[str, tuple[float, models.Petition | None]] = caches.keep(OrderedDict())
 
 
 def valid_id(petition_id: str) -> bool:

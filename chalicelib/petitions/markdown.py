@@ -9,11 +9,11 @@ is the only ``h1``.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from chalicelib.aws import caches
 
 MAX_CHARACTERS = 20_000
 
@@ -23,7 +23,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
-@lru_cache(maxsize=1)
+@caches.shipped
 def _parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     parser.disable("image")  # the petition has its own image field; a body loads nothing from elsewhere

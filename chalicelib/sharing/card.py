@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chalicelib import i18n
+from chalicelib.aws import caches
 from chalicelib.i18n import gettext as _
 
 WIDTH, HEIGHT = 1200, 630  # the size Open Graph and Twitter's large card expect
@@ -37,7 +38,7 @@ class Card:
     drawn_at: float
 
 
-_kept: dict[tuple[str, str], Card] = {}
+_kept: dict[tuple[str, str], Card] = caches.keep({})
 
 
 def _right_to_left(text: str) -> bool:

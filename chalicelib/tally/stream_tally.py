@@ -60,7 +60,7 @@ from typing import NamedTuple
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import clients, clock, config
+from chalicelib.aws import caches, clients, clock, config
 from chalicelib.aws.models import SignatureStatus
 from chalicelib.fraud import trending
 from chalicelib.tally import totals
@@ -281,25 +281,11 @@ def _update_arguments(petition_id: str, shard: str, batch: PetitionBatch, expect
     else:
         condition = "#hw = :expected"
         values[":expected"] = expected
-    adds = []
-    for i, (country, delta) in enumerate(sorted(batch.deltas.items())):
-        if delta:
-            names[f"#c{i}"] = totals.country_attribute(country)
-            values[f":d{i}"] = delta
-            adds.append(f"#c{i} :d{i}")
-    for i, (bucket, delta) in enumerate(sorted(batch.source_deltas.items())):
-        if delta:
-            names[f"#s{i}"] = totals.source_attribute(bucket)
-            values[f":s{i}"] = delta
-            adds.append(f"#s{i} :s{i}")
     sets = ["#hw = :last", "#ht = :now", "#at = :at"] + _shift_recent(batch.arrivals, names, values)
-    expression = "SET " + ", ".join(sets)
-    if adds:
-        expression += " ADD " + ", ".join(adds)
     return {
         "TableName": config.settings().totals_table,
         "Key": totals.shard_key(petition_id, shard),
-        "UpdateExpression": expression,
+        "UpdateExpression": totals.adding_counts(sets, names, values, batch.deltas, batch.source_deltas),
         "ConditionExpression": "attribute_not_exists(#f) AND " + condition,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": totals.typed(values),
@@ -396,7 +382,7 @@ FOLDS_PER_INVOCATION = 25
 # A folded item is deleted only once every read that began before its fold has ended.
 FOLDED_GRACE_SECONDS = 60
 
-_fold_checked: dict[str, float] = {}  # petition -> when this container last looked (monotonic seconds)
+_fold_checked: dict[str, float] = caches.keep({})  # petition -> when this container last looked (monotonic seconds)
 
 
 def reset() -> None:
@@ -424,17 +410,6 @@ def _fold_arguments(base: dict | None, item: dict, number: int, now: float) -> d
         names["#at"] = totals.UPDATED_AT
         values[":at"] = item[totals.UPDATED_AT]["S"]
         sets.append("#at = :at")
-    adds = []
-    for i, (country, count) in enumerate(sorted(totals.counts(item).items())):
-        if count:
-            names[f"#c{i}"] = totals.country_attribute(country)
-            values[f":c{i}"] = count
-            adds.append(f"#c{i} :c{i}")
-    for i, (bucket, count) in enumerate(sorted(totals.source_counts(item).items())):
-        if count:
-            names[f"#s{i}"] = totals.source_attribute(bucket)
-            values[f":s{i}"] = count
-            adds.append(f"#s{i} :s{i}")
     # The base keeps the newest recent entries of the items folded into it (the
     # fold number's condition makes the base's entries exactly those read).
     kept = sorted({entry for entry in [*totals.recent_entries(base or {}).values(),
@@ -444,7 +419,7 @@ def _fold_arguments(base: dict | None, item: dict, number: int, now: float) -> d
             names[f"#r{slot}"] = totals.recent_attribute(slot)
             values[f":r{slot}"] = kept[slot] if slot < len(kept) else ""
             sets.append(f"#r{slot} = :r{slot}")
-    expression = "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else "")
+    expression = totals.adding_counts(sets, names, values, totals.counts(item), totals.source_counts(item))
     table = config.settings().totals_table
     return {"TransactItems": [
         {"Update": {"TableName": table, "Key": totals.key(totals.petition_of(item)),

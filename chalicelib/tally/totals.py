@@ -44,10 +44,11 @@ import hashlib
 import json
 import time
 from collections import OrderedDict, defaultdict
+from collections.abc import Mapping
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from chalicelib.aws import clients, config, metrics
+from chalicelib.aws import caches, clients, config, metrics
 
 PETITION = "petition_id"
 PART = "part"  # the sort key
@@ -288,6 +289,28 @@ def set_counts_arguments(petition_id: str, by_country: dict[str, int], updated_a
     return arguments
 
 
+def adding_counts(sets: list[str], names: dict, values: dict, by_country: Mapping[str, int],
+                  by_source: Mapping[str, int] | None = None) -> str:
+    """An UpdateExpression: the caller's SET clauses, then ADD of these counts to the item's counters.
+
+    The one place a count is added to a totals item (the tally's batches and
+    folds, the migration, the benchmarks' baseline). Its placeholders go into
+    ``names`` and ``values``: ``#c<i>``/``:c<i>`` per country, ``#s<i>``/``:s<i>``
+    per source bucket, so the caller's SET clauses use none of those. Zero
+    counts are left out (there is nothing to add, and no attribute to make);
+    the order is sorted, so the same counts give the same expression.
+    """
+    adds = []
+    for prefix, attribute, counted in (("c", country_attribute, by_country), ("s", source_attribute, by_source or {})):
+        for i, (name, n) in enumerate(sorted(counted.items())):
+            if n:
+                names[f"#{prefix}{i}"] = attribute(name)
+                values[f":{prefix}{i}"] = n
+                adds.append(f"#{prefix}{i} :{prefix}{i}")
+    clauses = (["SET " + ", ".join(sets)] if sets else []) + (["ADD " + ", ".join(adds)] if adds else [])
+    return " ".join(clauses)
+
+
 # ---- reads and writes -----------------------------------------------------------
 
 def ensure(petition_id: str, goal: int) -> None:
@@ -320,7 +343,7 @@ def petition_items(petition_id: str) -> list[dict]:
 # petition's items are read at most once per period per container. Bounded,
 # like the petition cache: the oldest entry goes first.
 CACHE_ENTRIES = 1000
-_cache: OrderedDict[str, tuple[float, dict | None]] = OrderedDict()
+_cache: OrderedDict[str, tuple[float, dict | None]] = caches.keep(OrderedDict())
 
 
 def read(petition_id: str) -> dict | None:

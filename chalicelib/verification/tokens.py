@@ -10,15 +10,14 @@ their own.
 
 The secret comes from ``VERIFY_TOKEN_SECRET`` (local runs and tests) or the
 SSM SecureString named by ``VERIFY_TOKEN_PARAMETER`` (deployed stages), read
-once per container.
+once per container (aws/parameters.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 
-from chalicelib.aws import clients, config
+from chalicelib.aws import clients, config, parameters
 from chalicelib.links.signed import LinkState, SignedLink
 
 SALT = "countersign.confirm-signature"
@@ -46,20 +45,13 @@ class TokenCheck:
     issued_at: float | None = None
 
 
-@lru_cache(maxsize=1)
 def secret() -> bytes:
     s = config.settings()
     if s.verify_token_secret:
         return s.verify_token_secret.encode("utf-8")
     if s.verify_token_parameter:
-        reply = clients.ssm().get_parameter(Name=s.verify_token_parameter, WithDecryption=True)
-        return reply["Parameter"]["Value"].encode("utf-8")
+        return parameters.get(s.verify_token_parameter, decrypt=True, transform=str.encode)
     raise MissingSecret("set VERIFY_TOKEN_SECRET or VERIFY_TOKEN_PARAMETER")
-
-
-def reset() -> None:
-    """Forget the cached secret."""
-    secret.cache_clear()
 
 
 LINK = SignedLink(SALT, max_age=lambda: config.settings().verify_link_seconds, secret=lambda: secret())

@@ -13,14 +13,13 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from chalicelib import i18n
-from chalicelib.aws import clock
+from chalicelib.aws import caches, clock
 from chalicelib.i18n import countries
 from chalicelib.i18n import gettext as _
 from chalicelib.i18n import web as i18n_web
@@ -46,7 +45,7 @@ class Asset:
     version: str
 
 
-@cache
+@caches.shipped
 def _assets() -> dict[str, Asset]:
     """Every file we ship under static/, read once per container."""
     found = {}
@@ -67,13 +66,13 @@ def asset(name: str) -> Asset | None:
     return _assets().get(name)
 
 
-@cache
+@caches.shipped
 def inline_style() -> Markup:
     """The stylesheet every page carries in its one ``<style>`` element, byte for byte."""
     return Markup(STYLESHEET.read_text(encoding="utf-8"))
 
 
-@cache
+@caches.shipped
 def inline_style_hash() -> str:
     """The CSP source that allows exactly that stylesheet: ``sha256-<base64>``."""
     digest = hashlib.sha256(inline_style().encode("utf-8")).digest()
@@ -97,7 +96,7 @@ def _percent(total, goal) -> float:
     return min(100.0, 100.0 * total / goal)
 
 
-@cache
+@caches.shipped
 def _env(language: str) -> Environment:
     """One environment per language (its catalog installed), made on first use in a container."""
     env = Environment(

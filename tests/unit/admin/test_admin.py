@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.admin import sessions, signin
 from chalicelib.audit import trail
-from chalicelib.aws import config
+from chalicelib.aws import config, parameters
 from chalicelib.petitions import catalog, store
 from tests.support.admin_session import ADMIN, Browser, Outbox, sign_in
 from tools import petition_admin
@@ -74,7 +74,7 @@ def test_the_allowlist_comes_from_its_ssm_parameter_when_deployed(tables, monkey
                             Value="boss@example.org,Team@Example.org")
     monkeypatch.setenv("ADMIN_ALLOWLIST_PARAMETER", "/countersign/dev/admin-allowlist")
     config.reset()
-    signin.reset()
+    parameters.reset()
     assert signin.allowlist() == {"boss@example.org", "team@example.org"}
 
 

@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from chalicelib.aws import parameters
 from chalicelib.fraud import blocklists
 from chalicelib.fraud.blocklists import BadList, parse
 
@@ -82,7 +83,7 @@ def test_the_file_is_reread_after_its_cache_period(tmp_path, monkeypatch):
     monkeypatch.setenv("BLOCKLIST_FILE", str(path))
     monkeypatch.setenv("BLOCKLIST_CACHE_SECONDS", "0")
     config.reset()
-    blocklists.reset()
+    parameters.reset()
     try:
         assert blocklists.current().verdict("spam.example", None)
         path.write_text("{not json")  # a broken edit keeps the last good lists
@@ -93,4 +94,27 @@ def test_the_file_is_reread_after_its_cache_period(tmp_path, monkeypatch):
     finally:
         monkeypatch.delenv("BLOCKLIST_FILE")
         config.reset()
-        blocklists.reset()
+        parameters.reset()
+
+
+def test_the_parameter_is_read_once_per_period_and_a_bad_or_missing_one_is_handled(tables, aws_calls, monkeypatch):
+    from chalicelib.aws import clients, config
+
+    name = "/countersign/dev/blocklists"
+    monkeypatch.setenv("BLOCKLIST_PARAMETER", name)
+    monkeypatch.setenv("BLOCKLIST_CACHE_SECONDS", "60")
+    config.reset()
+    try:
+        assert blocklists.current() == blocklists.EMPTY  # a stage that never made one has no lists
+        clients.ssm().put_parameter(Name=name, Type="String", Value=json.dumps({"blocked_domains": ["spam.example"]}))
+        assert blocklists.current() == blocklists.EMPTY and aws_calls.calls.count("GetParameter") == 1  # kept
+        parameters.reset()
+        assert blocklists.current().verdict("spam.example", None)
+        clients.ssm().put_parameter(Name=name, Type="String", Value="{not json", Overwrite=True)
+        parameters.reset()
+        assert blocklists.current() == blocklists.EMPTY  # refused on a cold start: none
+        assert blocklists.current() == blocklists.EMPTY and aws_calls.calls.count("GetParameter") == 3  # not again
+    finally:
+        monkeypatch.delenv("BLOCKLIST_PARAMETER")
+        config.reset()
+        parameters.reset()

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib.aws import config
+from chalicelib.aws import config, parameters
 from chalicelib.fraud import challenge
 from chalicelib.petitions import catalog
 from tests.support.signing import FORM, GOOD, GOOD_FORM, post_json, stored
@@ -19,9 +19,9 @@ HTML = {"Accept": "text/html"}
 
 
 def reset_caches() -> None:
-    """The settings and the cached secret (not the tables' caches: the petition fixture's rows stay)."""
+    """The settings and the parameters read (not the tables' caches: the petition fixture's rows stay)."""
     config.reset()
-    challenge.reset()
+    parameters.reset()
 
 
 @pytest.fixture(autouse=True)
@@ -108,7 +108,7 @@ def test_the_secret_comes_from_ssm_when_deployed(tables, monkeypatch):
     reset_caches()
     with pytest.raises(challenge.SecretUnavailable):
         challenge.secret()  # not there yet: unavailable (a 503 on the sign path), not a crash
-    challenge.reset()
+    parameters.reset()
     clients.ssm().put_parameter(Name="/countersign/dev/challenge-secret", Value="s3cret", Type="SecureString")
     assert challenge.secret() == "s3cret"
 

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from chalicelib.aws import config, models
-from chalicelib.fraud import blocklists, identity
+from chalicelib.aws import config, models, parameters
+from chalicelib.fraud import identity
 from chalicelib.tally.stream_tally import counted_as
 from tests.support.signing import GOOD, GOOD_FORM, post_form, post_json, stored
 
@@ -18,15 +18,15 @@ def lists(tmp_path, monkeypatch):
 
     def write(document: dict):
         path.write_text(json.dumps(document))
-        blocklists.reset()
+        parameters.reset()
 
     monkeypatch.setenv("BLOCKLIST_FILE", str(path))
     config.reset()
-    blocklists.reset()
+    parameters.reset()
     yield write
     monkeypatch.delenv("BLOCKLIST_FILE")
     config.reset()
-    blocklists.reset()
+    parameters.reset()
 
 
 def test_the_signature_carries_its_senders_hashed_address_and_agent(client, petition):

@@ -41,6 +41,23 @@ def test_language_comes_from_query_then_cookie_then_accept_language(query, cooki
 
 # ---- pages ---------------------------------------------------------------------
 
+@pytest.mark.parametrize("header, tags", [
+    ("fr-CA;q=0.5, de-AT", ["de-AT", "fr-CA"]),
+    ("en-GB;q=abc, fr-FR;q=0.5, es;q=0", ["fr-FR"]),  # a weight that is not a number, and q=0, leave a tag out
+    ("en , fr ;q=0.9,,", ["en", "fr"]),
+    ("", []),
+    (None, []),
+])
+def test_accept_language_is_read_in_order_of_preference(header, tags):
+    assert negotiation.preferred_tags(header) == tags
+
+
+def test_only_the_first_entries_of_accept_language_are_read():
+    padding = ", ".join(["de-DE;q=0.9"] * negotiation.MAX_RANGES)
+    assert negotiation.preferred_tags(padding + ", fr-FR") == ["de-DE"] * negotiation.MAX_RANGES
+    assert negotiation.negotiate(None, None, padding + ", fr") == negotiation.Choice("en", remember=False)
+
+
 def test_a_french_browser_gets_the_sign_page_in_french(client, petition):
     set_totals({"GB": 8500, "FR": 1_100_000})
     response, page = get(client, "/petitions/demo/sign", **{"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})

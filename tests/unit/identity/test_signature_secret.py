@@ -10,8 +10,7 @@ import time
 
 import pytest
 
-from chalicelib.aws import clients, config
-from chalicelib.identity import canonical_email
+from chalicelib.aws import clients, config, parameters
 from tests.support.stalled import API_BUDGET_SECONDS, StalledEndpoint, answer_within
 from tools.caches import reset_caches
 
@@ -51,7 +50,7 @@ def test_settings_never_show_the_secret(monkeypatch):
 def test_a_missing_parameter_is_a_503_naming_ssms_error_and_is_not_asked_again_at_once(
         client, from_parameter_store, aws_calls, caplog, monkeypatch):
     caplog.set_level(logging.ERROR, logger="chalicelib")
-    monkeypatch.setattr(canonical_email, "FAILURE_SECONDS", 0.5, raising=False)
+    monkeypatch.setattr(parameters, "FAILURE_SECONDS", 0.5)
     first = sign(client)
     assert first.status_code == 503 and "try again" in first.json_body["error"]
     assert "ParameterNotFound" in caplog.text and "error=ClientError" not in caplog.text

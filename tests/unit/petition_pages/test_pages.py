@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.aws import config
 from chalicelib.aws.models import PetitionStatus
-from chalicelib.i18n import countries
+from chalicelib.i18n import countries, negotiation
 from chalicelib.petition_pages import views
 from chalicelib.petitions import catalog
 from chalicelib.web import pages
@@ -44,6 +44,12 @@ HTML = "text/html"
 ])
 def test_likely_country(viewer, accept, expected):
     assert views.likely_country(viewer, accept) == expected
+
+
+def test_likely_country_reads_accept_language_as_the_language_choice_does():
+    padding = ", ".join(["de;q=0.9"] * negotiation.MAX_RANGES)
+    assert views.likely_country(None, padding + ", fr-FR") is None  # past the entries read
+    assert views.likely_country(None, "de, fr-FR") == "FR"
 
 
 # ---- sign page ----------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The tally's pure part: records to per-petition deltas, without AWS."""
 import pytest
 
+from chalicelib.tally import totals
 from chalicelib.tally.stream_tally import Effect, PoisonRecord, effect_of, group_by_petition, padded
 from tests.support.streams import image, record
 
@@ -55,3 +56,12 @@ def test_padded_sequence_numbers_order_like_integers():
     assert str(small) > str(big)  # the trap: plain string order is wrong
     assert padded(small) < padded(big)
     assert padded(10 ** 39) > padded(10 ** 39 - 1)
+
+
+def test_counts_are_added_by_one_expression_after_the_callers_set_clauses():
+    names, values = {"#hw": "hw"}, {":last": "9"}
+    expression = totals.adding_counts(["#hw = :last"], names, values, {"GB": 2, "FR": -1, "DE": 0}, {"direct": 3})
+    assert expression == "SET #hw = :last ADD #c1 :c1, #c2 :c2, #s0 :s0"  # sorted; the zero left out
+    assert names == {"#hw": "hw", "#c1": "c_FR", "#c2": "c_GB", "#s0": "s_direct"}
+    assert values == {":last": "9", ":c1": -1, ":c2": 2, ":s0": 3}
+    assert totals.adding_counts(["#hw = :last"], {}, {}, {"GB": 0}) == "SET #hw = :last"  # nothing to add

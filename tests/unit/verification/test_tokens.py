@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.aws import config
+from chalicelib.aws import config, parameters
 from chalicelib.verification import tokens
 from chalicelib.verification.tokens import TokenState
 
@@ -70,7 +70,7 @@ def test_secret_and_lifetime_come_from_the_configuration(monkeypatch):
     monkeypatch.setenv("VERIFY_TOKEN_SECRET", "configured")
     monkeypatch.setenv("VERIFY_LINK_DAYS", "1")
     config.reset()
-    tokens.reset()
+    parameters.reset()
     try:
         token = tokens.make("demo#k", now=T0)
         assert tokens.read(token, "demo", now=T0 + 86400).state == TokenState.VALID
@@ -78,7 +78,7 @@ def test_secret_and_lifetime_come_from_the_configuration(monkeypatch):
         assert tokens.read(token, "demo", now=T0 + 60, key=b"configured").state == TokenState.VALID
     finally:
         config.reset()
-        tokens.reset()
+        parameters.reset()
 
 
 def test_deployed_stages_read_the_secret_from_ssm(monkeypatch):
@@ -89,22 +89,22 @@ def test_deployed_stages_read_the_secret_from_ssm(monkeypatch):
     monkeypatch.delenv("VERIFY_TOKEN_SECRET", raising=False)
     monkeypatch.setenv("VERIFY_TOKEN_PARAMETER", "/countersign/dev/verify-token-secret")
     config.reset()
-    tokens.reset()
+    parameters.reset()
     with mock_aws():
         clients.reset()
         clients.ssm().put_parameter(Name="/countersign/dev/verify-token-secret", Value="from-ssm", Type="SecureString")
         assert tokens.secret() == b"from-ssm"
     clients.reset()
     config.reset()
-    tokens.reset()
+    parameters.reset()
 
 
 def test_without_a_secret_nothing_is_signed(monkeypatch):
     monkeypatch.delenv("VERIFY_TOKEN_SECRET", raising=False)
     monkeypatch.delenv("VERIFY_TOKEN_PARAMETER", raising=False)
     config.reset()
-    tokens.reset()
+    parameters.reset()
     with pytest.raises(tokens.MissingSecret):
         tokens.make("demo#k")
     config.reset()
-    tokens.reset()
+    parameters.reset()
