@@ -78,6 +78,11 @@ class Slot(Generic[T]):
         self.value = None
 
 
+def is_shipped(cache: object) -> bool:
+    """Is this a cache of shipped files, which a reset keeps?"""
+    return any(kept is cache and clear is _keep_shipped for kept, clear in _registered)
+
+
 def registered(cache: object) -> bool:
     """Was this cache made through this module (and so is emptied by ``reset_caches``)?"""
     return any(kept is cache for kept, _ in _registered)
