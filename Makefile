@@ -42,7 +42,7 @@ check: venv
 
 # Every tier on both cores: unit (moto), deploy (packaged templates), integration (DynamoDB Local), browser.
 test: check
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2
 
 # The quick loop while you work: lint, types, import layers, then the unit tests (no packaging, no
 # DynamoDB Local, no browser).

@@ -90,24 +90,18 @@ def aws_calls():
 
 TIERS = {"deploy": "deploy", "integration": "integration", "browser": "browser"}
 # Under pytest-xdist the longest work starts first, so that no worker is left with it at the end:
-# the tests marked slow, then the deploy tests (one packaging of every stage), the browser tests (one
-# stack and one Chromium per worker), the integration tests, and the unit tests to fill the gaps.
+# the tests marked slow, then the deploy tests (one packaging of every stage, shared by the workers:
+# tests/deploy/conftest.py), the browser tests (one stack and one Chromium per worker), the
+# integration tests, and the unit tests to fill the gaps.
 START_ORDER = {"slow": 0, "deploy": 1, "browser": 2, "integration": 3, None: 4}
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Each tier is its folder (tests/deploy, tests/integration, tests/browser; the rest is tests/unit).
-
-    The deploy tests share one packaging of every stage (minutes of ``chalice package``): under
-    pytest-xdist they run on one worker (``--dist loadgroup``), which packages once.
-    """
+    """Each tier is its folder (tests/deploy, tests/integration, tests/browser; the rest is tests/unit)."""
     order = {}
     for item in items:
         tier = TIERS.get(item.path.relative_to(config.rootpath).parts[1])
         if tier is not None:
             item.add_marker(getattr(pytest.mark, tier))
-        if tier == "deploy":
-            item.add_marker(pytest.mark.xdist_group("deploy"))
         order[item.nodeid] = START_ORDER["slow" if item.get_closest_marker("slow") else tier]
     items.sort(key=lambda item: order[item.nodeid])  # stable: the order within a tier is kept

@@ -2,6 +2,7 @@
 as CloudFormation would."""
 from __future__ import annotations
 
+import fcntl
 import json
 
 import pytest
@@ -11,14 +12,26 @@ from tools import package as packaging
 
 
 @pytest.fixture(scope="session")
-def packaged(tmp_path_factory):
-    """Every stage's packaged template, keyed by stage."""
-    templates = {}
-    for stage in packaging.STAGES:
-        sam = packaging.package(stage, tmp_path_factory.mktemp(stage) / "out")
-        assert (sam.parent / "deployment.zip").stat().st_size > 0
-        templates[stage] = sam.read_text()
-    return templates
+def packaged(tmp_path_factory, worker_id):
+    """Every stage's packaged template, keyed by stage.
+
+    Packaging takes minutes of ``chalice package``: under pytest-xdist the first worker to ask packages
+    into the run's shared temporary folder and the others wait for it and read the same output.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if worker_id != "master" else base
+    with (shared / "packaged.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        out = shared / "packaged"
+        made = out / "templates.json"
+        if not made.is_file():
+            templates = {}
+            for stage in packaging.STAGES:
+                sam = packaging.package(stage, out / stage)
+                assert (sam.parent / "deployment.zip").stat().st_size > 0
+                templates[stage] = sam.read_text()
+            made.write_text(json.dumps(templates))
+    return json.loads(made.read_text())
 
 
 @pytest.fixture(scope="session")
