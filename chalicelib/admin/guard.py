@@ -71,53 +71,50 @@ def unavailable(api: bool, request) -> Response:
     return message_page(request, 503, "Please try again in a minute", message)
 
 
+def _answering_problems(view: Callable[..., Response], api: bool) -> Callable[..., Response]:
+    """Unreadable bodies answer 4xx and storage failures 503, as a page or as the API's JSON."""
+    @functools.wraps(view)
+    def run(request, *args, **kwargs) -> Response:
+        try:
+            return view(request, *args, **kwargs)
+        except bodies.BodyError as problem:
+            if api:
+                return json_answer(problem.status, {"error": problem.translated()})
+            return message_page(request, problem.status, "We couldn't read that", problem.translated())
+        except (*clients.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
+            log.error("admin storage unavailable route=%s error=%s", view.__name__, clients.error_code(exc))
+            return unavailable(api, request)
+    return run
+
+
 def guarded(*, api: bool) -> Callable:
     """Views that need a live session (and, on POST, its CSRF token); the view gets the session first."""
     def wrap(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
-        def run(request, *args, **kwargs) -> Response:
-            try:
-                session = sessions.current(cookie_header(request))
-                if session is None:
-                    if api:
-                        return json_answer(401, {"error": "Sign in first: POST /admin/sign-in, then follow the "
-                                                 "emailed link."})
-                    return see_other(request, "/admin/sign-in")
-                if request.method == "POST":
-                    form = None if api else read_form(request)
-                    token = request.headers.get(CSRF_HEADER) or (form or {}).get("csrf_token")
-                    if not sessions.csrf_ok(token, session.sid):
-                        log.warning("admin POST refused: no valid CSRF token route=%s", view.__name__)
-                        if api:
-                            return json_answer(403, {"error": "Send this session's CSRF token in X-CSRF-Token."})
-                        return message_page(request, 403, "That didn't come from this site",
-                                            "The form was missing its security token, so nothing was changed. "
-                                            "Go back, reload the page and try again.")
-                    if form is not None:
-                        kwargs["form"] = form
-                return view(request, session, *args, **kwargs)
-            except bodies.BodyError as problem:
+        def checked(request, *args, **kwargs) -> Response:
+            session = sessions.current(cookie_header(request))
+            if session is None:
                 if api:
-                    return json_answer(problem.status, {"error": problem.translated()})
-                return message_page(request, problem.status, "We couldn't read that", problem.translated())
-            except (*clients.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
-                log.error("admin storage unavailable route=%s error=%s", view.__name__, clients.error_code(exc))
-                return unavailable(api, request)
-        return run
+                    return json_answer(401, {"error": "Sign in first: POST /admin/sign-in, then follow the "
+                                             "emailed link."})
+                return see_other(request, "/admin/sign-in")
+            if request.method == "POST":
+                form = None if api else read_form(request)
+                token = request.headers.get(CSRF_HEADER) or (form or {}).get("csrf_token")
+                if not sessions.csrf_ok(token, session.sid):
+                    log.warning("admin POST refused: no valid CSRF token route=%s", view.__name__)
+                    if api:
+                        return json_answer(403, {"error": "Send this session's CSRF token in X-CSRF-Token."})
+                    return message_page(request, 403, "That didn't come from this site",
+                                        "The form was missing its security token, so nothing was changed. "
+                                        "Go back, reload the page and try again.")
+                if form is not None:
+                    kwargs["form"] = form
+            return view(request, session, *args, **kwargs)
+        return _answering_problems(checked, api)
     return wrap
 
 
 def open_view(api: bool) -> Callable:
     """Views before sign-in: storage failures answer 503, unreadable bodies 4xx."""
-    def wrap(view: Callable[..., Response]) -> Callable[..., Response]:
-        @functools.wraps(view)
-        def run(request, *args, **kwargs) -> Response:
-            try:
-                return view(request, *args, **kwargs)
-            except bodies.BodyError as problem:
-                return message_page(request, problem.status, "We couldn't read that", problem.translated())
-            except (*clients.STORAGE_ERRORS, canonical_email.SecretUnavailable) as exc:
-                log.error("admin storage unavailable route=%s error=%s", view.__name__, clients.error_code(exc))
-                return unavailable(api, request)
-        return run
-    return wrap
+    return lambda view: _answering_problems(view, api)
