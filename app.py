@@ -3,8 +3,6 @@
 Every route, stream handler and schedule lives in the package that owns it (its ``routes.py``);
 docs/architecture.md says which is where.
 """
-import logging
-
 from chalice import Chalice
 
 from chalicelib.admin.routes import routes as admin
@@ -21,9 +19,6 @@ from chalicelib.web import origin_guard, responses, security_headers
 from chalicelib.web.routes import routes as site
 
 app = Chalice(app_name="countersign")
-# Lambda's root logger only shows warnings; our modules log one line per
-# signature or batch, never personal data.
-logging.getLogger("chalicelib").setLevel(logging.INFO)
 app.api.binary_types.append("image/png")  # the share card
 app.register_middleware(security_headers.middleware, "http")  # CSP, nosniff and the rest, on every answer
 app.register_middleware(origin_guard.middleware, "http")  # behind CloudFront, refuse what went around it

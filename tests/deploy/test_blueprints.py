@@ -8,10 +8,16 @@ from the zip, so only the module part of ``Handler`` changed.
 from __future__ import annotations
 
 import importlib
+import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tools.stream_consumers import CONSUMERS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FUNCTIONS = {
     "APIHandler": "app",
@@ -114,3 +120,13 @@ def test_the_local_stream_runner_drives_the_deployed_stream_handlers(template, c
     expected = CONSUMERS[consumer]
     assert _functions(template)[expected.function].endswith("." + expected.handler)
     assert expected.handler in app.app.handler_map
+
+
+@pytest.mark.parametrize("function", sorted(set(FUNCTIONS) - {"APIHandler"}))
+def test_a_handler_imported_alone_logs_at_info_as_the_api_does(template, function):
+    """Lambda imports a blueprint function's module without app.py: its INFO lines (one per batch) must show."""
+    module = _functions(template)[function].rpartition(".")[0]
+    code = f"import logging, {module}; print(logging.getLogger('{module}').getEffectiveLevel())"
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert int(run.stdout.strip()) == logging.INFO
